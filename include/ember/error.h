@@ -1,0 +1,42 @@
+// ember/error.h — how ember reports problems.
+//
+// Bad input (a corrupt archive, a wrong argument, an unsupported op) is an ember::Error carrying a
+// message written for the user. A broken internal invariant is a bug in ember and aborts through
+// EMBER_ASSERT, which prints where it happened.
+#pragma once
+
+#include <sstream>
+#include <stdexcept>
+#include <string>
+#include <utility>
+
+namespace ember {
+
+class Error : public std::runtime_error {
+ public:
+  explicit Error(std::string message) : std::runtime_error(std::move(message)) {}
+};
+
+namespace detail {
+template <class... Args>
+std::string cat(Args&&... args) {
+  std::ostringstream out;
+  (out << ... << std::forward<Args>(args));
+  return out.str();
+}
+[[noreturn]] void assert_fail(const char* cond, const char* file, int line, const std::string& msg);
+}  // namespace detail
+
+// Throws ember::Error with the pieces streamed together: fail("expected ", n, " bytes").
+template <class... Args>
+[[noreturn]] void fail(Args&&... args) {
+  throw Error(detail::cat(std::forward<Args>(args)...));
+}
+
+}  // namespace ember
+
+#define EMBER_ASSERT(cond, ...)                                                           \
+  do {                                                                                    \
+    if (!(cond)) ::ember::detail::assert_fail(#cond, __FILE__, __LINE__,                  \
+                                              ::ember::detail::cat("" __VA_OPT__(, ) __VA_ARGS__)); \
+  } while (0)

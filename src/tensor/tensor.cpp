@@ -1,0 +1,269 @@
+// tensor.cpp — Tensor construction, geometry checks, copies and printing.
+#include "ember/tensor.h"
+
+#include <cstdlib>
+#include <cstring>
+#include <limits>
+#include <sstream>
+
+#include "tensor/convert.h"
+
+namespace ember {
+
+namespace {
+struct AlignedFree {
+  void operator()(void* p) const { std::free(p); }
+};
+
+// Visits every element offset (in elements, relative to `offset`) of a strided layout in
+// row-major logical order.
+template <class F>
+void for_each_offset(const Shape& sizes, const Shape& strides, int64_t offset, F&& f) {
+  const size_t nd = sizes.size();
+  for (int64_t s : sizes)
+    if (s == 0) return;
+  std::vector<int64_t> idx(nd, 0);
+  int64_t pos = offset;
+  while (true) {
+    f(pos);
+    size_t d = nd;
+    while (d > 0) {
+      --d;
+      if (++idx[d] < sizes[d]) {
+        pos += strides[d];
+        break;
+      }
+      pos -= strides[d] * (sizes[d] - 1);
+      idx[d] = 0;
+      if (d == 0) return;
+    }
+    if (nd == 0) return;
+  }
+}
+}  // namespace
+
+std::shared_ptr<Storage> Storage::allocate(size_t nbytes) {
+  size_t rounded = (nbytes + 63) / 64 * 64;
+  if (rounded == 0) rounded = 64;
+  void* p = std::aligned_alloc(64, rounded);
+  if (!p) fail("out of memory allocating ", nbytes, " bytes");
+  std::memset(p, 0, rounded);
+  std::shared_ptr<void> owner(p, AlignedFree{});
+  return std::make_shared<Storage>(p, nbytes, std::move(owner), false);
+}
+
+int64_t checked_numel(std::span<const int64_t> sizes) {
+  int64_t n = 1;
+  for (int64_t s : sizes) {
+    if (s < 0) fail("invalid tensor size ", shape_string(sizes), ": negative dimension");
+    if (s != 0 && n > (int64_t{1} << 62) / s)
+      fail("invalid tensor size ", shape_string(sizes), ": element count overflows");
+    n *= s;
+  }
+  return n;
+}
+
+Shape contiguous_strides(std::span<const int64_t> sizes) {
+  checked_numel(sizes);
+  Shape strides(sizes.size());
+  int64_t st = 1;
+  for (size_t i = sizes.size(); i-- > 0;) {
+    strides[i] = st;
+    st *= std::max<int64_t>(sizes[i], 1);
+  }
+  return strides;
+}
+
+std::string shape_string(std::span<const int64_t> sizes) {
+  std::string s = "[";
+  for (size_t i = 0; i < sizes.size(); ++i) {
+    if (i) s += ", ";
+    s += std::to_string(sizes[i]);
+  }
+  return s + "]";
+}
+
+Tensor Tensor::empty(std::span<const int64_t> sizes, DType dtype) {
+  auto impl = std::make_shared<TensorImpl>();
+  impl->strides = contiguous_strides(sizes);
+  int64_t n = checked_numel(sizes);
+  impl->storage = Storage::allocate(static_cast<size_t>(n) * ember::element_size(dtype));
+  impl->dtype = dtype;
+  impl->sizes.assign(sizes.begin(), sizes.end());
+  return Tensor(std::move(impl));
+}
+
+Tensor Tensor::from_blob(void* data, std::span<const int64_t> sizes, DType dtype,
+                         std::span<const int64_t> strides) {
+  Shape st = strides.empty() ? contiguous_strides(sizes) : Shape(strides.begin(), strides.end());
+  if (st.size() != sizes.size())
+    fail("from_blob: ", sizes.size(), " sizes but ", st.size(), " strides");
+  // The span a strided layout reaches, so the storage knows its extent.
+  int64_t n = checked_numel(sizes);
+  int64_t extent = 0;
+  if (n > 0) {
+    for (size_t i = 0; i < sizes.size(); ++i) {
+      if (st[i] < 0) fail("from_blob: negative strides are not supported");
+      extent += (sizes[i] - 1) * st[i];
+    }
+    extent += 1;
+  }
+  auto storage = std::make_shared<Storage>(data, static_cast<size_t>(extent) * ember::element_size(dtype),
+                                           nullptr, true);
+  return from_storage(std::move(storage), dtype, Shape(sizes.begin(), sizes.end()), std::move(st), 0);
+}
+
+Tensor Tensor::from_storage(std::shared_ptr<Storage> storage, DType dtype, Shape sizes,
+                            Shape strides, int64_t offset) {
+  if (sizes.size() != strides.size())
+    fail("tensor has ", sizes.size(), " sizes but ", strides.size(), " strides");
+  if (offset < 0) fail("tensor has negative storage offset ", offset);
+  int64_t n = checked_numel(sizes);
+  const int64_t esize = static_cast<int64_t>(ember::element_size(dtype));
+  const int64_t capacity = static_cast<int64_t>(storage->nbytes()) / esize;
+  if (n > 0) {
+    int64_t lo = offset, hi = offset;
+    for (size_t i = 0; i < sizes.size(); ++i) {
+      // |stride| * (size-1) bounded by 2^62 / size keeps this from overflowing.
+      int64_t st = strides[i];
+      if (st > (int64_t{1} << 40) || st < -(int64_t{1} << 40))
+        fail("tensor stride ", st, " is out of range");
+      int64_t span = st * (sizes[i] - 1);
+      if (span >= 0) hi += span; else lo += span;
+    }
+    if (lo < 0 || hi >= capacity)
+      fail("tensor of size ", shape_string(sizes), " with strides ", shape_string(strides),
+           " and offset ", offset, " needs storage elements ", lo, "..", hi, " but the storage holds ",
+           capacity, " elements of ", dtype_name(dtype));
+  } else if (offset > capacity) {
+    fail("tensor offset ", offset, " lies past the end of its storage of ", capacity, " elements");
+  }
+  auto impl = std::make_shared<TensorImpl>();
+  impl->storage = std::move(storage);
+  impl->dtype = dtype;
+  impl->sizes = std::move(sizes);
+  impl->strides = std::move(strides);
+  impl->offset = offset;
+  return Tensor(std::move(impl));
+}
+
+static int64_t wrap_dim(int64_t dim, int64_t ndim) {
+  int64_t d = dim < 0 ? dim + ndim : dim;
+  if (d < 0 || d >= ndim)
+    fail("Dimension out of range (expected to be in range of [", -ndim, ", ", ndim - 1, "], but got ", dim, ")");
+  return d;
+}
+
+int64_t Tensor::size(int64_t d) const { return sizes()[static_cast<size_t>(wrap_dim(d, dim()))]; }
+int64_t Tensor::stride(int64_t d) const { return strides()[static_cast<size_t>(wrap_dim(d, dim()))]; }
+
+int64_t Tensor::numel() const {
+  int64_t n = 1;
+  for (int64_t s : sizes()) n *= s;
+  return n;
+}
+
+bool Tensor::is_contiguous() const {
+  int64_t expected = 1;
+  const Shape& sz = sizes();
+  const Shape& st = strides();
+  for (size_t i = sz.size(); i-- > 0;) {
+    if (sz[i] == 0) return true;
+    if (sz[i] == 1) continue;
+    if (st[i] != expected) return false;
+    expected *= sz[i];
+  }
+  return true;
+}
+
+void* Tensor::raw_data() const {
+  return static_cast<char*>(storage()->data()) + offset() * static_cast<int64_t>(element_size());
+}
+
+double Tensor::at_double(int64_t flat_index) const {
+  const Shape& sz = sizes();
+  const Shape& st = strides();
+  int64_t pos = offset();
+  int64_t rem = flat_index;
+  for (size_t i = sz.size(); i-- > 0;) {
+    pos += (rem % sz[i]) * st[i];
+    rem /= sz[i];
+  }
+  const char* base = static_cast<const char*>(storage()->data());
+  return visit_dtype(dtype(), [&](auto tag) -> double {
+    using T = decltype(tag);
+    T v;
+    std::memcpy(&v, base + pos * static_cast<int64_t>(sizeof(T)), sizeof(T));
+    return scalar_cast<double>(v);
+  });
+}
+
+double Tensor::item_double() const {
+  if (numel() != 1)
+    fail("a Tensor with ", numel(), " elements cannot be converted to Scalar");
+  return at_double(0);
+}
+
+int64_t Tensor::item_int() const {
+  if (numel() != 1)
+    fail("a Tensor with ", numel(), " elements cannot be converted to Scalar");
+  const char* base = static_cast<const char*>(raw_data());
+  return visit_dtype(dtype(), [&](auto tag) -> int64_t {
+    using T = decltype(tag);
+    T v;
+    std::memcpy(&v, base, sizeof(T));
+    return scalar_cast<int64_t>(v);
+  });
+}
+
+Tensor Tensor::as_strided(Shape sizes, Shape strides, int64_t offset) const {
+  Tensor t = from_storage(storage(), dtype(), std::move(sizes), std::move(strides), offset);
+  t.impl_->requires_grad = requires_grad();
+  return t;
+}
+
+Tensor Tensor::contiguous() const {
+  if (is_contiguous()) return *this;
+  return clone();
+}
+
+Tensor Tensor::clone() const { return to(dtype()); }
+
+Tensor Tensor::to(DType dst) const {
+  Tensor out = empty(sizes(), dst);
+  const char* src = static_cast<const char*>(storage()->data());
+  visit_dtype(dtype(), [&](auto stag) {
+    using S = decltype(stag);
+    visit_dtype(dst, [&](auto dtag) {
+      using D = decltype(dtag);
+      D* o = static_cast<D*>(out.raw_data());
+      for_each_offset(sizes(), strides(), offset(), [&](int64_t pos) {
+        S v;
+        std::memcpy(&v, src + pos * static_cast<int64_t>(sizeof(S)), sizeof(S));
+        *o++ = scalar_cast<D>(v);
+      });
+    });
+  });
+  return out;
+}
+
+std::string Tensor::summary(int64_t max_items) const {
+  if (!defined()) return "Tensor(undefined)";
+  std::ostringstream out;
+  out << dtype_name(dtype()) << shape_string(sizes());
+  int64_t n = numel();
+  out << " [";
+  int64_t shown = std::min(n, max_items);
+  for (int64_t i = 0; i < shown; ++i) {
+    if (i) out << ", ";
+    double v = at_double(i);
+    if (is_floating(dtype()) || is_complex(dtype())) out << v;
+    else if (dtype() == DType::Bool) out << (v != 0 ? "True" : "False");
+    else out << static_cast<int64_t>(v);
+  }
+  if (n > shown) out << ", ...";
+  out << "]";
+  return out.str();
+}
+
+}  // namespace ember
