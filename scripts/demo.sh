@@ -1,0 +1,9 @@
+#!/usr/bin/env bash
+# Sets up a fresh Debian 12 machine, builds ember, and runs the demo: the digits CNN in
+# examples/digits on one of its sample images.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/install-deps.sh
+cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=Release -DEMBER_BUILD_TESTS=OFF >/dev/null
+cmake --build build -j "$(nproc)" --target ember_cli
+./build/tools/ember/ember inspect examples/digits/digits.pt
