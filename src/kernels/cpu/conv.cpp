@@ -1,0 +1,461 @@
+#include "kernels/cpu/conv.h"
+
+#include <array>
+#include <vector>
+
+#include "kernels/cpu/dnnl_util.h"
+#include "kernels/cpu/nn_util.h"
+
+namespace ember::cpu {
+namespace {
+
+std::string join_x(std::span<const int64_t> v) {
+  std::string s;
+  for (size_t i = 0; i < v.size(); ++i) s += (i ? " x " : "") + std::to_string(v[i]);
+  return s;
+}
+
+const Shape& pad_end(const ConvParams& p) {
+  return p.padding_end.empty() ? p.padding : p.padding_end;
+}
+
+int64_t output_padding_at(const ConvParams& p, size_t i) {
+  return p.output_padding.empty() ? 0 : p.output_padding[i];
+}
+
+// Spatial geometry padded to three dimensions (leading size-1 dimensions), so one loop nest
+// serves 1-D, 2-D and 3-D convolutions.
+struct Geometry {
+  int64_t n = 0, groups = 1, cin_g = 0, cout_g = 0;
+  std::array<int64_t, 3> in{1, 1, 1}, out{1, 1, 1}, k{1, 1, 1}, stride{1, 1, 1}, pad{0, 0, 0},
+      dil{1, 1, 1};
+};
+
+Geometry geometry(const Tensor& input, const Tensor& weight, const Shape& out_sizes,
+                  const ConvParams& p) {
+  Geometry g;
+  const size_t sp = static_cast<size_t>(input.dim()) - 2;
+  g.n = input.size(0);
+  g.groups = p.groups;
+  g.cin_g = input.size(1) / p.groups;
+  g.cout_g = out_sizes[1] / p.groups;
+  for (size_t i = 0; i < sp; ++i) {
+    size_t j = 3 - sp + i;
+    g.in[j] = input.size(static_cast<int64_t>(i) + 2);
+    g.out[j] = out_sizes[i + 2];
+    g.k[j] = weight.size(static_cast<int64_t>(i) + 2);
+    g.stride[j] = p.stride[i];
+    g.pad[j] = p.padding[i];
+    g.dil[j] = p.dilation[i];
+  }
+  return g;
+}
+
+template <class T>
+void conv_forward_ref(const T* x, const T* w, const T* b, T* y, const Geometry& g) {
+  const int64_t cin = g.cin_g * g.groups, cout = g.cout_g * g.groups;
+  const int64_t in_plane = g.in[0] * g.in[1] * g.in[2];
+  const int64_t out_plane = g.out[0] * g.out[1] * g.out[2];
+  const int64_t k_plane = g.k[0] * g.k[1] * g.k[2];
+  for (int64_t n = 0; n < g.n; ++n)
+    for (int64_t oc = 0; oc < cout; ++oc) {
+      const int64_t grp = oc / g.cout_g;
+      T* yp = y + (n * cout + oc) * out_plane;
+      for (int64_t od = 0; od < g.out[0]; ++od)
+        for (int64_t oh = 0; oh < g.out[1]; ++oh)
+          for (int64_t ow = 0; ow < g.out[2]; ++ow) {
+            double acc = b ? static_cast<double>(b[oc]) : 0.0;
+            for (int64_t icg = 0; icg < g.cin_g; ++icg) {
+              const T* xp = x + (n * cin + grp * g.cin_g + icg) * in_plane;
+              const T* wp = w + (oc * g.cin_g + icg) * k_plane;
+              for (int64_t kd = 0; kd < g.k[0]; ++kd) {
+                const int64_t id = od * g.stride[0] - g.pad[0] + kd * g.dil[0];
+                if (id < 0 || id >= g.in[0]) continue;
+                for (int64_t kh = 0; kh < g.k[1]; ++kh) {
+                  const int64_t ih = oh * g.stride[1] - g.pad[1] + kh * g.dil[1];
+                  if (ih < 0 || ih >= g.in[1]) continue;
+                  for (int64_t kw = 0; kw < g.k[2]; ++kw) {
+                    const int64_t iw = ow * g.stride[2] - g.pad[2] + kw * g.dil[2];
+                    if (iw < 0 || iw >= g.in[2]) continue;
+                    acc += static_cast<double>(xp[(id * g.in[1] + ih) * g.in[2] + iw]) *
+                           static_cast<double>(wp[(kd * g.k[1] + kh) * g.k[2] + kw]);
+                  }
+                }
+              }
+            }
+            yp[(od * g.out[1] + oh) * g.out[2] + ow] = static_cast<T>(acc);
+          }
+    }
+}
+
+// Transposed convolution as the scatter it is defined by: every input element adds
+// x * w[kernel offset] at output position in*stride - pad + k*dilation.
+template <class T>
+void conv_transposed_ref(const T* x, const T* w, const T* b, T* y, const Geometry& g) {
+  const int64_t cin = g.cin_g * g.groups, cout = g.cout_g * g.groups;
+  const int64_t in_plane = g.in[0] * g.in[1] * g.in[2];
+  const int64_t out_plane = g.out[0] * g.out[1] * g.out[2];
+  const int64_t k_plane = g.k[0] * g.k[1] * g.k[2];
+  std::vector<double> acc(static_cast<size_t>(out_plane));
+  for (int64_t n = 0; n < g.n; ++n)
+    for (int64_t oc = 0; oc < cout; ++oc) {
+      const int64_t grp = oc / g.cout_g, ocg = oc % g.cout_g;
+      std::fill(acc.begin(), acc.end(), b ? static_cast<double>(b[oc]) : 0.0);
+      for (int64_t icg = 0; icg < g.cin_g; ++icg) {
+        const int64_t ic = grp * g.cin_g + icg;
+        const T* xp = x + (n * cin + ic) * in_plane;
+        const T* wp = w + (ic * g.cout_g + ocg) * k_plane;
+        for (int64_t id = 0; id < g.in[0]; ++id)
+          for (int64_t ih = 0; ih < g.in[1]; ++ih)
+            for (int64_t iw = 0; iw < g.in[2]; ++iw) {
+              const double v = static_cast<double>(xp[(id * g.in[1] + ih) * g.in[2] + iw]);
+              for (int64_t kd = 0; kd < g.k[0]; ++kd) {
+                const int64_t od = id * g.stride[0] - g.pad[0] + kd * g.dil[0];
+                if (od < 0 || od >= g.out[0]) continue;
+                for (int64_t kh = 0; kh < g.k[1]; ++kh) {
+                  const int64_t oh = ih * g.stride[1] - g.pad[1] + kh * g.dil[1];
+                  if (oh < 0 || oh >= g.out[1]) continue;
+                  for (int64_t kw = 0; kw < g.k[2]; ++kw) {
+                    const int64_t ow = iw * g.stride[2] - g.pad[2] + kw * g.dil[2];
+                    if (ow < 0 || ow >= g.out[2]) continue;
+                    acc[static_cast<size_t>((od * g.out[1] + oh) * g.out[2] + ow)] +=
+                        v * static_cast<double>(wp[(kd * g.k[1] + kh) * g.k[2] + kw]);
+                  }
+                }
+              }
+            }
+      }
+      T* yp = y + (n * cout + oc) * out_plane;
+      for (int64_t i = 0; i < out_plane; ++i) yp[i] = static_cast<T>(acc[static_cast<size_t>(i)]);
+    }
+}
+
+// Runs `f` on float32 copies of half/bfloat16 operands and converts the result back.
+template <class F>
+Tensor via_float(const Tensor& input, const Tensor& weight, const std::optional<Tensor>& bias,
+                 F&& f) {
+  std::optional<Tensor> b;
+  if (bias) b = bias->to(DType::Float32);
+  return f(input.to(DType::Float32), weight.to(DType::Float32), b).to(input.dtype());
+}
+
+void check_dtypes(const Tensor& input, const Tensor& weight, const std::optional<Tensor>& bias) {
+  if (input.dtype() != weight.dtype())
+    fail("convolution: input type (", dtype_name(input.dtype()), ") and weight type (",
+         dtype_name(weight.dtype()), ") should be the same");
+  if (bias && bias->dtype() != input.dtype())
+    fail("convolution: input type (", dtype_name(input.dtype()), ") and bias type (",
+         dtype_name(bias->dtype()), ") should be the same");
+}
+
+// ---- oneDNN ----------------------------------------------------------------------------------
+
+using dnnl::memory;
+
+// Everything a (de)convolution primitive descriptor depends on; the key of a future cache.
+struct DnnlConvDesc {
+  memory::desc src, weights, bias, dst;
+  memory::dims strides, dilates, pad_l, pad_r;
+  bool has_bias = false;
+};
+
+DnnlConvDesc dnnl_conv_desc(const Tensor& input, const Tensor& weight, bool has_bias,
+                            const Shape& out_sizes, const ConvParams& p) {
+  const size_t sp = static_cast<size_t>(input.dim()) - 2;
+  DnnlConvDesc d;
+  d.src = dnnl_util::plain_desc(input.sizes(), DType::Float32);
+  d.dst = dnnl_util::plain_desc(out_sizes, DType::Float32);
+  const int64_t cout = out_sizes[1], cin = input.size(1), g = p.groups;
+  memory::dims w{cout / g, cin / g};
+  for (size_t i = 0; i < sp; ++i) w.push_back(weight.size(static_cast<int64_t>(i) + 2));
+  if (g > 1) w.insert(w.begin(), g);
+  using tag = memory::format_tag;
+  tag wtag = dnnl_util::plain_tag(w.size());
+  if (p.transposed) {
+    // PyTorch stores transposed weights input-channel first: [G*IC/G, OC/G, K] is (g, i, o, k)
+    // in memory while oneDNN's logical order is (g, o, i, k).
+    static constexpr tag plain_t[] = {tag::bac, tag::bacd, tag::bacde};
+    static constexpr tag grouped_t[] = {tag::acbd, tag::acbde, tag::acbdef};
+    wtag = g > 1 ? grouped_t[sp - 1] : plain_t[sp - 1];
+  }
+  d.weights = memory::desc(w, memory::data_type::f32, wtag);
+  d.has_bias = has_bias;
+  if (has_bias) d.bias = memory::desc({cout}, memory::data_type::f32, tag::a);
+  const Shape& pe = pad_end(p);
+  for (size_t i = 0; i < sp; ++i) {
+    d.strides.push_back(p.stride[i]);
+    d.dilates.push_back(p.dilation[i] - 1);  // oneDNN counts the gaps, PyTorch the spacing
+    d.pad_l.push_back(p.padding[i]);
+    // A transposed output grows by output_padding at the end: less padding cropped there.
+    d.pad_r.push_back(pe[i] - (p.transposed ? output_padding_at(p, i) : 0));
+  }
+  return d;
+}
+
+dnnl::convolution_forward::primitive_desc conv_pd(const DnnlConvDesc& d) {
+  using namespace dnnl;
+  auto desc = d.has_bias
+                  ? convolution_forward::desc(prop_kind::forward_inference,
+                                              algorithm::convolution_direct, d.src, d.weights,
+                                              d.bias, d.dst, d.strides, d.dilates, d.pad_l, d.pad_r)
+                  : convolution_forward::desc(prop_kind::forward_inference,
+                                              algorithm::convolution_direct, d.src, d.weights,
+                                              d.dst, d.strides, d.dilates, d.pad_l, d.pad_r);
+  return convolution_forward::primitive_desc(desc, dnnl_util::engine());
+}
+
+dnnl::deconvolution_forward::primitive_desc deconv_pd(const DnnlConvDesc& d) {
+  using namespace dnnl;
+  auto desc =
+      d.has_bias
+          ? deconvolution_forward::desc(prop_kind::forward_inference,
+                                        algorithm::deconvolution_direct, d.src, d.weights, d.bias,
+                                        d.dst, d.strides, d.dilates, d.pad_l, d.pad_r)
+          : deconvolution_forward::desc(prop_kind::forward_inference,
+                                        algorithm::deconvolution_direct, d.src, d.weights, d.dst,
+                                        d.strides, d.dilates, d.pad_l, d.pad_r);
+  return deconvolution_forward::primitive_desc(desc, dnnl_util::engine());
+}
+
+}  // namespace
+
+ConvParams make_conv_params(size_t spatial, std::span<const int64_t> stride,
+                            std::span<const int64_t> padding, std::span<const int64_t> dilation,
+                            bool transposed, std::span<const int64_t> output_padding,
+                            int64_t groups) {
+  ConvParams p;
+  p.stride = expand_param(stride, spatial, "convolution", "stride");
+  p.padding = expand_param(padding, spatial, "convolution", "padding");
+  p.dilation = expand_param(dilation, spatial, "convolution", "dilation");
+  p.transposed = transposed;
+  if (transposed || !output_padding.empty())
+    p.output_padding = output_padding.empty()
+                           ? Shape(spatial, 0)
+                           : expand_param(output_padding, spatial, "convolution", "output_padding");
+  p.groups = groups;
+  return p;
+}
+
+Shape conv_output_sizes(const Tensor& input, const Tensor& weight,
+                        const std::optional<Tensor>& bias, const ConvParams& p) {
+  const int64_t dim = input.dim();
+  if (weight.dim() < 3) fail("convolution: weight should have at least three dimensions");
+  if (dim != weight.dim())
+    fail("convolution: expected ", weight.dim(), "-dimensional input for ", weight.dim(),
+         "-dimensional weight ", shape_string(weight.sizes()), ", but got ", dim,
+         "-dimensional input of size ", shape_string(input.sizes()), " instead");
+  if (dim > 5) fail("convolution: at most 3 spatial dimensions are supported, got ", dim - 2);
+  const size_t sp = static_cast<size_t>(dim) - 2;
+  if (p.stride.size() != sp || p.padding.size() != sp || p.dilation.size() != sp ||
+      (!p.padding_end.empty() && p.padding_end.size() != sp) ||
+      (!p.output_padding.empty() && p.output_padding.size() != sp))
+    fail("convolution: expected stride, padding and dilation with ", sp, " elements");
+  if (p.groups <= 0) fail("convolution: non-positive groups is not supported");
+  const Shape& pe = pad_end(p);
+  for (size_t i = 0; i < sp; ++i) {
+    if (p.stride[i] <= 0) fail("convolution: non-positive stride is not supported");
+    if (p.padding[i] < 0 || pe[i] < 0) fail("convolution: negative padding is not supported");
+    if (p.dilation[i] <= 0) fail("convolution: dilation should be greater than zero");
+    const int64_t op = output_padding_at(p, i);
+    if (op < 0) fail("convolution: negative output_padding is not supported");
+    if (p.transposed && op >= p.stride[i] && op >= p.dilation[i])
+      fail("convolution: output padding must be smaller than either stride or dilation, but got "
+           "output_padding ", op, " with stride ", p.stride[i], " and dilation ", p.dilation[i]);
+  }
+  const int64_t cin = input.size(1);
+  int64_t cout;
+  if (!p.transposed) {
+    if (weight.size(0) % p.groups != 0)
+      fail("convolution: given groups=", p.groups, ", expected weight to be divisible by ",
+           p.groups, " at dimension 0, but got weight of size ", shape_string(weight.sizes()));
+    if (cin != weight.size(1) * p.groups)
+      fail("convolution: given groups=", p.groups, ", weight of size ",
+           shape_string(weight.sizes()), ", expected input", shape_string(input.sizes()),
+           " to have ", weight.size(1) * p.groups, " channels, but got ", cin,
+           " channels instead");
+    cout = weight.size(0);
+  } else {
+    if (cin != weight.size(0))
+      fail("convolution: given transposed=1, weight of size ", shape_string(weight.sizes()),
+           ", expected input", shape_string(input.sizes()), " to have ", weight.size(0),
+           " channels, but got ", cin, " channels instead");
+    if (weight.size(0) % p.groups != 0)
+      fail("convolution: given groups=", p.groups, ", expected weight to be divisible by ",
+           p.groups, " at dimension 0, but got weight of size ", shape_string(weight.sizes()));
+    cout = weight.size(1) * p.groups;
+  }
+  if (bias && (bias->dim() != 1 || bias->size(0) != cout))
+    fail("convolution: given weight of size ", shape_string(weight.sizes()),
+         ", expected bias to be 1-dimensional with ", cout, " elements, but got bias of size ",
+         shape_string(bias->sizes()), " instead");
+  Shape out{input.size(0), cout};
+  Shape padded, kernel;
+  bool too_small = false;
+  for (size_t i = 0; i < sp; ++i) {
+    const int64_t in = input.size(static_cast<int64_t>(i) + 2);
+    const int64_t k = weight.size(static_cast<int64_t>(i) + 2);
+    const int64_t ek = p.dilation[i] * (k - 1) + 1;
+    if (!p.transposed) {
+      padded.push_back(in + p.padding[i] + pe[i]);
+      kernel.push_back(ek);
+      if (padded.back() < ek) too_small = true;
+      out.push_back((in + p.padding[i] + pe[i] - ek) / p.stride[i] + 1);
+    } else {
+      const int64_t o = (in - 1) * p.stride[i] - p.padding[i] - pe[i] + ek + output_padding_at(p, i);
+      if (o <= 0)
+        fail("convolution: transposed convolution output size ", o, " is too small for input ",
+             shape_string(input.sizes()));
+      out.push_back(o);
+    }
+  }
+  if (too_small)
+    fail("convolution: calculated padded input size per channel: (", join_x(padded),
+         "). Kernel size: (", join_x(kernel), "). Kernel size can't be greater than actual input size");
+  return out;
+}
+
+Tensor convolution_reference(const Tensor& input_, const Tensor& weight_,
+                             const std::optional<Tensor>& bias_, const ConvParams& p) {
+  check_dtypes(input_, weight_, bias_);
+  const Shape out_sizes = conv_output_sizes(input_, weight_, bias_, p);
+  Tensor input = input_.contiguous(), weight = weight_.contiguous();
+  std::optional<Tensor> bias;
+  if (bias_) bias = bias_->contiguous();
+  if (is_reduced_float(input.dtype()))
+    return via_float(input, weight, bias, [&](const Tensor& x, const Tensor& w,
+                                              const std::optional<Tensor>& b) {
+      return convolution_reference(x, w, b, p);
+    });
+  Tensor out = Tensor::empty(out_sizes, input.dtype());
+  const Geometry g = geometry(input, weight, out_sizes, p);
+  visit_floating(input.dtype(), "convolution", [&](auto t) {
+    using T = decltype(t);
+    const T* b = bias ? bias->data<T>() : nullptr;
+    if (p.transposed)
+      conv_transposed_ref(input.data<T>(), weight.data<T>(), b, out.data<T>(), g);
+    else
+      conv_forward_ref(input.data<T>(), weight.data<T>(), b, out.data<T>(), g);
+  });
+  return out;
+}
+
+Tensor convolution_dnnl(const Tensor& input_, const Tensor& weight_,
+                        const std::optional<Tensor>& bias_, const ConvParams& p) {
+  check_dtypes(input_, weight_, bias_);
+  if (input_.dtype() != DType::Float32)
+    fail("convolution: the oneDNN kernel takes float32, got ", dtype_name(input_.dtype()));
+  const Shape out_sizes = conv_output_sizes(input_, weight_, bias_, p);
+  Tensor out = Tensor::empty(out_sizes, DType::Float32);
+  if (out.numel() == 0) return out;
+  if (input_.numel() == 0) return out;  // no input channels: the sum is empty
+  Tensor input = input_.contiguous(), weight = weight_.contiguous();
+  std::optional<Tensor> bias;
+  if (bias_) bias = bias_->contiguous();
+  const DnnlConvDesc d = dnnl_conv_desc(input, weight, bias.has_value(), out_sizes, p);
+  std::unordered_map<int, dnnl::memory> args{
+      {DNNL_ARG_SRC, dnnl_util::wrap(input, d.src)},
+      {DNNL_ARG_WEIGHTS, dnnl_util::wrap(weight, d.weights)},
+      {DNNL_ARG_DST, dnnl_util::wrap(out, d.dst)}};
+  if (bias) args.emplace(DNNL_ARG_BIAS, dnnl_util::wrap(*bias, d.bias));
+  try {
+    if (p.transposed)
+      dnnl_util::execute("conv_transpose", dnnl::deconvolution_forward(deconv_pd(d)), args);
+    else
+      dnnl_util::execute("convolution", dnnl::convolution_forward(conv_pd(d)), args);
+  } catch (const dnnl::error& e) {
+    dnnl_util::rethrow("convolution", e);
+  }
+  return out;
+}
+
+Tensor convolution(const Tensor& input, const Tensor& weight, const std::optional<Tensor>& bias,
+                   const ConvParams& p) {
+  check_dtypes(input, weight, bias);
+  if (input.dtype() == DType::Float32) return convolution_dnnl(input, weight, bias, p);
+  if (is_reduced_float(input.dtype()))
+    return via_float(input, weight, bias, [&](const Tensor& x, const Tensor& w,
+                                              const std::optional<Tensor>& b) {
+      return convolution_dnnl(x, w, b, p);
+    });
+  return convolution_reference(input, weight, bias, p);
+}
+
+ConvParams conv_mode_params(const Tensor& weight, std::span<const int64_t> stride,
+                            std::string_view padding, std::span<const int64_t> dilation,
+                            int64_t groups) {
+  if (weight.dim() < 3) fail("convolution: weight should have at least three dimensions");
+  const size_t sp = static_cast<size_t>(weight.dim()) - 2;
+  ConvParams p = make_conv_params(sp, stride, std::array<int64_t, 1>{0}, dilation, false, {},
+                                  groups);
+  if (padding == "same") {
+    for (int64_t s : p.stride)
+      if (s != 1) fail("convolution: padding='same' is not supported for strided convolutions");
+    p.padding_end = p.padding;
+    for (size_t i = 0; i < sp; ++i) {
+      const int64_t total = p.dilation[i] * (weight.size(static_cast<int64_t>(i) + 2) - 1);
+      p.padding[i] = total / 2;
+      p.padding_end[i] = total - total / 2;
+    }
+  } else if (padding != "valid") {
+    fail("convolution: invalid padding string '", padding, "'; expected 'same' or 'valid'");
+  }
+  return p;
+}
+
+Tensor convolution_mode(const Tensor& input, const Tensor& weight,
+                        const std::optional<Tensor>& bias, std::span<const int64_t> stride,
+                        std::string_view padding, std::span<const int64_t> dilation,
+                        int64_t groups) {
+  return convolution(input, weight, bias, conv_mode_params(weight, stride, padding, dilation, groups));
+}
+
+namespace {
+
+// Runs `f` on a batch of one when `input` is unbatched (one dimension fewer than `batched`).
+template <class F>
+Tensor with_batch(size_t batched_dim, const Tensor& input, std::string_view op, F&& f) {
+  const auto dim = static_cast<size_t>(input.dim());
+  if (dim == batched_dim) return f(input);
+  if (dim + 1 != batched_dim)
+    fail("Expected ", batched_dim - 1, "D (unbatched) or ", batched_dim, "D (batched) input to ",
+         op, ", but got input of size: ", shape_string(input.sizes()));
+  Tensor x = input.contiguous();
+  Tensor y = f(reshape_contiguous(x, with_dim_inserted(x.sizes(), 0)));
+  return reshape_contiguous(y, with_dim_removed(y.sizes(), 0));
+}
+
+std::string conv_name(size_t spatial, bool transposed) {
+  return std::string(transposed ? "conv_transpose" : "conv") + std::to_string(spatial) + "d";
+}
+
+}  // namespace
+
+Tensor conv_nd(size_t spatial, const Tensor& input, const Tensor& weight,
+               const std::optional<Tensor>& bias, std::span<const int64_t> stride,
+               std::span<const int64_t> padding, std::span<const int64_t> dilation,
+               int64_t groups) {
+  const ConvParams p = make_conv_params(spatial, stride, padding, dilation, false, {}, groups);
+  return with_batch(spatial + 2, input, conv_name(spatial, false),
+                    [&](const Tensor& x) { return convolution(x, weight, bias, p); });
+}
+
+Tensor conv_nd_mode(size_t spatial, const Tensor& input, const Tensor& weight,
+                    const std::optional<Tensor>& bias, std::span<const int64_t> stride,
+                    std::string_view padding, std::span<const int64_t> dilation, int64_t groups) {
+  return with_batch(spatial + 2, input, conv_name(spatial, false), [&](const Tensor& x) {
+    return convolution_mode(x, weight, bias, stride, padding, dilation, groups);
+  });
+}
+
+Tensor conv_transpose_nd(size_t spatial, const Tensor& input, const Tensor& weight,
+                         const std::optional<Tensor>& bias, std::span<const int64_t> stride,
+                         std::span<const int64_t> padding,
+                         std::span<const int64_t> output_padding, int64_t groups,
+                         std::span<const int64_t> dilation) {
+  const ConvParams p =
+      make_conv_params(spatial, stride, padding, dilation, true, output_padding, groups);
+  return with_batch(spatial + 2, input, conv_name(spatial, true),
+                    [&](const Tensor& x) { return convolution(x, weight, bias, p); });
+}
+
+}  // namespace ember::cpu

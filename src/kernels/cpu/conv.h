@@ -1,0 +1,76 @@
+// conv.h — convolution and transposed convolution over 1 to 3 spatial dimensions (NC[D][H]W).
+//
+// `convolution` has aten::convolution's meaning and checks; the conv1d/2d/3d and
+// conv_transpose1d/2d/3d entry points add what the functional forms add (unbatched inputs,
+// padding="same"/"valid"). float32 runs on oneDNN; float64 runs the reference kernel, which is
+// also the oracle the tests compare oneDNN against; float16/bfloat16 are computed in float32.
+#pragma once
+
+#include <optional>
+#include <span>
+#include <string_view>
+
+#include "ember/tensor.h"
+
+namespace ember::cpu {
+
+struct ConvParams {
+  // One entry per spatial dimension.
+  Shape stride, padding, dilation;
+  // Padding after the data when it differs from `padding` (padding="same" with an even
+  // effective kernel pads one more at the end); empty means the same as `padding`.
+  Shape padding_end;
+  bool transposed = false;
+  Shape output_padding;  // transposed only; empty means zeros
+  int64_t groups = 1;
+};
+
+// Expands per-dimension lists given with 1 or `spatial` entries and checks their values.
+ConvParams make_conv_params(size_t spatial, std::span<const int64_t> stride,
+                            std::span<const int64_t> padding, std::span<const int64_t> dilation,
+                            bool transposed, std::span<const int64_t> output_padding,
+                            int64_t groups);
+
+// Output sizes [N, C_out, *S_out] after checking input/weight/bias against each other the way
+// PyTorch does (channel counts, groups, kernel not larger than the padded input).
+Shape conv_output_sizes(const Tensor& input, const Tensor& weight,
+                        const std::optional<Tensor>& bias, const ConvParams& p);
+
+// input [N, C_in, *S]; weight [C_out, C_in/groups, *K], or [C_in, C_out/groups, *K] when
+// transposed; bias [C_out] or none. Dispatches on dtype (see the header comment).
+Tensor convolution(const Tensor& input, const Tensor& weight, const std::optional<Tensor>& bias,
+                   const ConvParams& p);
+// Direct loops with a double accumulator; float32 and float64.
+Tensor convolution_reference(const Tensor& input, const Tensor& weight,
+                             const std::optional<Tensor>& bias, const ConvParams& p);
+// oneDNN (de)convolution in plain layouts; float32 only.
+Tensor convolution_dnnl(const Tensor& input, const Tensor& weight,
+                        const std::optional<Tensor>& bias, const ConvParams& p);
+
+// The explicit padding that padding="same" (stride 1 only) or "valid" means for this weight.
+ConvParams conv_mode_params(const Tensor& weight, std::span<const int64_t> stride,
+                            std::string_view padding, std::span<const int64_t> dilation,
+                            int64_t groups);
+// aten::_convolution_mode / conv*d.padding.
+Tensor convolution_mode(const Tensor& input, const Tensor& weight,
+                        const std::optional<Tensor>& bias, std::span<const int64_t> stride,
+                        std::string_view padding, std::span<const int64_t> dilation,
+                        int64_t groups);
+
+// aten::conv{1,2,3}d: also accepts an unbatched input (one dimension fewer).
+Tensor conv_nd(size_t spatial, const Tensor& input, const Tensor& weight,
+               const std::optional<Tensor>& bias, std::span<const int64_t> stride,
+               std::span<const int64_t> padding, std::span<const int64_t> dilation,
+               int64_t groups);
+// aten::conv{1,2,3}d.padding.
+Tensor conv_nd_mode(size_t spatial, const Tensor& input, const Tensor& weight,
+                    const std::optional<Tensor>& bias, std::span<const int64_t> stride,
+                    std::string_view padding, std::span<const int64_t> dilation, int64_t groups);
+// aten::conv_transpose{1,2,3}d: also accepts an unbatched input.
+Tensor conv_transpose_nd(size_t spatial, const Tensor& input, const Tensor& weight,
+                         const std::optional<Tensor>& bias, std::span<const int64_t> stride,
+                         std::span<const int64_t> padding,
+                         std::span<const int64_t> output_padding, int64_t groups,
+                         std::span<const int64_t> dilation);
+
+}  // namespace ember::cpu

@@ -1,0 +1,89 @@
+// elementwise.h — the typed layer over TensorIterator that elementwise ops are written with.
+//
+// An op picks its compute dtype (promotion.h), dispatches on it (dispatch.h) and passes a lambda:
+//
+//   Tensor my_add(const Tensor& a, const Tensor& b) {
+//     return dispatch_numeric(result_type(a, b), "add", [&](auto tag) {
+//       using T = decltype(tag);
+//       using A = opmath_t<T>;
+//       return map<T, T, T>({a, b}, [](A x, A y) { return x + y; });
+//     });
+//   }
+//
+// map<Out, In...>(inputs, f) converts inputs whose dtype differs from In, broadcasts them,
+// allocates the Out result and calls f(opmath_t<In>...) per element, storing the result as Out.
+// map_into(out, ...) writes into an existing tensor instead (in-place ops, writes through views);
+// when out's dtype is not Out the result is computed aside and converted in.
+#pragma once
+
+#include <array>
+#include <tuple>
+#include <utility>
+
+#include "ember/tensor.h"
+#include "tensor/convert.h"
+#include "tensor/dispatch.h"
+#include "tensor/iterator.h"
+
+namespace ember {
+
+// Copies src into dst (broadcasting src, converting dtype); dst may be any strided view, and
+// writing it mutates the storage it shares. Overlapping src and dst are handled.
+void copy_into(const Tensor& dst, const Tensor& src);
+
+// A 0-dim tensor of `dtype` holding s.
+class Scalar;
+Tensor scalar_to_tensor(const Scalar& s, DType dtype);
+
+namespace detail {
+template <class Out, class... In, class F, size_t... I>
+void run_loop(const TensorIterator& it, F& f, std::index_sequence<I...>) {
+  it.for_each([&](char** data, const int64_t* strides, int64_t n) {
+    constexpr int64_t out_size = sizeof(Out);
+    const bool contiguous = strides[0] == out_size && ((strides[I + 1] == int64_t{sizeof(In)}) && ...);
+    Out* out = reinterpret_cast<Out*>(data[0]);
+    if (contiguous) {
+      std::tuple<const In*...> in{reinterpret_cast<const In*>(data[I + 1])...};
+      for (int64_t j = 0; j < n; ++j)
+        out[j] = scalar_cast<Out>(f(static_cast<opmath_t<In>>(std::get<I>(in)[j])...));
+      return;
+    }
+    for (int64_t j = 0; j < n; ++j) {
+      Out* o = reinterpret_cast<Out*>(data[0] + j * strides[0]);
+      *o = scalar_cast<Out>(
+          f(static_cast<opmath_t<In>>(*reinterpret_cast<const In*>(data[I + 1] + j * strides[I + 1]))...));
+    }
+  });
+}
+}  // namespace detail
+
+// Runs f over an iterator built with one Out output and inputs of types In... (already in those
+// dtypes).
+template <class Out, class... In, class F>
+void cpu_loop(const TensorIterator& it, F&& f) {
+  detail::run_loop<Out, In...>(it, f, std::index_sequence_for<In...>{});
+}
+
+template <class Out, class... In, class F>
+Tensor map_into(const Tensor& out, std::array<Tensor, sizeof...(In)> inputs, F&& f) {
+  constexpr DType in_dtypes[] = {dtype_of<In>::value...};
+  for (size_t i = 0; i < inputs.size(); ++i)
+    if (inputs[i].dtype() != in_dtypes[i]) inputs[i] = inputs[i].to(in_dtypes[i]);
+  const bool direct = !out.defined() || out.dtype() == dtype_of<Out>::value;
+  TensorIterator it;
+  it.add_output(direct ? out : Tensor(), dtype_of<Out>::value);
+  for (const Tensor& t : inputs) it.add_input(t);
+  if (!direct) it.declare_shape(out.sizes());
+  it.build();
+  cpu_loop<Out, In...>(it, f);
+  if (direct) return it.output();
+  copy_into(out, it.output());
+  return out;
+}
+
+template <class Out, class... In, class F>
+Tensor map(std::array<Tensor, sizeof...(In)> inputs, F&& f) {
+  return map_into<Out, In...>(Tensor(), std::move(inputs), std::forward<F>(f));
+}
+
+}  // namespace ember
