@@ -6,7 +6,9 @@
 // `ember check` lists ops by looking them up here. Users register their own ops the same way.
 #pragma once
 
+#include <cstdint>
 #include <functional>
+#include <memory>
 #include <optional>
 #include <span>
 #include <string>
@@ -23,6 +25,9 @@ using Stack = std::vector<Value>;
 // A kernel pops its arguments (all of them, in schema order, defaults already filled) from the top
 // of the stack and pushes its returns in order.
 using Kernel = std::function<void(Stack&)>;
+// Vararg schemas (`aten::format(str self, ...)`, `prim::Print(...)`): the caller pushes the
+// declared arguments, then the extra ones, then one int holding how many values it pushed for
+// the call (declared + extra, not counting itself); the kernel pops that count first.
 
 struct Argument {
   std::string name;
@@ -32,6 +37,7 @@ struct Argument {
   bool kwarg_only = false;            // declared after `*`
   bool is_out = false;                // alias annotation with `!` and kwarg_only: an out= argument
   std::string alias;                  // alias annotation text, e.g. "a!", "a", "*"
+  bool alias_on_element = false;      // `Tensor(a)[]` rather than `Tensor[](a)`
 };
 
 struct FunctionSchema {
@@ -59,6 +65,25 @@ struct Operator {
   Kernel kernel;
 };
 
+// How a call-site value becomes a schema argument: TorchScript's implicit conversions
+// (PyTorch's schema_matching.cpp). The compiler emits the conversion; push_call_args applies it.
+enum class ArgConversion : uint8_t {
+  None,
+  RepeatToList,     // a single int/float repeated N times for int[N]/float[N]
+  TupleToList,      // a tuple whose elements all fit T, for T[]
+  EmptyList,        // an unannotated `[]` literal (type AnyList) takes the argument's list type
+  PackVarargs,      // this positional and all after it packed into one list (x.view(2, 3))
+  TensorToInt,      // aten::IntImplicit
+  TensorToFloat,    // aten::FloatImplicit
+  TensorToComplex,  // aten::ComplexImplicit
+  TensorToNumber,   // aten::ScalarImplicit
+  NumberToInt,      // aten::Int.Scalar on a value typed `number`
+  NumberToFloat,    // aten::Float.Scalar
+  NumberToComplex,  // aten::Complex.Scalar
+  StrToDevice,      // aten::device(str)
+};
+std::string_view arg_conversion_name(ArgConversion c);
+
 // Result of overload resolution for one call site.
 struct Match {
   const Operator* op = nullptr;
@@ -66,10 +91,32 @@ struct Match {
   // arguments, then (index - num_positional) into its keyword arguments; -1 means the default.
   std::vector<int> arg_source;
   std::vector<TypePtr> return_types;  // type variables bound to the argument types
+  // Parallel to arg_source: the conversion each argument needs (None almost always).
+  std::vector<ArgConversion> conversions;
+  // Parallel to arg_source: the argument's schema type with type variables substituted.
+  std::vector<TypePtr> arg_types;
+  // PackVarargs: the conversion of each packed positional (from arg_source's index on).
+  std::vector<ArgConversion> packed_conversions;
+  // Vararg schemas: positional arguments beyond the declared ones (they follow them on the stack).
+  size_t num_varargs = 0;
+  // True when the match needed the second, converting pass.
+  bool used_conversions = false;
 };
+
+// Pushes a call's arguments in kernel order: picks positional/keyword values or defaults per
+// `m.arg_source`, applies `m.conversions`, appends varargs and their count.
+void push_call_args(const Match& m, std::span<const Value> positional, std::span<const Value> keyword_values,
+                    Stack& stack);
+// Applies one conversion to a run-time value (`elem_type` types the lists RepeatToList,
+// TupleToList and EmptyList build; `repeat` is N for RepeatToList).
+Value convert_arg(ArgConversion c, const Value& v, const TypePtr& target_type, int repeat);
 
 class Registry {
  public:
+  // An empty registry (tests, tools); normal code uses global().
+  Registry() = default;
+  Registry(const Registry&) = delete;
+  Registry& operator=(const Registry&) = delete;
   // The process-wide registry with every built-in op registered.
   static Registry& global();
 
@@ -82,17 +129,24 @@ class Registry {
   // Every registered op, for listings.
   std::vector<const Operator*> all() const;
 
-  // TorchScript's overload resolution: the first overload (in schema-file order) whose arguments
-  // accept the given argument types without conversions, then with the implicit ones TorchScript
-  // allows (int -> float for float/Scalar args, a single int for int[N], None for Optional, a
-  // list literal of ints for int[]). On failure returns nullopt and explains every candidate in
-  // `why_not`.
+  // TorchScript's overload resolution (PyTorch's schema_matching.cpp): a pass without implicit
+  // conversions, then one with them (Tensor -> int/float/number, `number` -> int/float, str ->
+  // Device, trailing positionals packed into a list). Both passes allow T for T?, None for T?, a
+  // single int for int[N], a homogeneous tuple for T[]. int is not a float and bool is not a
+  // number, as in TorchScript. Within a pass the most specific overload wins (fewest arguments
+  // matched only through number/Optional/Union/Any), then registration order. Type variables
+  // bind consistently and are substituted into Match::return_types. On failure returns nullopt
+  // and explains every candidate in `why_not`.
   std::optional<Match> resolve(std::string_view qualified_name, std::span<const TypePtr> positional,
                                std::span<const std::pair<std::string, TypePtr>> keywords,
                                std::string* why_not) const;
 
+  // Resolves by the values' run-time types and runs the kernel: for tests, constant folding and
+  // C++ callers. Fails with the resolution message when nothing matches.
+  std::vector<Value> call(std::string_view qualified_name, std::vector<Value> positional,
+                          std::vector<std::pair<std::string, Value>> keywords = {}) const;
+
  private:
-  Registry() = default;
   std::vector<std::unique_ptr<Operator>> ops_;
   std::unordered_map<std::string, std::vector<const Operator*>> by_name_;
 };
