@@ -145,6 +145,14 @@ struct File {
   std::vector<StmtPtr> other;          // imports and other top-level statements
 };
 
+// Python-like renderings with every operator parenthesised, so tests and debug output show the
+// tree's shape: `(a + (b * c))`, `f(x, k=1)`, `x[:, 0]`, `(a, b) = t`. Statements and definitions
+// render as indented lines (an `elif` shows as `else:` holding an `if`).
+std::string dump(const Expr& e);
+std::string dump(const Stmt& s, int indent = 0);
+std::string dump(const FunctionDef& f, int indent = 0);
+std::string dump(const ClassDef& c);
+
 // Parses one file. `path` is used for locations and to derive `module` (strip a leading "code/" or
 // similar folder and ".py", turn '/' into '.'). Syntax errors throw ember::Error naming path:line.
 std::unique_ptr<File> parse_file(std::string path, std::string_view source);
