@@ -1,0 +1,91 @@
+// code.h — the flat form a Function runs as: instructions over a register file.
+//
+// Lowering (lower.cpp) walks the structured IR once and gives every IR value its own register;
+// If and Loop become jumps, block params and returns become moves. Each Call instruction keeps a
+// pointer to the operator chosen at load, so running never looks anything up by name. Instruction
+// operands (registers) live in one shared array to keep instructions small and contiguous.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "ember/type.h"
+#include "ember/value.h"
+#include "script/ast.h"
+
+namespace ember::ops {
+struct Operator;
+}
+namespace ember::ir {
+class Graph;
+}
+
+namespace ember::runtime {
+
+enum class OpCode : uint8_t {
+  LoadConst,       // out0 = constants[imm]
+  Move,            // out0 = in0
+  Call,            // outs = op(ins)
+  CallVararg,      // like Call, then pushes the number of values pushed (vararg schemas)
+  CallFunction,    // out0 = fn(ins)
+  CallInterface,   // out0 = dispatch[class of in0](ins)
+  Jump,            // pc = imm
+  JumpIfFalse,     // if !in0: pc = imm
+  LoopCheck,       // if !(in0 < in1 && in2): pc = imm     (iteration, trip count, condition)
+  SetInt,          // out0 = imm (int)
+  IncInt,          // out0 += 1
+  TupleConstruct,  // out0 = tuple(ins), typed by types[aux] when it is a NamedTuple
+  TupleUnpack,     // outs = elements of in0
+  TupleIndex,      // out0 = in0[imm]
+  TupleSlice,      // out0 = in0[imm:aux]
+  ListConstruct,   // out0 = list(ins) with element type types[aux]
+  DictConstruct,   // out0 = dict(pairs of ins) typed by types[aux]
+  GetAttr,         // out0 = in0.slots[imm]
+  SetAttr,         // in0.slots[imm] = in1
+  CreateObject,    // out0 = new object of class types[aux]
+  Raise,           // throw (in0: message, optional in1: exception class)
+  IsInstance,      // out0 = in0 is an instance of any of types[aux .. aux+imm)
+  IsNone,          // out0 = (in0 is None) != imm
+  FutureWrap,      // out0 = completed future holding in0
+  FutureWait,      // out0 = value of future in0
+  EnumName,        // out0 = in0.name
+  EnumValue,       // out0 = in0.value
+  Return,          // return in0
+};
+
+struct Instr {
+  OpCode op;
+  uint32_t in = 0, n_in = 0;    // operands[in .. in+n_in)
+  uint32_t out = 0, n_out = 0;  // operands[out .. out+n_out)
+  int64_t imm = 0;
+  uint32_t aux = 0;
+  uint32_t loc = 0;            // index into locs
+  const void* target = nullptr; // Operator* / Function* / dispatch table, per op
+};
+
+struct Code {
+  std::vector<Instr> instrs;
+  std::vector<uint32_t> operands;
+  std::vector<Value> constants;
+  std::vector<TypePtr> types;
+  std::vector<script::ast::SourceLoc> locs;
+  std::vector<std::string> names;  // attribute / method names, for messages
+  // Interface dispatch tables: per CallInterface, (class, function) pairs known at load.
+  std::vector<std::vector<std::pair<const ClassType*, const Function*>>> dispatch;
+  std::vector<uint32_t> param_regs;
+  uint32_t num_regs = 0;
+
+  std::string str() const;  // one instruction per line, for debugging
+};
+
+// Lowers a compiled graph. Interface call nodes carry their dispatch tables already.
+Code lower(const ir::Graph& graph);
+
+// Runs `code` for `fn` with the given arguments (self first for methods).
+Value execute(const Function& fn, const Code& code, std::vector<Value> args);
+
+// True when `v` may be used as a value of type `t` (isinstance and argument checks).
+bool value_matches(const Value& v, const Type& t);
+
+}  // namespace ember::runtime

@@ -1,0 +1,58 @@
+// function.h — a compiled TorchScript function or method: its signature, its IR and the flat code
+// the interpreter runs.
+//
+// Functions are created in two steps so methods can call each other (and themselves): first the
+// compiler declares every function with its signature, then it compiles the bodies, binding each
+// call site to the Function it calls. Once `code` is set the function is immutable and may be run
+// from several threads at once.
+#pragma once
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "ember/type.h"
+#include "ember/value.h"
+
+namespace ember::ir {
+class Graph;
+}
+namespace ember::runtime {
+struct Code;
+}
+
+namespace ember {
+
+struct Function {
+  struct Param {
+    std::string name;
+    TypePtr type;
+    std::optional<Value> default_value;
+    bool kwarg_only = false;
+  };
+
+  std::string name;      // "forward"
+  std::string qualname;  // "__torch__.M.forward" or "__torch__.torch.nn.functional.relu"
+  ClassTypePtr owner;    // the class for methods (params[0] is self), null for free functions
+  std::vector<Param> params;
+  TypePtr return_type;
+  std::string file;  // "code/__torch__.py", for messages
+  int line = 0;
+
+  std::unique_ptr<ir::Graph> graph;
+  std::unique_ptr<runtime::Code> code;
+
+  Function();
+  ~Function();
+
+  // "forward(self, x: Tensor, y: Optional[int]=None) -> Tensor"
+  std::string signature() const;
+  // Runs the compiled code; `args` includes self for methods and must already be checked.
+  Value run(std::vector<Value> args) const;
+  // Checks user-supplied arguments against the signature, fills defaults, and runs.
+  // `args` excludes self; `self` is prepended for methods.
+  Value call(std::vector<Value> args, const Value* self) const;
+};
+
+}  // namespace ember

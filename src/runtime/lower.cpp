@@ -1,0 +1,261 @@
+// lower.cpp — structured IR → flat instructions over registers.
+#include <sstream>
+#include <unordered_set>
+
+#include "ir/graph.h"
+#include "ops/registry.h"
+#include "runtime/code.h"
+#include "runtime/function.h"
+
+namespace ember::runtime {
+
+namespace {
+
+class Lowerer {
+ public:
+  explicit Lowerer(Code& code, const ir::Graph& g) : code_(code) { code_.num_regs = static_cast<uint32_t>(g.num_values()); }
+
+  void lower_block(const ir::Block* b) {
+    for (const ir::Node* n : b->nodes) lower_node(n);
+  }
+
+  Instr& emit(OpCode op, const std::vector<uint32_t>& ins, const std::vector<uint32_t>& outs,
+              const script::ast::SourceLoc* loc) {
+    Instr in;
+    in.op = op;
+    in.in = static_cast<uint32_t>(code_.operands.size());
+    in.n_in = static_cast<uint32_t>(ins.size());
+    code_.operands.insert(code_.operands.end(), ins.begin(), ins.end());
+    in.out = static_cast<uint32_t>(code_.operands.size());
+    in.n_out = static_cast<uint32_t>(outs.size());
+    code_.operands.insert(code_.operands.end(), outs.begin(), outs.end());
+    in.loc = loc ? add_loc(*loc) : 0;
+    code_.instrs.push_back(in);
+    return code_.instrs.back();
+  }
+
+  uint32_t new_reg() { return code_.num_regs++; }
+
+  // dst[i] = src[i] for all i at once: goes through temporaries when a destination is also read.
+  void parallel_move(const std::vector<uint32_t>& dst, const std::vector<uint32_t>& src) {
+    EMBER_ASSERT(dst.size() == src.size());
+    std::unordered_set<uint32_t> dsts;
+    bool conflict = false;
+    for (size_t i = 0; i < dst.size(); ++i)
+      if (dst[i] != src[i]) dsts.insert(dst[i]);
+    for (size_t i = 0; i < src.size(); ++i)
+      if (dst[i] != src[i] && dsts.count(src[i])) conflict = true;
+    if (!conflict) {
+      for (size_t i = 0; i < dst.size(); ++i)
+        if (dst[i] != src[i]) emit(OpCode::Move, {src[i]}, {dst[i]}, nullptr);
+      return;
+    }
+    std::vector<uint32_t> tmp;
+    for (size_t i = 0; i < src.size(); ++i) {
+      tmp.push_back(new_reg());
+      emit(OpCode::Move, {src[i]}, {tmp.back()}, nullptr);
+    }
+    for (size_t i = 0; i < dst.size(); ++i) emit(OpCode::Move, {tmp[i]}, {dst[i]}, nullptr);
+  }
+
+ private:
+  static std::vector<uint32_t> regs(const std::vector<ir::Value*>& vs) {
+    std::vector<uint32_t> r;
+    r.reserve(vs.size());
+    for (const ir::Value* v : vs) r.push_back(v->id);
+    return r;
+  }
+
+  uint32_t add_loc(const script::ast::SourceLoc& loc) {
+    code_.locs.push_back(loc);
+    return static_cast<uint32_t>(code_.locs.size() - 1);
+  }
+  uint32_t add_type(TypePtr t) {
+    code_.types.push_back(std::move(t));
+    return static_cast<uint32_t>(code_.types.size() - 1);
+  }
+  size_t here() const { return code_.instrs.size(); }
+
+  void lower_node(const ir::Node* n) {
+    auto ins = regs(n->inputs);
+    auto outs = regs(n->outputs);
+    const auto* loc = &n->loc;
+    switch (n->kind) {
+      case ir::NodeKind::Constant: {
+        code_.constants.push_back(n->constant);
+        emit(OpCode::LoadConst, {}, outs, loc).imm = static_cast<int64_t>(code_.constants.size() - 1);
+        break;
+      }
+      case ir::NodeKind::Call:
+        emit(n->op->schema.is_vararg ? OpCode::CallVararg : OpCode::Call, ins, outs, loc).target = n->op;
+        break;
+      case ir::NodeKind::CallFunction:
+      case ir::NodeKind::CallMethod:
+        emit(OpCode::CallFunction, ins, outs, loc).target = n->fn;
+        break;
+      case ir::NodeKind::CallInterface: {
+        code_.dispatch.push_back(n->dispatch);
+        code_.names.push_back(n->name);
+        Instr& i = emit(OpCode::CallInterface, ins, outs, loc);
+        i.imm = static_cast<int64_t>(code_.dispatch.size() - 1);
+        i.aux = static_cast<uint32_t>(code_.names.size() - 1);
+        break;
+      }
+      case ir::NodeKind::If: {
+        size_t jf = here();
+        emit(OpCode::JumpIfFalse, ins, {}, loc);
+        lower_block(n->blocks[0]);
+        parallel_move(outs, regs(n->blocks[0]->returns));
+        size_t jend = here();
+        emit(OpCode::Jump, {}, {}, nullptr);
+        code_.instrs[jf].imm = static_cast<int64_t>(here());
+        lower_block(n->blocks[1]);
+        parallel_move(outs, regs(n->blocks[1]->returns));
+        code_.instrs[jend].imm = static_cast<int64_t>(here());
+        break;
+      }
+      case ir::NodeKind::Loop: {
+        const ir::Block* body = n->blocks[0];
+        auto params = regs(body->params);
+        uint32_t iter = params[0];
+        uint32_t cond = new_reg();
+        emit(OpCode::SetInt, {}, {iter}, loc).imm = 0;
+        emit(OpCode::Move, {ins[1]}, {cond}, nullptr);
+        std::vector<uint32_t> carried(params.begin() + 1, params.end());
+        parallel_move(carried, std::vector<uint32_t>(ins.begin() + 2, ins.end()));
+        size_t head = here();
+        emit(OpCode::LoopCheck, {iter, ins[0], cond}, {}, loc);
+        lower_block(body);
+        auto rets = regs(body->returns);
+        std::vector<uint32_t> dst{cond};
+        dst.insert(dst.end(), carried.begin(), carried.end());
+        parallel_move(dst, rets);
+        emit(OpCode::IncInt, {}, {iter}, nullptr);
+        emit(OpCode::Jump, {}, {}, nullptr).imm = static_cast<int64_t>(head);
+        code_.instrs[head].imm = static_cast<int64_t>(here());
+        parallel_move(outs, carried);
+        break;
+      }
+      case ir::NodeKind::TupleConstruct:
+        emit(OpCode::TupleConstruct, ins, outs, loc).aux = add_type(n->type);
+        break;
+      case ir::NodeKind::TupleUnpack: emit(OpCode::TupleUnpack, ins, outs, loc); break;
+      case ir::NodeKind::TupleIndex: emit(OpCode::TupleIndex, ins, outs, loc).imm = n->index; break;
+      case ir::NodeKind::TupleSlice: {
+        Instr& i = emit(OpCode::TupleSlice, ins, outs, loc);
+        i.imm = n->ints[0];
+        i.aux = static_cast<uint32_t>(n->ints[1]);
+        break;
+      }
+      case ir::NodeKind::ListConstruct:
+        emit(OpCode::ListConstruct, ins, outs, loc).aux = add_type(n->type->contained[0]);
+        break;
+      case ir::NodeKind::DictConstruct:
+        emit(OpCode::DictConstruct, ins, outs, loc).aux = add_type(n->type);
+        break;
+      case ir::NodeKind::GetAttr:
+      case ir::NodeKind::SetAttr: {
+        code_.names.push_back(n->name);
+        Instr& i = emit(n->kind == ir::NodeKind::GetAttr ? OpCode::GetAttr : OpCode::SetAttr, ins, outs, loc);
+        i.imm = n->index;
+        i.aux = static_cast<uint32_t>(code_.names.size() - 1);
+        break;
+      }
+      case ir::NodeKind::CreateObject:
+        emit(OpCode::CreateObject, ins, outs, loc).aux = add_type(n->type);
+        break;
+      case ir::NodeKind::Raise: emit(OpCode::Raise, ins, outs, loc); break;
+      case ir::NodeKind::Uninitialized: {
+        code_.constants.push_back(Value());
+        emit(OpCode::LoadConst, {}, outs, loc).imm = static_cast<int64_t>(code_.constants.size() - 1);
+        break;
+      }
+      case ir::NodeKind::Cast: emit(OpCode::Move, ins, outs, loc); break;
+      case ir::NodeKind::IsInstance: {
+        uint32_t first = static_cast<uint32_t>(code_.types.size());
+        for (const auto& t : n->types) add_type(t);
+        Instr& i = emit(OpCode::IsInstance, ins, outs, loc);
+        i.aux = first;
+        i.imm = static_cast<int64_t>(n->types.size());
+        break;
+      }
+      case ir::NodeKind::IsNone: emit(OpCode::IsNone, ins, outs, loc).imm = n->index; break;
+      case ir::NodeKind::FutureWrap: emit(OpCode::FutureWrap, ins, outs, loc); break;
+      case ir::NodeKind::FutureWait: emit(OpCode::FutureWait, ins, outs, loc); break;
+      case ir::NodeKind::EnumName: emit(OpCode::EnumName, ins, outs, loc); break;
+      case ir::NodeKind::EnumValue: emit(OpCode::EnumValue, ins, outs, loc); break;
+    }
+  }
+
+  Code& code_;
+};
+
+const char* opcode_name(OpCode op) {
+  switch (op) {
+    case OpCode::LoadConst: return "LoadConst";
+    case OpCode::Move: return "Move";
+    case OpCode::Call: return "Call";
+    case OpCode::CallVararg: return "CallVararg";
+    case OpCode::CallFunction: return "CallFunction";
+    case OpCode::CallInterface: return "CallInterface";
+    case OpCode::Jump: return "Jump";
+    case OpCode::JumpIfFalse: return "JumpIfFalse";
+    case OpCode::LoopCheck: return "LoopCheck";
+    case OpCode::SetInt: return "SetInt";
+    case OpCode::IncInt: return "IncInt";
+    case OpCode::TupleConstruct: return "TupleConstruct";
+    case OpCode::TupleUnpack: return "TupleUnpack";
+    case OpCode::TupleIndex: return "TupleIndex";
+    case OpCode::TupleSlice: return "TupleSlice";
+    case OpCode::ListConstruct: return "ListConstruct";
+    case OpCode::DictConstruct: return "DictConstruct";
+    case OpCode::GetAttr: return "GetAttr";
+    case OpCode::SetAttr: return "SetAttr";
+    case OpCode::CreateObject: return "CreateObject";
+    case OpCode::Raise: return "Raise";
+    case OpCode::IsInstance: return "IsInstance";
+    case OpCode::IsNone: return "IsNone";
+    case OpCode::FutureWrap: return "FutureWrap";
+    case OpCode::FutureWait: return "FutureWait";
+    case OpCode::EnumName: return "EnumName";
+    case OpCode::EnumValue: return "EnumValue";
+    case OpCode::Return: return "Return";
+  }
+  return "?";
+}
+
+}  // namespace
+
+Code lower(const ir::Graph& graph) {
+  Code code;
+  Lowerer l(code, graph);
+  for (const ir::Value* p : graph.top()->params) code.param_regs.push_back(p->id);
+  // Location 0 is "unknown" so instructions without one never index out of range.
+  code.locs.emplace_back();
+  l.lower_block(graph.top());
+  EMBER_ASSERT(graph.top()->returns.size() == 1, "a function returns one value");
+  l.emit(OpCode::Return, {graph.top()->returns[0]->id}, {}, nullptr);
+  return code;
+}
+
+std::string Code::str() const {
+  std::ostringstream out;
+  for (size_t pc = 0; pc < instrs.size(); ++pc) {
+    const Instr& i = instrs[pc];
+    out << pc << ": " << opcode_name(i.op);
+    if (i.op == OpCode::Call || i.op == OpCode::CallVararg) {
+      const auto* op = static_cast<const ops::Operator*>(i.target);
+      out << " " << op->schema.qualified_name() << (op->schema.overload.empty() ? "" : "." + op->schema.overload);
+    } else if (i.op == OpCode::CallFunction) {
+      out << " " << static_cast<const Function*>(i.target)->qualname;
+    }
+    out << " (";
+    for (uint32_t k = 0; k < i.n_in; ++k) out << (k ? " " : "") << "r" << operands[i.in + k];
+    out << ") -> (";
+    for (uint32_t k = 0; k < i.n_out; ++k) out << (k ? " " : "") << "r" << operands[i.out + k];
+    out << ") imm=" << i.imm << "\n";
+  }
+  return out.str();
+}
+
+}  // namespace ember::runtime
