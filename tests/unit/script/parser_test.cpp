@@ -136,6 +136,87 @@ TEST(ScriptParserCorpus, StatementsProgramHasEveryClassKind) {
   EXPECT_EQ(functions, (std::set<std::string>{"may_fail", "helper_sum", "forked_body"}));
 }
 
+// Finds the first statement (depth first) whose own dump line contains `text`. The printer's
+// temporaries (`_16`) are numbered per file, so tests look for the stable part.
+const ast::Stmt* find_stmt(const std::vector<ast::StmtPtr>& body, const std::string& text) {
+  for (const auto& s : body) {
+    std::string line = ast::dump(*s);
+    if (line.substr(0, line.find('\n')).find(text) != std::string::npos) return s.get();
+    for (const auto* inner : {&s->body, &s->orelse})
+      if (const auto* found = find_stmt(*inner, text)) return found;
+    if (s->def_)
+      if (const auto* found = find_stmt(s->def_->body, text)) return found;
+  }
+  return nullptr;
+}
+
+TEST(ScriptParserCorpus, PrintedFormsHaveTheExpectedShape) {
+  std::string path = testing::fixture("script_parse/code/statements/code/__torch__/gen_script_parse.py");
+  auto file = ast::parse_file("code/__torch__/gen_script_parse.py", read_text(path));
+  std::map<std::string, const ast::FunctionDef*> methods;
+  for (const auto& c : file->classes)
+    if (c.name == "Statements")
+      for (const auto& m : c.methods) methods[m.name] = &m;
+  for (const char* name : {"forward", "loops", "exprs", "with_enum", "unions", "mode_len"})
+    ASSERT_TRUE(methods.count(name)) << name;
+
+  // `k, v, = _62[_63]` (names vary with the printer's numbering).
+  const auto* unpack = find_stmt(methods["loops"]->body, "(k, v) = _");
+  ASSERT_NE(unpack, nullptr);
+  EXPECT_EQ(unpack->kind, StmtKind::Assign);
+  EXPECT_EQ(unpack->value->kind, ExprKind::Subscript);
+
+  // The fork closure and its use.
+  const auto* closure = find_stmt(methods["forward"]->body, "def __forked_function():");
+  ASSERT_NE(closure, nullptr);
+  EXPECT_EQ(closure->kind, StmtKind::Def);
+  EXPECT_NE(find_stmt(methods["forward"]->body, "fut = fork(__forked_function)"), nullptr);
+
+  // `with` over a no_grad object, receivers in parentheses, keyword arguments with int dtypes.
+  const auto* with = find_stmt(methods["forward"]->body, "with _");
+  ASSERT_NE(with, nullptr);
+  EXPECT_EQ(with->kind, StmtKind::With);
+  EXPECT_NE(find_stmt(methods["forward"]->body, "x0 = lin.forward(x)"), nullptr);
+  EXPECT_NE(find_stmt(methods["exprs"]->body,
+                      "z = torch.zeros([2, 3], dtype=7, layout=None, device=torch.device(\"cpu\"))"),
+            nullptr);
+  EXPECT_NE(find_stmt(methods["exprs"]->body, "t = torch.add(torch.full([2], nan), torch.full([2], (-inf)))"),
+            nullptr);
+  const auto* s2 = find_stmt(methods["exprs"]->body, "s2 = ");
+  ASSERT_NE(s2, nullptr);
+  EXPECT_EQ(s2->value->items[1]->name, "quote's \"x\"\n\t\\");
+  // Refinement of an Optional and of a Union.
+  EXPECT_NE(find_stmt(methods["exprs"]->body, "y0 = unchecked_cast(Tensor, y)"), nullptr);
+  EXPECT_NE(find_stmt(methods["unions"]->body, " = unchecked_cast(int, v)"), nullptr);
+  EXPECT_NE(find_stmt(methods["unions"]->body, " = isinstance(v, int)"), nullptr);
+  // Enum members are attributes of the qualified class.
+  EXPECT_NE(find_stmt(methods["with_enum"]->body, " = __torch__.gen_script_parse.Color.RED"), nullptr);
+
+  // raise and assert as printed.
+  const ast::FunctionDef* may_fail = nullptr;
+  for (const auto& f : file->functions)
+    if (f.name == "may_fail") may_fail = &f;
+  ASSERT_NE(may_fail, nullptr);
+  EXPECT_NE(find_stmt(may_fail->body,
+                      "ops.prim.RaiseException(torch.add(\"negative: \", str(x)), \"builtins.ValueError\")"),
+            nullptr);
+  EXPECT_NE(find_stmt(may_fail->body, "ops.prim.RaiseException(\"AssertionError: too big\")"), nullptr);
+
+  // Final constants and the interface's unannotated self.
+  for (const auto& c : file->classes) {
+    if (c.name == "Statements") {
+      std::string body;
+      for (const auto& s : c.body) body += ast::dump(*s);
+      EXPECT_NE(body.find("depth : Final[int] = 3\n"), std::string::npos) << body;
+      EXPECT_NE(body.find("mode_name : Final[str] = \"fast\"\n"), std::string::npos) << body;
+      EXPECT_NE(body.find("act : __torch__.gen_script_parse.Activation\n"), std::string::npos) << body;
+    }
+    if (c.name == "Activation") {
+      EXPECT_EQ(c.methods.at(0).params.at(0).type, nullptr);
+    }
+  }
+}
+
 // ---- files and classes ------------------------------------------------------------------------
 
 TEST(ScriptParser, ModuleNameFromPath) {
