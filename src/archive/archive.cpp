@@ -1,0 +1,140 @@
+// archive.cpp — ties the zip reader and the unpickler into archive and torch.save loading.
+#include "archive/archive.h"
+
+#include <charconv>
+#include <unordered_map>
+#include <unordered_set>
+
+#include "archive/unpickler.h"
+#include "archive/zip_reader.h"
+
+namespace ember::archive {
+
+namespace {
+
+std::string_view trim(std::string_view s) {
+  while (!s.empty() && (s.back() == '\n' || s.back() == '\r' || s.back() == ' ')) s.remove_suffix(1);
+  while (!s.empty() && (s.front() == ' ' || s.front() == '\n')) s.remove_prefix(1);
+  return s;
+}
+
+std::span<const uint8_t> bytes_of(const std::string& s) {
+  return {reinterpret_cast<const uint8_t*>(s.data()), s.size()};
+}
+
+// Storages of one pickle, loaded from `<prefix><dir><key>` and counted once each.
+struct StorageLoader {
+  const ZipReader& zip;
+  std::string dir;
+  std::unordered_set<const Storage*>* counted;
+  uint64_t* total;
+
+  std::shared_ptr<Storage> operator()(const std::string& key, DType dtype) const {
+    const std::string rel = dir + key;
+    // The unpickler prefixes "<path>: <pickle>: " to errors raised here.
+    const ZipEntry* e = zip.find(rel);
+    if (!e) fail("missing storage entry '", rel, "'");
+    std::shared_ptr<Storage> s;
+    try {
+      s = zip.storage(*e, element_size(dtype));
+    } catch (const Error& err) {
+      std::string msg = err.what();
+      const std::string own = zip.path() + ": ";
+      throw Error(msg.rfind(own, 0) == 0 ? msg.substr(own.size()) : msg);
+    }
+    if (counted->insert(s.get()).second) *total += s->nbytes();
+    return s;
+  }
+};
+
+Value read_pickle(const ZipReader& zip, const std::string& name, const std::string& storage_dir,
+                  std::function<ClassTypePtr(const std::string&)> resolve,
+                  std::unordered_set<const Storage*>* counted, uint64_t* total) {
+  const std::string bytes = zip.read(name);
+  UnpickleContext ctx;
+  ctx.label = zip.path() + ": " + name;
+  ctx.storage_dir = storage_dir;
+  ctx.load_storage = StorageLoader{zip, storage_dir, counted, total};
+  ctx.resolve_class = std::move(resolve);
+  return unpickle(bytes_of(bytes), ctx);
+}
+
+void check_byteorder(const ZipReader& zip, std::string* out) {
+  if (!zip.has("byteorder")) return;
+  *out = std::string(trim(zip.read("byteorder")));
+  if (*out == "big")
+    fail(zip.path(), ": the archive was written on a big-endian machine; ember reads little-endian archives only");
+  if (*out != "little") fail(zip.path(), ": unknown byteorder '", *out, "'");
+}
+
+}  // namespace
+
+ArchiveContents load_archive(const std::string& path) {
+  ZipReader zip(path);
+  ArchiveContents out;
+  out.path = path;
+
+  const char* version_name = zip.has(".data/version") ? ".data/version" : zip.has("version") ? "version" : nullptr;
+  if (!version_name) {
+    if (zip.has("model.json"))
+      fail(path, ": model.json archives from PyTorch before 1.3 are not supported");
+    fail(path, ": missing version record (neither 'version' nor '.data/version')");
+  }
+  out.producer.version_record = version_name;
+  {
+    std::string text = zip.read(version_name);
+    std::string_view v = trim(text);
+    int64_t n = 0;
+    auto [p, ec] = std::from_chars(v.data(), v.data() + v.size(), n);
+    if (v.empty() || ec != std::errc() || p != v.data() + v.size())
+      fail(path, ": ", version_name, " holds '", v.substr(0, 32), "', not a version number");
+    if (n < 1 || n > 10)
+      fail(path, ": unsupported archive format version ", n, " (ember reads versions 1 to 10)");
+    out.format_version = n;
+  }
+  check_byteorder(zip, &out.producer.byteorder);
+  if (zip.has(".data/serialization_id"))
+    out.producer.serialization_id = std::string(trim(zip.read(".data/serialization_id")));
+  out.producer.has_traced_inputs = zip.has("traced_inputs.pkl");
+  if (!zip.has("data.pkl")) fail(path, ": missing data.pkl");
+
+  auto resolve = [&out](const std::string& q) -> ClassTypePtr {
+    auto& slot = out.classes[q];
+    if (!slot) {
+      slot = std::make_shared<ClassType>();
+      slot->qualname = q;
+    }
+    return slot;
+  };
+  std::unordered_set<const Storage*> counted;
+  out.root = read_pickle(zip, "data.pkl", "data/", resolve, &counted, &out.tensor_bytes);
+  if (zip.has("constants.pkl")) {
+    out.constants = read_pickle(zip, "constants.pkl", "constants/", resolve, &counted, &out.tensor_bytes);
+    if (!out.constants.is_tuple()) fail(path, ": constants.pkl does not hold a tuple");
+  } else {
+    out.constants = Value(make_tuple({}));
+  }
+
+  for (const ZipEntry& e : zip.entries()) {
+    std::string rel = zip.relative_name(e);
+    if (rel.rfind("extra/", 0) == 0 && rel.size() > 6) {
+      out.extra_files.emplace(rel.substr(6), zip.read(e));
+    } else if (rel.rfind("code/", 0) == 0) {
+      if (rel.size() >= 10 && rel.compare(rel.size() - 10, 10, ".debug_pkl") == 0) out.producer.has_debug_info = true;
+      else if (rel.size() > 3 && rel.compare(rel.size() - 3, 3, ".py") == 0) out.code.emplace(rel, zip.read(e));
+    }
+  }
+  return out;
+}
+
+Value load_torch_save(const std::string& path) {
+  ZipReader zip(path);
+  if (!zip.has("data.pkl")) fail(path, ": missing data.pkl");
+  std::string unused;
+  check_byteorder(zip, &unused);
+  std::unordered_set<const Storage*> counted;
+  uint64_t total = 0;
+  return read_pickle(zip, "data.pkl", "data/", nullptr, &counted, &total);
+}
+
+}  // namespace ember::archive

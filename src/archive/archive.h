@@ -1,0 +1,54 @@
+// archive.h — everything a TorchScript .pt file holds, read into memory without running it.
+//
+// load_archive() opens the zip, checks the format version and producer facts, unpickles data.pkl
+// (the module object tree) and constants.pkl (the CONSTANTS.cN tuple), and collects code/ sources
+// and extra/ files. Tensors point into the memory-mapped file (their Storage keeps the mapping
+// alive). Classes named in the pickles are created as empty ClassType records, one per qualified
+// name, for the script compiler to complete from code/.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <string>
+
+#include "ember/type.h"
+#include "ember/value.h"
+
+namespace ember::archive {
+
+struct ProducerInfo {
+  // Where the version was found: "version" (the PyTorch 1.x layout) or ".data/version" (newer).
+  std::string version_record;
+  // Contents of `byteorder` ("little"); empty when the archive has none (older writers).
+  std::string byteorder;
+  // Contents of `.data/serialization_id`; empty when absent.
+  std::string serialization_id;
+  bool has_traced_inputs = false;  // traced_inputs.pkl present (PyTorch 2.x traced modules)
+  bool has_debug_info = false;     // any code/*.debug_pkl present
+};
+
+struct ArchiveContents {
+  std::string path;
+  int64_t format_version = 0;  // 1..10
+  ProducerInfo producer;
+  Value root;       // data.pkl: the top module Object
+  Value constants;  // constants.pkl: a Tuple (empty when the archive has no constants.pkl)
+  // extra/ files by the name given to torch.jit.save(_extra_files=...): "foo.txt" -> bytes.
+  std::map<std::string, std::string> extra_files;
+  // code/ sources by archive path without the top folder: "code/__torch__/foo.py" -> text.
+  std::map<std::string, std::string> code;
+  // Every class named in the pickles, by qualified name ("__torch__.foo.Bar").
+  std::map<std::string, ClassTypePtr> classes;
+  // Bytes of all distinct tensor storages of data.pkl and constants.pkl.
+  uint64_t tensor_bytes = 0;
+};
+
+// Reads a torch.jit.save archive. Fails with "<path>: <problem>" on any malformed content,
+// unsupported version or byte order, missing record, disallowed pickle global or bad tensor.
+ArchiveContents load_archive(const std::string& path);
+
+// Reads a zip-format torch.save file (PyTorch >= 1.6): tensors, Parameters, and dicts, lists and
+// tuples of them, nested. `__torch__` objects are rejected.
+Value load_torch_save(const std::string& path);
+
+}  // namespace ember::archive

@@ -1,0 +1,48 @@
+// unpickler.h — turns the pickles inside .pt files into ember::Values without running anything.
+//
+// Python's pickle is a small stack machine whose GLOBAL/REDUCE opcodes can call any function.
+// ember never imports or executes: GLOBAL is checked against an allow-list of the names PyTorch's
+// own writers emit (tensor and parameter rebuilds, storage classes, torch.jit._pickle list
+// builders and type tags, OrderedDict, torch.device, complex, dtypes, `__torch__` classes and
+// enums), and anything else is an error naming the global and the pickle file. Input is hostile
+// until proven otherwise: every read, memo index, size and nesting depth is checked.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <span>
+#include <string>
+#include <string_view>
+
+#include "ember/tensor.h"
+#include "ember/type.h"
+#include "ember/value.h"
+
+namespace ember::archive {
+
+struct UnpickleContext {
+  // Prefixes every error message: "model.pt: data.pkl".
+  std::string label;
+  // Folder of the storages inside the archive ("data/", "constants/"); used in messages only.
+  std::string storage_dir;
+  // The bytes of storage `key` (the persistent id's key, e.g. "3"), which the tensor reads as
+  // `dtype`. Called once per key; every tensor naming that key shares the returned Storage.
+  // When empty, any tensor in the pickle is an error.
+  std::function<std::shared_ptr<Storage>(const std::string& key, DType dtype)> load_storage;
+  // The ClassType for a TorchScript qualified name ("__torch__.foo.Bar"); must return the same
+  // record for the same name. When empty, `__torch__` globals are errors.
+  std::function<ClassTypePtr(const std::string& qualname)> resolve_class;
+};
+
+// Unpickles `data` (protocol 0-5 opcodes; PyTorch writes protocol 2). Fails with an ember::Error
+// starting with ctx.label on malformed input, disallowed globals and unsupported tensor kinds.
+Value unpickle(std::span<const uint8_t> data, const UnpickleContext& ctx);
+
+// Parses the type strings of torch.jit._pickle.restore_type_tag ("List[int]",
+// "Dict[str, Tensor]", "Optional[Tuple[int, __torch__.Foo]]"). Classes come from
+// `resolve_class` (unknown classes are an error when it is empty). Fails on malformed text.
+TypePtr parse_type_tag(std::string_view text,
+                       const std::function<ClassTypePtr(const std::string&)>& resolve_class);
+
+}  // namespace ember::archive
