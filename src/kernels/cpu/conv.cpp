@@ -1,5 +1,6 @@
 #include "kernels/cpu/conv.h"
 
+#include <algorithm>
 #include <array>
 #include <vector>
 
@@ -217,6 +218,30 @@ dnnl::deconvolution_forward::primitive_desc deconv_pd(const DnnlConvDesc& d) {
   return deconvolution_forward::primitive_desc(desc, dnnl_util::engine());
 }
 
+// Copies `covered` [N, C, *S'] into the leading corner of `out` [N, C, *S] (S' <= S) and fills
+// the rest of each plane with the channel's bias (or zero).
+void place_covered(const Tensor& covered, const Tensor& out, const std::optional<Tensor>& bias) {
+  const size_t sp = static_cast<size_t>(out.dim()) - 2;
+  std::array<int64_t, 3> in{1, 1, 1}, os{1, 1, 1};
+  for (size_t i = 0; i < sp; ++i) {
+    in[3 - sp + i] = covered.size(static_cast<int64_t>(i) + 2);
+    os[3 - sp + i] = out.size(static_cast<int64_t>(i) + 2);
+  }
+  const int64_t C = out.size(1), planes = out.size(0) * C;
+  const float* src = covered.data<float>();
+  float* dst = out.data<float>();
+  for (int64_t pl = 0; pl < planes; ++pl) {
+    const float fill = bias ? bias->data<float>()[pl % C] : 0.0f;
+    float* o = dst + pl * os[0] * os[1] * os[2];
+    std::fill(o, o + os[0] * os[1] * os[2], fill);
+    const float* c = src + pl * in[0] * in[1] * in[2];
+    for (int64_t a = 0; a < in[0]; ++a)
+      for (int64_t b = 0; b < in[1]; ++b)
+        std::copy(c + (a * in[1] + b) * in[2], c + (a * in[1] + b + 1) * in[2],
+                  o + (a * os[1] + b) * os[2]);
+  }
+}
+
 }  // namespace
 
 ConvParams make_conv_params(size_t spatial, std::span<const int64_t> stride,
@@ -351,11 +376,20 @@ Tensor convolution_dnnl(const Tensor& input_, const Tensor& weight_,
   Tensor input = input_.contiguous(), weight = weight_.contiguous();
   std::optional<Tensor> bias;
   if (bias_) bias = bias_->contiguous();
-  const DnnlConvDesc d = dnnl_conv_desc(input, weight, bias.has_value(), out_sizes, p);
+  DnnlConvDesc d = dnnl_conv_desc(input, weight, bias.has_value(), out_sizes, p);
+  // oneDNN rejects negative end padding, which a transposed convolution needs when its
+  // output_padding exceeds its padding: those trailing positions receive no input, only bias.
+  // Compute the covered part and place it in an output holding the bias elsewhere.
+  Shape covered = out_sizes;
+  for (size_t i = 0; i < d.pad_r.size(); ++i)
+    if (d.pad_r[i] < 0) covered[i + 2] += d.pad_r[i], d.pad_r[i] = 0;
+  const bool grown = covered != out_sizes;
+  Tensor dst = grown ? Tensor::empty(covered, DType::Float32) : out;
+  if (grown) d.dst = dnnl_util::plain_desc(covered, DType::Float32);
   std::unordered_map<int, dnnl::memory> args{
       {DNNL_ARG_SRC, dnnl_util::wrap(input, d.src)},
       {DNNL_ARG_WEIGHTS, dnnl_util::wrap(weight, d.weights)},
-      {DNNL_ARG_DST, dnnl_util::wrap(out, d.dst)}};
+      {DNNL_ARG_DST, dnnl_util::wrap(dst, d.dst)}};
   if (bias) args.emplace(DNNL_ARG_BIAS, dnnl_util::wrap(*bias, d.bias));
   try {
     if (p.transposed)
@@ -365,6 +399,7 @@ Tensor convolution_dnnl(const Tensor& input_, const Tensor& weight_,
   } catch (const dnnl::error& e) {
     dnnl_util::rethrow("convolution", e);
   }
+  if (grown) place_covered(dst, out, bias);
   return out;
 }
 
