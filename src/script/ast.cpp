@@ -173,8 +173,8 @@ std::string dump(const Stmt& s, int indent) {
     case StmtKind::Def: return s.def_ ? dump(*s.def_, indent) : out + "def <null>\n";
     case StmtKind::Del: return out + "del " + join(s.targets) + "\n";
     case StmtKind::Import:
-      if (s.targets.empty()) return out + "import " + s.name + "\n";
-      return out + "from " + s.name + " import " + join(s.targets) + "\n";
+      if (s.op == "from") return out + "from " + s.name + " import " + join(s.targets) + "\n";
+      return out + "import " + s.name + (s.targets.empty() ? "" : " as " + join(s.targets)) + "\n";
     case StmtKind::Global: return out + "global " + join(s.targets) + "\n";
   }
   return out + "<?>\n";

@@ -43,7 +43,7 @@ enum class ExprKind {
               // "is", "is not", "in", "not in"
   IfExp,      // items = {cond, then, else}:  then if cond else else
   ListComp,   // [items[0] for targets in items[1] (if items[2])]; comp_targets
-  DictComp,   // {items[0]: items[1] for comp_targets in items[2]}
+  DictComp,   // {items[0]: items[1] for comp_targets in items[2] (if items[3])}
   Starred,    // *items[0]
 };
 
@@ -86,8 +86,8 @@ enum class StmtKind {
   With,       // with value (as targets[0])?: body
   Def,        // nested function (fork closures): def_
   Del,        // del targets...
-  Import,     // import name
-  Global,     // global names (kept to report as unsupported)
+  Import,     // import name (as targets[0])?; `from name import a, b`: op "from", targets Names a, b
+  Global,     // global names, as Name exprs in targets (kept to report as unsupported)
 };
 
 struct Stmt;

@@ -476,6 +476,7 @@ class Parser {
       }
       if (t.text == "from") {
         auto s = make_stmt(StmtKind::Import, next());
+        s->op = "from";
         s->name = parse_dotted_name();
         expect_name("import");
         bool paren = accept_op("(");

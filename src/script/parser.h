@@ -7,7 +7,7 @@
 //     `-inf` stays UnaryOp("-", Name "inf").
 //   - `elif` becomes an If nested alone in `orelse`; `with a, b:` becomes nested With.
 //   - `a, b, = x` has target Tuple{a, b}; `return a, b` and `x = a, b` have a Tuple value.
-//   - `from m import a, b` is an Import stmt with name "m" and targets Name a, Name b;
+//   - `from m import a, b` is an Import stmt with op "from", name "m", targets Name a, Name b;
 //     `import m as n` has name "m" and targets {Name n}.
 //   - ListComp items = {elt, iter[, cond]}; DictComp items = {key, value, iter[, cond]};
 //     comp_targets are the comma-separated loop targets as written.

@@ -237,6 +237,10 @@ TEST(ScriptParser, OldHeaderLines) {
   EXPECT_EQ(file->other[0]->name, "__torch__.a.b");
   EXPECT_TRUE(file->other[0]->targets.empty());
   EXPECT_EQ(ast::dump(*file->other[2]), "from typing import List, Tuple\n");
+  EXPECT_EQ(file->other[2]->op, "from");
+  EXPECT_EQ(file->other[2]->targets.size(), 2u);
+  EXPECT_EQ(stmt("import torch.nn as nn\n"), "import torch.nn as nn\n");
+  EXPECT_EQ(stmt("from a.b import (c, d as e,)\n"), "from a.b import c, e\n");
   EXPECT_EQ(parse("def f() -> int:\n  return 1\n")->op_version_set, -1);
 }
 
