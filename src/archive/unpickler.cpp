@@ -9,6 +9,7 @@
 #include <unordered_map>
 #include <unordered_set>
 
+#include "script/type_parser.h"
 #include "tensor/convert.h"
 
 namespace ember::archive {
@@ -151,124 +152,6 @@ std::unordered_set<const void*> check_shape(const Value& root, const std::string
   for (const auto& [id, h] : height) all.insert(id);
   return all;
 }
-
-// ---- type tags ------------------------------------------------------------------------------
-
-class TypeTagParser {
- public:
-  TypeTagParser(std::string_view text, const std::function<ClassTypePtr(const std::string&)>& resolve)
-      : text_(text), resolve_(resolve) {}
-
-  TypePtr parse() {
-    TypePtr t = type(0);
-    skip_space();
-    if (pos_ != text_.size()) bad("unexpected text after the type");
-    return t;
-  }
-
- private:
-  [[noreturn]] void bad(const std::string& why) const {
-    fail("invalid type string '", text_, "': ", why);
-  }
-  void skip_space() {
-    while (pos_ < text_.size() && text_[pos_] == ' ') ++pos_;
-  }
-  bool eat(char c) {
-    skip_space();
-    if (pos_ < text_.size() && text_[pos_] == c) {
-      ++pos_;
-      return true;
-    }
-    return false;
-  }
-  void expect(char c) {
-    if (!eat(c)) bad(std::string("expected '") + c + "'");
-  }
-  std::string name() {
-    skip_space();
-    size_t start = pos_;
-    while (pos_ < text_.size() && (std::isalnum(static_cast<unsigned char>(text_[pos_])) ||
-                                   text_[pos_] == '_' || text_[pos_] == '.'))
-      ++pos_;
-    if (start == pos_) bad("expected a type name");
-    return std::string(text_.substr(start, pos_ - start));
-  }
-  std::vector<TypePtr> args(int depth) {
-    std::vector<TypePtr> out;
-    expect('[');
-    if (eat(']')) return out;
-    do {
-      out.push_back(type(depth + 1));
-    } while (eat(','));
-    expect(']');
-    return out;
-  }
-  TypePtr type(int depth) {
-    if (depth > 64) bad("nested too deeply");
-    std::string n = name();
-    auto arity = [&](const std::vector<TypePtr>& a, size_t want) {
-      if (a.size() != want) bad(n + " takes " + std::to_string(want) + " type argument(s)");
-    };
-    if (n == "List") {
-      auto a = args(depth);
-      arity(a, 1);
-      return Type::list(a[0]);
-    }
-    if (n == "Optional") {
-      auto a = args(depth);
-      arity(a, 1);
-      return Type::optional(a[0]);
-    }
-    if (n == "Future") {
-      auto a = args(depth);
-      arity(a, 1);
-      return Type::future(a[0]);
-    }
-    if (n == "Dict") {
-      auto a = args(depth);
-      arity(a, 2);
-      return Type::dict(a[0], a[1]);
-    }
-    if (n == "Union") return Type::union_of(args(depth));
-    if (n == "Tuple") {
-      // Tuple[()] is the empty tuple type.
-      skip_space();
-      if (text_.substr(pos_, 4) == "[()]") {
-        pos_ += 4;
-        return Type::tuple({});
-      }
-      return Type::tuple(args(depth));
-    }
-    if (n == "Enum") {
-      expect('<');
-      std::string q = name();
-      expect('>');
-      return Type::of_class(class_named(q));
-    }
-    static const std::pair<const char*, TypeKind> simple[] = {
-        {"int", TypeKind::Int},           {"float", TypeKind::Float},     {"bool", TypeKind::Bool},
-        {"str", TypeKind::Str},           {"Tensor", TypeKind::Tensor},   {"NoneType", TypeKind::None},
-        {"None", TypeKind::None},         {"Any", TypeKind::Any},         {"number", TypeKind::Number},
-        {"Scalar", TypeKind::Number},     {"complex", TypeKind::Complex}, {"Device", TypeKind::Device},
-        {"Layout", TypeKind::Layout},     {"ScalarType", TypeKind::ScalarType},
-        {"MemoryFormat", TypeKind::MemoryFormat}, {"Generator", TypeKind::Generator},
-        {"Storage", TypeKind::Storage},   {"Stream", TypeKind::Stream},   {"Capsule", TypeKind::Capsule},
-        {"AnyClassType", TypeKind::AnyClass}, {"AnyEnumType", TypeKind::AnyEnum},
-    };
-    for (const auto& [s, k] : simple)
-      if (n == s) return Type::get(k);
-    if (n.rfind("__torch__.", 0) == 0) return Type::of_class(class_named(n));
-    bad("unknown type '" + n + "'");
-  }
-  ClassTypePtr class_named(const std::string& q) {
-    if (!resolve_) bad("class type '" + q + "' cannot be resolved here");
-    return resolve_(q);
-  }
-
-  std::string_view text_;
-  const std::function<ClassTypePtr(const std::string&)>& resolve_;
-  size_t pos_ = 0;
-};
 
 // A shallow check that a value can be an element of a container of type `t`.
 bool value_fits(const Value& v, const Type& t) {
@@ -1030,7 +913,21 @@ class Unpickler {
 
 TypePtr parse_type_tag(std::string_view text,
                        const std::function<ClassTypePtr(const std::string&)>& resolve_class) {
-  return TypeTagParser(text, resolve_class).parse();
+  // The shared parser recurses per bracket; a hostile tag must not exhaust the stack.
+  int depth = 0;
+  for (char c : text) {
+    if (c == '[' || c == '(') ++depth;
+    if (c == ']' || c == ')') --depth;
+    if (depth > 64) fail("type string '", text.substr(0, 80), "...' is nested too deeply");
+  }
+  script::ClassResolver resolve;
+  if (resolve_class) {
+    resolve = [&resolve_class](std::string_view name) -> TypePtr {
+      if (name.rfind("__torch__.", 0) != 0) return nullptr;
+      return Type::of_class(resolve_class(std::string(name)));
+    };
+  }
+  return script::parse_type_string(text, resolve);
 }
 
 Value unpickle(std::span<const uint8_t> data, const UnpickleContext& ctx) {

@@ -40,8 +40,9 @@ struct UnpickleContext {
 Value unpickle(std::span<const uint8_t> data, const UnpickleContext& ctx);
 
 // Parses the type strings of torch.jit._pickle.restore_type_tag ("List[int]",
-// "Dict[str, Tensor]", "Optional[Tuple[int, __torch__.Foo]]"). Classes come from
-// `resolve_class` (unknown classes are an error when it is empty). Fails on malformed text.
+// "Dict[str, Tensor]", "Optional[Tuple[int, __torch__.Foo]]") with script/type_parser.h, after
+// bounding the nesting depth. `__torch__` classes come from `resolve_class` (when empty, the
+// parser makes a fresh ClassType per name). Fails on malformed text.
 TypePtr parse_type_tag(std::string_view text,
                        const std::function<ClassTypePtr(const std::string&)>& resolve_class);
 

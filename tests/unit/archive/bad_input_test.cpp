@@ -50,6 +50,9 @@ TEST(ArchiveBadInput, ControlArchiveLoads) {
   auto a = load_archive(fixture("archive/bad_ok_control.pt"));
   EXPECT_EQ(a.root.to_object()->attr("w").to_tensor().at_double(5), 5.0);
   EXPECT_EQ(a.code.size(), 1u);  // deflated by Python's zipfile and inflated by ember
+  // Python's zipfile does not align entries: a misaligned storage is copied, never read unaligned.
+  const Tensor& w = a.root.to_object()->attr("w").to_tensor();
+  EXPECT_EQ(reinterpret_cast<uintptr_t>(w.raw_data()) % alignof(float), 0u);
 }
 
 TEST(ArchiveBadInput, Messages) {

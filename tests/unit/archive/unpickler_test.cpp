@@ -141,6 +141,55 @@ TEST(Unpickler, RejectsWithoutExecuting) {
   EXPECT_NE(msg("\x80\x02" "N"s).find("without a STOP"), std::string::npos);
 }
 
+// A protocol-2 tensor record by hand: _rebuild_tensor_v2(storage '0', offset, sizes, strides,
+// False, OrderedDict()[, metadata]) where `tail` emits the optional seventh argument.
+std::string tensor_pickle(const std::string& storage_class, int offset, const std::string& sizes,
+                          const std::string& strides, const std::string& tail) {
+  auto str = [](const std::string& x) {
+    std::string out = "X";
+    for (int i = 0; i < 4; ++i) out += static_cast<char>((x.size() >> (8 * i)) & 0xff);
+    return out + x;
+  };
+  return "\x80\x02" "ctorch._utils\n_rebuild_tensor_v2\n" "(" "(" + str("storage") + "ctorch\n" + storage_class +
+         "\n" + str("0") + str("cpu") + "K\x02" "tQ" "K" + std::string(1, static_cast<char>(offset)) + "(" + sizes +
+         "t(" + strides + "t\x89" "ccollections\nOrderedDict\n)R" + tail + "tR.";
+}
+
+TEST(Unpickler, TensorRecords) {
+  auto storage = Storage::allocate(2 * sizeof(std::complex<float>));
+  auto* z = static_cast<std::complex<float>*>(storage->data());
+  z[0] = {1, 2};
+  z[1] = {3, -4};
+  int loads = 0;
+  UnpickleContext ctx;
+  ctx.label = "t.pt: data.pkl";
+  ctx.storage_dir = "data/";
+  ctx.load_storage = [&](const std::string& key, DType dtype) {
+    EXPECT_EQ(key, "0");
+    EXPECT_EQ(dtype, DType::Complex64);
+    ++loads;
+    return storage;
+  };
+  // Plain record: a view of the storage.
+  Value v = unpickle_bytes(tensor_pickle("ComplexFloatStorage", 1, "K\x01", "K\x01", ""), ctx);
+  EXPECT_EQ(v.to_tensor().storage(), storage);
+  EXPECT_EQ(v.to_tensor().offset(), 1);
+  // PyTorch's lazy conjugate bit travels as {'conj': True}: ember materialises the conjugate.
+  Value c = unpickle_bytes(tensor_pickle("ComplexFloatStorage", 0, "K\x02", "K\x01",
+                                         "}X\x04\x00\x00\x00" "conj" "\x88s"s),
+                           ctx);
+  const auto* cz = static_cast<const std::complex<float>*>(c.to_tensor().raw_data());
+  EXPECT_EQ(cz[0], std::complex<float>(1, -2));
+  EXPECT_EQ(cz[1], std::complex<float>(3, 4));
+  EXPECT_EQ(z[0], std::complex<float>(1, 2));  // the archive's bytes are untouched
+  EXPECT_EQ(loads, 2);
+  // Sizes x strides reaching past the storage.
+  EXPECT_THROW(unpickle_bytes(tensor_pickle("ComplexFloatStorage", 0, "K\x02", "K\x02", ""), ctx), Error);
+  // Unknown storage classes and quantized storages.
+  EXPECT_THROW(unpickle_bytes(tensor_pickle("QUInt8Storage", 0, "K\x02", "K\x01", ""), ctx), Error);
+  EXPECT_THROW(unpickle_bytes(tensor_pickle("FrobStorage", 0, "K\x02", "K\x01", ""), ctx), Error);
+}
+
 // Mutations of a real data.pkl must either load or fail with an Error, never crash.
 TEST(Unpickler, MutatedRealPickles) {
   ZipReader zip(fixture("archive/resnet18_scripted.pt"));
