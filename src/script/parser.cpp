@@ -311,6 +311,7 @@ class Parser {
 
   // After the ':' of a compound statement: an indented block or simple statements on the line.
   std::vector<StmtPtr> parse_suite() {
+    DepthGuard guard(*this);
     std::vector<StmtPtr> body;
     if (at(TokenKind::Newline)) {
       next();
@@ -642,6 +643,7 @@ class Parser {
   }
 
   ExprPtr parse_test() {
+    DepthGuard guard(*this);
     if (peek().is_name("lambda")) error_at(peek(), "lambda expressions are not supported");
     const Token& first = peek();
     auto then = parse_or_test();
@@ -671,6 +673,7 @@ class Parser {
   ExprPtr parse_and_test() { return parse_bool("and", &Parser::parse_not_test); }
 
   ExprPtr parse_not_test() {
+    DepthGuard guard(*this);
     if (!peek().is_name("not")) return parse_comparison();
     auto e = make(ExprKind::UnaryOp, next());
     e->name = "not";
@@ -735,6 +738,7 @@ class Parser {
   ExprPtr parse_term() { return parse_binary({"*", "/", "//", "%", "@"}, &Parser::parse_factor); }
 
   ExprPtr parse_factor() {
+    DepthGuard guard(*this);
     const Token& t = peek();
     if (!t.is_op("-") && !t.is_op("+") && !t.is_op("~")) return parse_power();
     next();
@@ -1001,9 +1005,20 @@ class Parser {
     return dict;
   }
 
+  // Bounds recursion so hostile input cannot overflow the stack.
+  struct DepthGuard {
+    Parser& p;
+    explicit DepthGuard(Parser& parser) : p(parser) {
+      if (++p.depth_ > kMaxDepth) p.error_at(p.peek(), "code nested too deeply");
+    }
+    ~DepthGuard() { --p.depth_; }
+  };
+  static constexpr int kMaxDepth = 500;
+
   std::shared_ptr<const std::string> file_;
   std::vector<Token> tokens_;
   size_t pos_ = 0;
+  int depth_ = 0;
 };
 
 }  // namespace

@@ -809,6 +809,46 @@ TEST(ScriptParserErrors, NameFileLineAndProblem) {
             "code/__torch__/other.py:1: expected end of line but found 'y'");
 }
 
+TEST(ScriptParserErrors, DeepNestingIsAnErrorNotACrash) {
+  std::string deep = "x = " + std::string(100000, '(') + "1" + std::string(100000, ')') + "\n";
+  EXPECT_EQ(error_of(deep), "code/__torch__/m.py:1: code nested too deeply");
+  EXPECT_EQ(error_of("x = " + std::string(100000, '-') + "y\n"), "code/__torch__/m.py:1: code nested too deeply");
+  std::string blocks = "def f() -> int:\n";
+  for (int i = 1; i < 2000; ++i) blocks += std::string(size_t(i), ' ') + "if x:\n";
+  EXPECT_NE(error_of(blocks).find("nested too deeply"), std::string::npos);
+  // Ordinary depth is fine.
+  EXPECT_EQ(error_of("x = " + std::string(100, '(') + "1" + std::string(100, ')') + "\n"), "");
+}
+
+// Damaged printed code must give an ember::Error (or parse), never crash or assert.
+TEST(ScriptParserErrors, DamagedFilesFailCleanly) {
+  std::string path = testing::fixture("script_parse/code/statements/code/__torch__/gen_script_parse.py");
+  std::string text = read_text(path);
+  ASSERT_FALSE(text.empty());
+  uint64_t state = 12345;
+  auto rnd = [&](size_t n) {
+    state = state * 6364136223846793005ull + 1442695040888963407ull;
+    return size_t((state >> 33) % n);
+  };
+  size_t errors = 0;
+  const std::string noise = "()[]{}:,.=\"'\\\n\t #-*x0";
+  for (int i = 0; i < 300; ++i) {
+    std::string damaged = text;
+    switch (i % 3) {
+      case 0: damaged.resize(rnd(damaged.size())); break;
+      case 1: damaged.erase(rnd(damaged.size()), 1 + rnd(3)); break;
+      case 2: damaged.insert(rnd(damaged.size()), 1, noise[rnd(noise.size())]); break;
+    }
+    try {
+      ast::parse_file("code/__torch__/gen_script_parse.py", damaged);
+    } catch (const Error& e) {
+      ++errors;
+      EXPECT_EQ(std::string(e.what()).rfind("code/__torch__/gen_script_parse.py:", 0), 0u) << e.what();
+    }
+  }
+  EXPECT_GT(errors, 100u);
+}
+
 TEST(ScriptParserErrors, ExpressionMustBeWhole) {
   EXPECT_THROW(parse_expression("<t>", "a b"), Error);
   EXPECT_THROW(parse_expression("<t>", ""), Error);
