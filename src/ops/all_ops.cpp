@@ -7,8 +7,18 @@
 
 namespace ember::ops {
 
+void register_scalar_ops(Registry& r);
+void register_list_ops(Registry& r);
+void register_dict_ops(Registry& r);
+void register_str_ops(Registry& r);
+void register_meta_ops(Registry& r);
+
 void register_all_ops(Registry& r) {
-  (void)r;
+  register_scalar_ops(r);
+  register_list_ops(r);
+  register_dict_ops(r);
+  register_str_ops(r);
+  register_meta_ops(r);
 }
 
 }  // namespace ember::ops
