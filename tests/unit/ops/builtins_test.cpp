@@ -9,7 +9,7 @@
 #include <sstream>
 
 #include "ember/error.h"
-#include "fixtures.h"
+#include "../fixtures.h"
 #include "ops/kernel_util.h"
 #include "ops/registry.h"
 #include "script/type_parser.h"
