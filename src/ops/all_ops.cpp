@@ -12,6 +12,7 @@ void register_list_ops(Registry& r);
 void register_dict_ops(Registry& r);
 void register_str_ops(Registry& r);
 void register_meta_ops(Registry& r);
+void register_nn_ops(Registry& r);
 
 void register_all_ops(Registry& r) {
   register_scalar_ops(r);
@@ -19,6 +20,7 @@ void register_all_ops(Registry& r) {
   register_dict_ops(r);
   register_str_ops(r);
   register_meta_ops(r);
+  register_nn_ops(r);
 }
 
 }  // namespace ember::ops

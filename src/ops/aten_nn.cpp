@@ -1,0 +1,306 @@
+// aten_nn.cpp — schemas of the neural-network ops bound to kernels/cpu/{conv,pool,norm,
+// upsample,pad}.h, plus dropout in eval mode.
+#include <optional>
+#include <string>
+#include <tuple>
+#include <vector>
+
+#include "kernels/cpu/conv.h"
+#include "kernels/cpu/norm.h"
+#include "kernels/cpu/pad.h"
+#include "kernels/cpu/pool.h"
+#include "kernels/cpu/upsample.h"
+#include "ops/kernel_util.h"
+
+namespace ember::ops {
+namespace {
+
+using OptTensor = std::optional<Tensor>;
+using Ints = std::vector<int64_t>;
+using OptInts = std::optional<std::vector<int64_t>>;
+using OptFloats = std::optional<std::vector<double>>;
+using OptDouble = std::optional<double>;
+
+void register_conv(Registry& r) {
+  // The functional forms: unbatched inputs allowed, padding as numbers or "same"/"valid".
+  r.add("aten::conv1d(Tensor input, Tensor weight, Tensor? bias=None, int[1] stride=[1], int[1] padding=[0], int[1] dilation=[1], int groups=1) -> Tensor",
+        wrap([](const Tensor& x, const Tensor& w, OptTensor b, Ints s, Ints p, Ints d, int64_t g) {
+          return cpu::conv_nd(1, x, w, b, s, p, d, g);
+        }));
+  r.add("aten::conv2d(Tensor input, Tensor weight, Tensor? bias=None, int[2] stride=1, int[2] padding=0, int[2] dilation=1, int groups=1) -> Tensor",
+        wrap([](const Tensor& x, const Tensor& w, OptTensor b, Ints s, Ints p, Ints d, int64_t g) {
+          return cpu::conv_nd(2, x, w, b, s, p, d, g);
+        }));
+  r.add("aten::conv3d(Tensor input, Tensor weight, Tensor? bias=None, int[3] stride=1, int[3] padding=0, int[3] dilation=1, int groups=1) -> Tensor",
+        wrap([](const Tensor& x, const Tensor& w, OptTensor b, Ints s, Ints p, Ints d, int64_t g) {
+          return cpu::conv_nd(3, x, w, b, s, p, d, g);
+        }));
+  r.add("aten::conv1d.padding(Tensor input, Tensor weight, Tensor? bias=None, int[1] stride=[1], str padding=\"valid\", int[1] dilation=[1], int groups=1) -> Tensor",
+        wrap([](const Tensor& x, const Tensor& w, OptTensor b, Ints s, std::string p, Ints d, int64_t g) {
+          return cpu::conv_nd_mode(1, x, w, b, s, p, d, g);
+        }));
+  r.add("aten::conv2d.padding(Tensor input, Tensor weight, Tensor? bias=None, int[2] stride=1, str padding=\"valid\", int[2] dilation=1, int groups=1) -> Tensor",
+        wrap([](const Tensor& x, const Tensor& w, OptTensor b, Ints s, std::string p, Ints d, int64_t g) {
+          return cpu::conv_nd_mode(2, x, w, b, s, p, d, g);
+        }));
+  r.add("aten::conv3d.padding(Tensor input, Tensor weight, Tensor? bias=None, int[3] stride=1, str padding=\"valid\", int[3] dilation=1, int groups=1) -> Tensor",
+        wrap([](const Tensor& x, const Tensor& w, OptTensor b, Ints s, std::string p, Ints d, int64_t g) {
+          return cpu::conv_nd_mode(3, x, w, b, s, p, d, g);
+        }));
+  r.add("aten::conv_transpose1d(Tensor input, Tensor weight, Tensor? bias=None, int[1] stride=[1], int[1] padding=[0], int[1] output_padding=[0], int groups=1, int[1] dilation=[1]) -> Tensor",
+        wrap([](const Tensor& x, const Tensor& w, OptTensor b, Ints s, Ints p, Ints op, int64_t g, Ints d) {
+          return cpu::conv_transpose_nd(1, x, w, b, s, p, op, g, d);
+        }));
+  r.add("aten::conv_transpose2d.input(Tensor input, Tensor weight, Tensor? bias=None, int[2] stride=1, int[2] padding=0, int[2] output_padding=0, int groups=1, int[2] dilation=1) -> Tensor",
+        wrap([](const Tensor& x, const Tensor& w, OptTensor b, Ints s, Ints p, Ints op, int64_t g, Ints d) {
+          return cpu::conv_transpose_nd(2, x, w, b, s, p, op, g, d);
+        }));
+  r.add("aten::conv_transpose3d.input(Tensor input, Tensor weight, Tensor? bias=None, int[3] stride=1, int[3] padding=0, int[3] output_padding=0, int groups=1, int[3] dilation=1) -> Tensor",
+        wrap([](const Tensor& x, const Tensor& w, OptTensor b, Ints s, Ints p, Ints op, int64_t g, Ints d) {
+          return cpu::conv_transpose_nd(3, x, w, b, s, p, op, g, d);
+        }));
+  // What traced graphs call: batched input, explicit lists; the backend flags change nothing.
+  auto generic = [](const Tensor& x, const Tensor& w, const OptTensor& b, const Ints& s,
+                    const Ints& p, const Ints& d, bool transposed, const Ints& op, int64_t g) {
+    if (w.dim() < 3) fail("convolution: weight should have at least three dimensions");
+    const auto sp = static_cast<size_t>(w.dim()) - 2;
+    return cpu::convolution(x, w, b, cpu::make_conv_params(sp, s, p, d, transposed, op, g));
+  };
+  r.add("aten::convolution(Tensor input, Tensor weight, Tensor? bias, int[] stride, int[] padding, int[] dilation, bool transposed, int[] output_padding, int groups) -> Tensor",
+        wrap([generic](const Tensor& x, const Tensor& w, OptTensor b, Ints s, Ints p, Ints d, bool t, Ints op, int64_t g) {
+          return generic(x, w, b, s, p, d, t, op, g);
+        }));
+  r.add("aten::_convolution(Tensor input, Tensor weight, Tensor? bias, int[] stride, int[] padding, int[] dilation, bool transposed, int[] output_padding, int groups, bool benchmark, bool deterministic, bool cudnn_enabled, bool allow_tf32) -> Tensor",
+        wrap([generic](const Tensor& x, const Tensor& w, OptTensor b, Ints s, Ints p, Ints d, bool t, Ints op, int64_t g, bool, bool, bool, bool) {
+          return generic(x, w, b, s, p, d, t, op, g);
+        }));
+  r.add("aten::_convolution.deprecated(Tensor input, Tensor weight, Tensor? bias, int[] stride, int[] padding, int[] dilation, bool transposed, int[] output_padding, int groups, bool benchmark, bool deterministic, bool cudnn_enabled) -> Tensor",
+        wrap([generic](const Tensor& x, const Tensor& w, OptTensor b, Ints s, Ints p, Ints d, bool t, Ints op, int64_t g, bool, bool, bool) {
+          return generic(x, w, b, s, p, d, t, op, g);
+        }));
+  r.add("aten::_convolution_mode(Tensor input, Tensor weight, Tensor? bias, int[] stride, str padding, int[] dilation, int groups) -> Tensor",
+        wrap([](const Tensor& x, const Tensor& w, OptTensor b, Ints s, std::string p, Ints d, int64_t g) {
+          return cpu::convolution_mode(x, w, b, s, p, d, g);
+        }));
+}
+
+void register_pool(Registry& r) {
+  auto max_pool = [](size_t sp) {
+    return wrap([sp](const Tensor& x, Ints k, Ints s, Ints p, Ints d, bool ceil) {
+      return cpu::max_pool(sp, x, cpu::make_pool_params(sp, k, s, p, d, ceil));
+    });
+  };
+  auto max_pool_idx = [](size_t sp) {
+    return wrap([sp](const Tensor& x, Ints k, Ints s, Ints p, Ints d, bool ceil) {
+      auto [v, i] = cpu::max_pool_with_indices(sp, x, cpu::make_pool_params(sp, k, s, p, d, ceil));
+      return std::make_tuple(v, i);
+    });
+  };
+  r.add("aten::max_pool1d(Tensor self, int[1] kernel_size, int[1] stride=[], int[1] padding=[0], int[1] dilation=[1], bool ceil_mode=False) -> Tensor", max_pool(1));
+  r.add("aten::max_pool2d(Tensor self, int[2] kernel_size, int[2] stride=[], int[2] padding=0, int[2] dilation=1, bool ceil_mode=False) -> Tensor", max_pool(2));
+  r.add("aten::max_pool3d(Tensor self, int[3] kernel_size, int[3] stride=[], int[3] padding=0, int[3] dilation=1, bool ceil_mode=False) -> Tensor", max_pool(3));
+  r.add("aten::max_pool1d_with_indices(Tensor self, int[1] kernel_size, int[1] stride=[], int[1] padding=[0], int[1] dilation=[1], bool ceil_mode=False) -> (Tensor, Tensor)", max_pool_idx(1));
+  r.add("aten::max_pool2d_with_indices(Tensor self, int[2] kernel_size, int[2] stride=[], int[2] padding=0, int[2] dilation=1, bool ceil_mode=False) -> (Tensor, Tensor)", max_pool_idx(2));
+  r.add("aten::max_pool3d_with_indices(Tensor self, int[3] kernel_size, int[3] stride=[], int[3] padding=0, int[3] dilation=1, bool ceil_mode=False) -> (Tensor, Tensor)", max_pool_idx(3));
+
+  r.add("aten::avg_pool1d(Tensor self, int[1] kernel_size, int[1] stride=[], int[1] padding=[0], bool ceil_mode=False, bool count_include_pad=True) -> Tensor",
+        wrap([](const Tensor& x, Ints k, Ints s, Ints p, bool ceil, bool incl) {
+          cpu::PoolParams pp = cpu::make_pool_params(1, k, s, p, {}, ceil);
+          pp.count_include_pad = incl;
+          return cpu::avg_pool(1, x, pp);
+        }));
+  auto avg_pool = [](size_t sp) {
+    return wrap([sp](const Tensor& x, Ints k, Ints s, Ints p, bool ceil, bool incl, std::optional<int64_t> div) {
+      cpu::PoolParams pp = cpu::make_pool_params(sp, k, s, p, {}, ceil);
+      pp.count_include_pad = incl;
+      pp.divisor_override = div;
+      return cpu::avg_pool(sp, x, pp);
+    });
+  };
+  r.add("aten::avg_pool2d(Tensor self, int[2] kernel_size, int[2] stride=[], int[2] padding=0, bool ceil_mode=False, bool count_include_pad=True, int? divisor_override=None) -> Tensor", avg_pool(2));
+  r.add("aten::avg_pool3d(Tensor self, int[3] kernel_size, int[3] stride=[], int[3] padding=0, bool ceil_mode=False, bool count_include_pad=True, int? divisor_override=None) -> Tensor", avg_pool(3));
+
+  auto adaptive_avg = [](size_t sp) {
+    return wrap([sp](const Tensor& x, Ints o) { return cpu::adaptive_avg_pool(sp, x, o); });
+  };
+  auto adaptive_max = [](size_t sp) {
+    return wrap([sp](const Tensor& x, Ints o) {
+      auto [v, i] = cpu::adaptive_max_pool(sp, x, o);
+      return std::make_tuple(v, i);
+    });
+  };
+  r.add("aten::adaptive_avg_pool1d(Tensor self, int[1] output_size) -> Tensor", adaptive_avg(1));
+  r.add("aten::adaptive_avg_pool2d(Tensor self, SymInt[2] output_size) -> Tensor", adaptive_avg(2));
+  r.add("aten::adaptive_avg_pool3d(Tensor self, int[3] output_size) -> Tensor", adaptive_avg(3));
+  r.add("aten::_adaptive_avg_pool2d(Tensor self, SymInt[2] output_size) -> Tensor", adaptive_avg(2));
+  r.add("aten::_adaptive_avg_pool3d(Tensor self, int[3] output_size) -> Tensor", adaptive_avg(3));
+  r.add("aten::adaptive_max_pool1d(Tensor self, int[1] output_size) -> (Tensor, Tensor)", adaptive_max(1));
+  r.add("aten::adaptive_max_pool2d(Tensor self, int[2] output_size) -> (Tensor, Tensor)", adaptive_max(2));
+  r.add("aten::adaptive_max_pool3d(Tensor self, int[3] output_size) -> (Tensor, Tensor)", adaptive_max(3));
+}
+
+void register_norm(Registry& r) {
+  r.add("aten::batch_norm(Tensor input, Tensor? weight, Tensor? bias, Tensor? running_mean, Tensor? running_var, bool training, float momentum, float eps, bool cudnn_enabled) -> Tensor",
+        wrap([](const Tensor& x, OptTensor w, OptTensor b, OptTensor rm, OptTensor rv, bool training, double momentum, double eps, bool) {
+          return cpu::batch_norm(x, w, b, rm, rv, training, momentum, eps);
+        }));
+  r.add("aten::native_batch_norm(Tensor input, Tensor? weight, Tensor? bias, Tensor? running_mean, Tensor? running_var, bool training, float momentum, float eps) -> (Tensor, Tensor, Tensor)",
+        wrap([](const Tensor& x, OptTensor w, OptTensor b, OptTensor rm, OptTensor rv, bool training, double momentum, double eps) {
+          return cpu::native_batch_norm(x, w, b, rm, rv, training, momentum, eps);
+        }));
+  // Index 0 is PyTorch's native implementation; the reserve tensor is empty for it.
+  r.add("aten::_batch_norm_impl_index(Tensor input, Tensor? weight, Tensor? bias, Tensor? running_mean, Tensor? running_var, bool training, float momentum, float eps, bool cudnn_enabled) -> (Tensor, Tensor, Tensor, Tensor, int)",
+        wrap([](const Tensor& x, OptTensor w, OptTensor b, OptTensor rm, OptTensor rv, bool training, double momentum, double eps, bool) {
+          auto [y, mean, invstd] = cpu::native_batch_norm(x, w, b, rm, rv, training, momentum, eps);
+          return std::make_tuple(y, mean, invstd, Tensor::empty(Shape{0}, DType::UInt8), int64_t{0});
+        }));
+  r.add("aten::layer_norm(Tensor input, int[] normalized_shape, Tensor? weight=None, Tensor? bias=None, float eps=1.0000000000000001e-05, bool cudnn_enable=True) -> Tensor",
+        wrap([](const Tensor& x, Ints shape, OptTensor w, OptTensor b, double eps, bool) {
+          return cpu::layer_norm(x, shape, w, b, eps);
+        }));
+  r.add("aten::native_layer_norm(Tensor input, SymInt[] normalized_shape, Tensor? weight, Tensor? bias, float eps) -> (Tensor, Tensor, Tensor)",
+        wrap([](const Tensor& x, Ints shape, OptTensor w, OptTensor b, double eps) {
+          return cpu::native_layer_norm(x, shape, w, b, eps);
+        }));
+  r.add("aten::group_norm(Tensor input, int num_groups, Tensor? weight=None, Tensor? bias=None, float eps=1.0000000000000001e-05, bool cudnn_enabled=True) -> Tensor",
+        wrap([](const Tensor& x, int64_t groups, OptTensor w, OptTensor b, double eps, bool) {
+          return cpu::group_norm(x, groups, w, b, eps);
+        }));
+  r.add("aten::native_group_norm(Tensor input, Tensor? weight, Tensor? bias, SymInt N, SymInt C, SymInt HxW, int group, float eps) -> (Tensor, Tensor, Tensor)",
+        wrap([](const Tensor& x, OptTensor w, OptTensor b, int64_t n, int64_t c, int64_t hxw, int64_t groups, double eps) {
+          if (x.dim() < 2 || x.size(0) != n || x.size(1) != c || x.numel() != n * c * hxw)
+            fail("native_group_norm: input of size ", shape_string(x.sizes()),
+                 " does not match N=", n, ", C=", c, ", HxW=", hxw);
+          return cpu::native_group_norm(x, w, b, groups, eps);
+        }));
+  r.add("aten::instance_norm(Tensor input, Tensor? weight, Tensor? bias, Tensor? running_mean, Tensor? running_var, bool use_input_stats, float momentum, float eps, bool cudnn_enabled) -> Tensor",
+        wrap([](const Tensor& x, OptTensor w, OptTensor b, OptTensor rm, OptTensor rv, bool use_stats, double momentum, double eps, bool) {
+          return cpu::instance_norm(x, w, b, rm, rv, use_stats, momentum, eps);
+        }));
+}
+
+void register_upsample(Registry& r) {
+  using cpu::InterpMode;
+  auto vec = [](InterpMode m, size_t sp) {
+    return wrap([m, sp](const Tensor& x, OptInts size, OptFloats scales) {
+      return cpu::upsample_vec(m, sp, x, size, false, scales);
+    });
+  };
+  auto vec_ac = [](InterpMode m, size_t sp) {
+    return wrap([m, sp](const Tensor& x, OptInts size, bool ac, OptFloats scales) {
+      return cpu::upsample_vec(m, sp, x, size, ac, scales);
+    });
+  };
+  auto n1 = [](InterpMode m) {
+    return wrap([m](const Tensor& x, Ints size, OptDouble s) {
+      const OptDouble scales[] = {s};
+      return cpu::upsample(m, 1, x, size, false, scales);
+    });
+  };
+  auto n2 = [](InterpMode m) {
+    return wrap([m](const Tensor& x, Ints size, OptDouble sh, OptDouble sw) {
+      const OptDouble scales[] = {sh, sw};
+      return cpu::upsample(m, 2, x, size, false, scales);
+    });
+  };
+  auto n3 = [](InterpMode m) {
+    return wrap([m](const Tensor& x, Ints size, OptDouble sd, OptDouble sh, OptDouble sw) {
+      const OptDouble scales[] = {sd, sh, sw};
+      return cpu::upsample(m, 3, x, size, false, scales);
+    });
+  };
+  const InterpMode nearest = InterpMode::Nearest, exact = InterpMode::NearestExact;
+  r.add("aten::upsample_nearest1d(Tensor self, SymInt[1] output_size, float? scales=None) -> Tensor", n1(nearest));
+  r.add("aten::upsample_nearest2d(Tensor self, SymInt[2] output_size, float? scales_h=None, float? scales_w=None) -> Tensor", n2(nearest));
+  r.add("aten::upsample_nearest3d(Tensor self, SymInt[3] output_size, float? scales_d=None, float? scales_h=None, float? scales_w=None) -> Tensor", n3(nearest));
+  r.add("aten::upsample_nearest1d.vec(Tensor input, SymInt[]? output_size, float[]? scale_factors) -> Tensor", vec(nearest, 1));
+  r.add("aten::upsample_nearest2d.vec(Tensor input, SymInt[]? output_size, float[]? scale_factors) -> Tensor", vec(nearest, 2));
+  r.add("aten::upsample_nearest3d.vec(Tensor input, SymInt[]? output_size, float[]? scale_factors) -> Tensor", vec(nearest, 3));
+  r.add("aten::_upsample_nearest_exact1d(Tensor self, SymInt[1] output_size, float? scales=None) -> Tensor", n1(exact));
+  r.add("aten::_upsample_nearest_exact2d(Tensor self, SymInt[2] output_size, float? scales_h=None, float? scales_w=None) -> Tensor", n2(exact));
+  r.add("aten::_upsample_nearest_exact3d(Tensor self, SymInt[3] output_size, float? scales_d=None, float? scales_h=None, float? scales_w=None) -> Tensor", n3(exact));
+  r.add("aten::_upsample_nearest_exact1d.vec(Tensor input, SymInt[]? output_size, float[]? scale_factors) -> Tensor", vec(exact, 1));
+  r.add("aten::_upsample_nearest_exact2d.vec(Tensor input, SymInt[]? output_size, float[]? scale_factors) -> Tensor", vec(exact, 2));
+  r.add("aten::_upsample_nearest_exact3d.vec(Tensor input, SymInt[]? output_size, float[]? scale_factors) -> Tensor", vec(exact, 3));
+
+  r.add("aten::upsample_linear1d(Tensor self, SymInt[1] output_size, bool align_corners, float? scales=None) -> Tensor",
+        wrap([](const Tensor& x, Ints size, bool ac, OptDouble s) {
+          const OptDouble scales[] = {s};
+          return cpu::upsample(InterpMode::Linear, 1, x, size, ac, scales);
+        }));
+  r.add("aten::upsample_bilinear2d(Tensor self, SymInt[2] output_size, bool align_corners, float? scales_h=None, float? scales_w=None) -> Tensor",
+        wrap([](const Tensor& x, Ints size, bool ac, OptDouble sh, OptDouble sw) {
+          const OptDouble scales[] = {sh, sw};
+          return cpu::upsample(InterpMode::Linear, 2, x, size, ac, scales);
+        }));
+  r.add("aten::upsample_trilinear3d(Tensor self, SymInt[3] output_size, bool align_corners, float? scales_d=None, float? scales_h=None, float? scales_w=None) -> Tensor",
+        wrap([](const Tensor& x, Ints size, bool ac, OptDouble sd, OptDouble sh, OptDouble sw) {
+          const OptDouble scales[] = {sd, sh, sw};
+          return cpu::upsample(InterpMode::Linear, 3, x, size, ac, scales);
+        }));
+  r.add("aten::upsample_bicubic2d(Tensor self, SymInt[2] output_size, bool align_corners, float? scales_h=None, float? scales_w=None) -> Tensor",
+        wrap([](const Tensor& x, Ints size, bool ac, OptDouble sh, OptDouble sw) {
+          const OptDouble scales[] = {sh, sw};
+          return cpu::upsample(InterpMode::Cubic, 2, x, size, ac, scales);
+        }));
+  r.add("aten::upsample_linear1d.vec(Tensor input, SymInt[]? output_size, bool align_corners, float[]? scale_factors) -> Tensor", vec_ac(InterpMode::Linear, 1));
+  r.add("aten::upsample_bilinear2d.vec(Tensor input, SymInt[]? output_size, bool align_corners, float[]? scale_factors) -> Tensor", vec_ac(InterpMode::Linear, 2));
+  r.add("aten::upsample_trilinear3d.vec(Tensor input, SymInt[]? output_size, bool align_corners, float[]? scale_factors) -> Tensor", vec_ac(InterpMode::Linear, 3));
+  r.add("aten::upsample_bicubic2d.vec(Tensor input, SymInt[]? output_size, bool align_corners, float[]? scale_factors) -> Tensor", vec_ac(InterpMode::Cubic, 2));
+}
+
+void register_pad(Registry& r) {
+  r.add("aten::constant_pad_nd(Tensor self, int[] pad, Scalar value=0) -> Tensor",
+        wrap([](const Tensor& x, Ints pad, double value) { return cpu::constant_pad_nd(x, pad, value); }));
+  r.add("aten::pad(Tensor self, int[] pad, str mode=\"constant\", float? value=None) -> Tensor",
+        wrap([](const Tensor& x, Ints pad, std::string mode, OptDouble value) {
+          return cpu::pad(x, pad, mode, value);
+        }));
+  r.add("aten::_pad_circular(Tensor self, int[] pad) -> Tensor",
+        wrap([](const Tensor& x, Ints pad) { return cpu::circular_pad(x, pad); }));
+  auto reflect = [](size_t sp) {
+    return wrap([sp](const Tensor& x, Ints pad) { return cpu::reflection_pad(sp, x, pad); });
+  };
+  auto replicate = [](size_t sp) {
+    return wrap([sp](const Tensor& x, Ints pad) { return cpu::replication_pad(sp, x, pad); });
+  };
+  r.add("aten::reflection_pad1d(Tensor self, int[2] padding) -> Tensor", reflect(1));
+  r.add("aten::reflection_pad2d(Tensor self, int[4] padding) -> Tensor", reflect(2));
+  r.add("aten::reflection_pad3d(Tensor self, int[6] padding) -> Tensor", reflect(3));
+  r.add("aten::replication_pad1d(Tensor self, int[2] padding) -> Tensor", replicate(1));
+  r.add("aten::replication_pad2d(Tensor self, int[4] padding) -> Tensor", replicate(2));
+  r.add("aten::replication_pad3d(Tensor self, int[6] padding) -> Tensor", replicate(3));
+}
+
+// Dropout is the identity in eval mode (and for p = 0); training-mode dropout draws random
+// masks, which ember does not reproduce, so it is an error rather than a silent identity.
+Tensor dropout_eval(const char* op, const Tensor& x, double p, bool train) {
+  if (p < 0 || p > 1) fail(op, ": dropout probability has to be between 0 and 1, but got ", p);
+  if (train && p > 0 && x.numel() > 0)
+    fail(op, ": training-mode dropout (train=True, p=", p,
+         ") is random and not supported; ember runs models in eval mode");
+  return x;
+}
+
+void register_dropout(Registry& r) {
+  for (const char* name : {"dropout", "feature_dropout", "alpha_dropout", "feature_alpha_dropout"}) {
+    const std::string op = std::string("aten::") + name;
+    r.add(op + "(Tensor input, float p, bool train) -> Tensor",
+          wrap([op](const Tensor& x, double p, bool train) { return dropout_eval(op.c_str(), x, p, train); }));
+    r.add(op + "_(Tensor(a!) self, float p, bool train) -> Tensor(a!)",
+          wrap([op](const Tensor& x, double p, bool train) { return dropout_eval(op.c_str(), x, p, train); }));
+  }
+}
+
+}  // namespace
+
+void register_nn_ops(Registry& r) {
+  register_conv(r);
+  register_pool(r);
+  register_norm(r);
+  register_upsample(r);
+  register_pad(r);
+  register_dropout(r);
+}
+
+}  // namespace ember::ops
