@@ -1,8 +1,6 @@
 // nn_cases.h — reads the cases tests/fixtures/gen_nn.py wrote (out/nn/cases.txt and one .npy
 // file per tensor) and compares kernel outputs with PyTorch's.
 //
-// The .npy reader here handles only what gen_nn.py writes (little-endian f4/f8/i8, C order);
-// it stays test-only until the archive's load_npy is available to switch to.
 #pragma once
 
 #include <gtest/gtest.h>
@@ -17,46 +15,11 @@
 #include <string>
 #include <vector>
 
+#include "archive/npy.h"
 #include "ember/tensor.h"
 #include "../fixtures.h"
 
 namespace ember::testing::nn {
-
-inline Tensor read_npy(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) ADD_FAILURE() << "cannot open " << path;
-  char magic[8];
-  in.read(magic, 8);
-  EXPECT_EQ(std::string(magic, 6), "\x93NUMPY") << path;
-  uint16_t header_len = 0;
-  in.read(reinterpret_cast<char*>(&header_len), 2);
-  std::string header(header_len, '\0');
-  in.read(header.data(), header_len);
-  auto field = [&](const std::string& key) {
-    size_t at = header.find("'" + key + "'");
-    EXPECT_NE(at, std::string::npos) << path << ": no " << key;
-    return header.substr(header.find(':', at) + 1);
-  };
-  std::string descr = field("descr");
-  descr = descr.substr(descr.find('\'') + 1, 3);
-  EXPECT_NE(field("fortran_order").find("False"), std::string::npos) << path;
-  std::string shape_text = field("shape");
-  shape_text = shape_text.substr(shape_text.find('(') + 1);
-  shape_text = shape_text.substr(0, shape_text.find(')'));
-  Shape shape;
-  std::stringstream ss(shape_text);
-  std::string item;
-  while (std::getline(ss, item, ','))
-    if (item.find_first_not_of(' ') != std::string::npos) shape.push_back(std::stoll(item));
-  DType dtype = DType::Float32;
-  if (descr == "<f8") dtype = DType::Float64;
-  else if (descr == "<i8") dtype = DType::Int64;
-  else EXPECT_EQ(descr, "<f4") << path;
-  Tensor t = Tensor::empty(shape, dtype);
-  in.read(static_cast<char*>(t.raw_data()), static_cast<std::streamsize>(t.nbytes()));
-  EXPECT_TRUE(in.good() || t.nbytes() == 0) << path << ": short read";
-  return t;
-}
 
 struct Case {
   std::string name, kind;
@@ -103,7 +66,9 @@ struct Case {
         .string();
   }
   bool has_tensor(const std::string& role) const { return std::filesystem::exists(path(role)); }
-  Tensor tensor(const std::string& role) const { return read_npy(fixture("nn/" + name + "." + role + ".npy")); }
+  Tensor tensor(const std::string& role) const {
+    return archive::load_npy(fixture("nn/" + name + "." + role + ".npy"));
+  }
   std::optional<Tensor> opt_tensor(const std::string& role) const {
     if (!has_tensor(role)) return std::nullopt;
     return tensor(role);
