@@ -269,8 +269,21 @@ Tensor max_pool_dnnl(size_t spatial, const Tensor& input, const PoolParams& p) {
   return run_dnnl_pool(dnnl::algorithm::pooling_max, spatial, input, out_sizes, p, op);
 }
 
+namespace {
+
+bool has_nan(const Tensor& t) {
+  const Tensor c = t.contiguous();
+  const float* p = c.data<float>();
+  bool nan = false;
+  for (int64_t i = 0; i < c.numel(); ++i) nan |= std::isnan(p[i]);
+  return nan;
+}
+
+}  // namespace
+
 Tensor max_pool(size_t spatial, const Tensor& input, const PoolParams& p) {
-  if (input.dtype() == DType::Float32) return max_pool_dnnl(spatial, input, p);
+  // oneDNN's max ignores NaN where PyTorch propagates it; NaN inputs take the reference path.
+  if (input.dtype() == DType::Float32 && !has_nan(input)) return max_pool_dnnl(spatial, input, p);
   return max_pool_reference(spatial, input, p);
 }
 

@@ -34,7 +34,7 @@ PoolParams make_pool_params(size_t spatial, std::span<const int64_t> kernel,
 int64_t pool_output_size(int64_t in, int64_t kernel, int64_t pad, int64_t stride,
                          int64_t dilation, bool ceil_mode);
 
-// aten::max_pool{1,2,3}d.
+// aten::max_pool{1,2,3}d. NaN wins a window, as in PyTorch (oneDNN alone would skip it).
 Tensor max_pool(size_t spatial, const Tensor& input, const PoolParams& p);
 Tensor max_pool_reference(size_t spatial, const Tensor& input, const PoolParams& p);
 Tensor max_pool_dnnl(size_t spatial, const Tensor& input, const PoolParams& p);

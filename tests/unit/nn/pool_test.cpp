@@ -23,7 +23,9 @@ TEST(NnPool, MaxPoolMatchesTorch) {
     expect_close(values, want, "with_indices values");
     expect_close(indices, c.tensor("indices"), "with_indices indices");
     expect_close(max_pool_reference(sp, x, p), want, "reference");
-    expect_close(max_pool_dnnl(sp, x, p), want, "oneDNN");
+    // oneDNN's max skips NaN; max_pool routes NaN inputs to the reference (checked below).
+    if (c.name.find("_nan") == std::string::npos)
+      expect_close(max_pool_dnnl(sp, x, p), want, "oneDNN");
     expect_close(max_pool(sp, x, p), want, "dispatch");
     expect_close(max_pool(sp, x.to(DType::Float64), p), want.to(DType::Float64), "float64");
   }
