@@ -145,11 +145,10 @@ namespace {
 }
 
 std::string exception_message(const Value& msg, const Value* cls) {
+  // PyTorch's wording: "<qualified exception class>: <message>", RuntimeError when none is given
+  // (assertions arrive as "AssertionError: ..." messages without a class).
   std::string text = msg.is_string() ? msg.to_string() : msg.repr();
-  if (!cls || cls->is_none()) return text;
-  std::string name = cls->to_string();
-  size_t dot = name.rfind('.');
-  if (dot != std::string::npos) name = name.substr(dot + 1);
+  std::string name = cls && cls->is_string() ? cls->to_string() : std::string("RuntimeError");
   return name + ": " + text;
 }
 
