@@ -1,0 +1,51 @@
+// check.cpp — `ember check MODEL.pt`: load and compile without running; says whether the model
+// will run and, if not, every unsupported op or construct with its code/…py:line.
+#include <cstdio>
+#include <nlohmann/json.hpp>
+
+#include "commands.h"
+#include "ember/module.h"
+
+namespace ember::cli {
+namespace {
+
+int run_check(const std::string& path, bool json) {
+  CheckReport report = check(path);
+  std::vector<MethodInfo> methods;
+  if (report.ok()) methods = load(path).methods();
+  if (json) {
+    nlohmann::json j{{"file", path}, {"format_version", report.format_version}, {"ok", report.ok()},
+                     {"ops_used", report.ops_used}, {"problems", report.problems}};
+    j["methods"] = nlohmann::json::array();
+    for (const auto& m : methods) j["methods"].push_back({{"name", m.name}, {"signature", m.signature}});
+    std::printf("%s\n", j.dump(2).c_str());
+  } else {
+    std::printf("file: %s (format version %lld)\n", path.c_str(), static_cast<long long>(report.format_version));
+    if (!methods.empty()) {
+      std::printf("methods:\n");
+      for (const auto& m : methods) std::printf("  %s\n", m.signature.c_str());
+    }
+    std::printf("ops used (%zu):\n", report.ops_used.size());
+    for (const auto& op : report.ops_used) std::printf("  %s\n", op.c_str());
+    if (report.ok()) {
+      std::printf("ok: every op and construct is supported\n");
+    } else {
+      std::printf("not supported (%zu):\n", report.problems.size());
+      for (const auto& p : report.problems) std::printf("  %s\n", p.c_str());
+    }
+  }
+  return report.ok() ? 0 : 2;
+}
+
+}  // namespace
+
+Command add_check(CLI::App& app) {
+  auto* sub = app.add_subcommand("check", "Load and compile a model without running it; exit 0 when it will run, 2 when not");
+  auto path = std::make_shared<std::string>();
+  auto json = std::make_shared<bool>(false);
+  sub->add_option("model", *path, "TorchScript archive (.pt)")->required();
+  sub->add_flag("--json", *json, "Print the report as JSON");
+  return [=] { return run_check(*path, *json); };
+}
+
+}  // namespace ember::cli

@@ -1,0 +1,39 @@
+// main.cpp — `ember`: inspect, check, run, compare and bench TorchScript models.
+#include <cstdio>
+#include <exception>
+
+#include "commands.h"
+#include "ember/error.h"
+
+int main(int argc, char** argv) {
+  CLI::App app{"ember: run PyTorch TorchScript models without libtorch"};
+  app.require_subcommand(1);
+  app.set_help_all_flag("--help-all", "Show help for every command");
+  std::vector<std::pair<CLI::App*, ember::cli::Command>> commands;
+  auto add = [&](auto adder) {
+    size_t before = app.get_subcommands({}).size();
+    ember::cli::Command run = adder(app);
+    commands.emplace_back(app.get_subcommands({})[before], std::move(run));
+  };
+  add(ember::cli::add_inspect);
+  add(ember::cli::add_check);
+  add(ember::cli::add_run);
+  add(ember::cli::add_compare);
+  add(ember::cli::add_bench);
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    return app.exit(e);
+  }
+  try {
+    for (auto& [sub, run] : commands)
+      if (sub->parsed()) return run();
+  } catch (const ember::Error& e) {
+    std::fprintf(stderr, "error: %s\n", e.what());
+    return 1;
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "error: %s\n", e.what());
+    return 1;
+  }
+  return 0;
+}
