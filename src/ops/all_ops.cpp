@@ -12,6 +12,9 @@ void register_list_ops(Registry& r);
 void register_dict_ops(Registry& r);
 void register_str_ops(Registry& r);
 void register_meta_ops(Registry& r);
+void register_elementwise_ops(Registry& r);
+void register_shape_ops(Registry& r);
+void register_reduce_ops(Registry& r);
 void register_nn_ops(Registry& r);
 
 void register_all_ops(Registry& r) {
@@ -20,6 +23,9 @@ void register_all_ops(Registry& r) {
   register_dict_ops(r);
   register_str_ops(r);
   register_meta_ops(r);
+  register_elementwise_ops(r);
+  register_shape_ops(r);
+  register_reduce_ops(r);
   register_nn_ops(r);
 }
 

@@ -118,8 +118,6 @@ void check_sub_operands(DType a, DType b) {
 void check_alpha(DType compute, const Scalar& alpha) {
   if (is_integral(compute, true) && (alpha.is_double() || alpha.is_complex()))
     fail("For integral input tensors, argument alpha must not be a floating point number.");
-  if (alpha.is_bool() && compute != DType::Bool)
-    fail("Boolean alpha only supported for Boolean results.");
 }
 
 // Runs op on already-promoted operands; `out` undefined allocates the result.
@@ -178,7 +176,7 @@ Tensor run(BinaryOp op, const Tensor& out, const Tensor& a, const Tensor& b, DTy
   }
   // Arithmetic: bool only where PyTorch allows it.
   const bool bool_ok = op == BinaryOp::Add || op == BinaryOp::Mul || op == BinaryOp::Maximum ||
-                       op == BinaryOp::Minimum || op == BinaryOp::Pow;
+                       op == BinaryOp::Minimum;
   if (compute == DType::Bool && !bool_ok) fail_dtype(name, compute);
   return dispatch_real(compute, name, [&](auto tag) -> Tensor {
     using T = decltype(tag);
@@ -191,7 +189,6 @@ Tensor run(BinaryOp op, const Tensor& out, const Tensor& a, const Tensor& b, DTy
         case BinaryOp::Mul: case BinaryOp::Minimum:
           return map_into<T, T, T>(out, {a, b}, [](bool x, bool y) { return x && y; });
         case BinaryOp::Maximum: return map_into<T, T, T>(out, {a, b}, [](bool x, bool y) { return x || y; });
-        case BinaryOp::Pow: return map_into<T, T, T>(out, {a, b}, [](bool x, bool y) { return x || !y; });
         default: fail_dtype(name, compute);
       }
     } else {
@@ -299,17 +296,18 @@ Tensor binary(BinaryOp op, const Tensor& a, const Tensor& b, const Scalar& alpha
   return dispatch_binary(op, Tensor(), a, b, result_type(a, b), alpha);
 }
 
+// A Python scalar joins the math in the compute dtype (so uint8 / -3 divides by -3.0).
 Tensor binary(BinaryOp op, const Tensor& a, const Scalar& b, const Scalar& alpha) {
-  if (op == BinaryOp::Sub) check_sub_operands(a.dtype(), b.dtype());
+  if (op == BinaryOp::Sub && a.dtype() == DType::Bool) check_sub_operands(a.dtype(), DType::Bool);
   const DType common = result_type(a, b);
   if (op == BinaryOp::Pow) check_pow_scalar_exponent(common, b);
-  return dispatch_binary(op, Tensor(), a, scalar_to_tensor(b, common), common, alpha);
+  return dispatch_binary(op, Tensor(), a, scalar_to_tensor(b, compute_dtype(op, common)), common, alpha);
 }
 
 Tensor binary(BinaryOp op, const Scalar& a, const Tensor& b, const Scalar& alpha) {
-  if (op == BinaryOp::Sub) check_sub_operands(a.dtype(), b.dtype());
+  if (op == BinaryOp::Sub && b.dtype() == DType::Bool) check_sub_operands(DType::Bool, DType::Bool);
   const DType common = ResultType().add(a).add(b).result();
-  return dispatch_binary(op, Tensor(), scalar_to_tensor(a, common), b, common, alpha);
+  return dispatch_binary(op, Tensor(), scalar_to_tensor(a, compute_dtype(op, common)), b, common, alpha);
 }
 
 Tensor binary_(BinaryOp op, const Tensor& self, const Tensor& b, const Scalar& alpha) {
@@ -318,10 +316,10 @@ Tensor binary_(BinaryOp op, const Tensor& self, const Tensor& b, const Scalar& a
 }
 
 Tensor binary_(BinaryOp op, const Tensor& self, const Scalar& b, const Scalar& alpha) {
-  if (op == BinaryOp::Sub) check_sub_operands(self.dtype(), b.dtype());
+  if (op == BinaryOp::Sub && self.dtype() == DType::Bool) check_sub_operands(self.dtype(), DType::Bool);
   const DType common = result_type(self, b);
   if (op == BinaryOp::Pow) check_pow_scalar_exponent(common, b);
-  return dispatch_binary(op, self, self, scalar_to_tensor(b, common), common, alpha);
+  return dispatch_binary(op, self, self, scalar_to_tensor(b, compute_dtype(op, common)), common, alpha);
 }
 
 // ---- where ---------------------------------------------------------------------------------------

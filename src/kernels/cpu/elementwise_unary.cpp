@@ -108,6 +108,10 @@ Tensor run_float(UnaryOp op, const Tensor& out, const Tensor& x, DType c) {
 Tensor run(UnaryOp op, const Tensor& out, const Tensor& x) {
   const DType in = x.dtype();
   if (!keeps_integers(op)) {
+    // These activations have no integer kernels in PyTorch (no promotion to float).
+    const bool float_only = op == UnaryOp::Silu || op == UnaryOp::Mish || op == UnaryOp::Hardswish ||
+                            op == UnaryOp::Hardsigmoid || op == UnaryOp::LogSigmoid || op == UnaryOp::Frac;
+    if (float_only && !is_floating(in)) fail_dtype("unary float op", in);
     const DType c = to_floating(in);
     if (out.defined()) check_can_cast_to_output(c, out.dtype());
     return run_float(op, out, x, c);
@@ -307,7 +311,7 @@ Tensor nan_to_num(const Tensor& x, std::optional<double> nan, std::optional<doub
     using T = decltype(tag);
     using A = opmath_t<T>;
     // Defaults are the largest finite values of the tensor's own dtype.
-    const A big = static_cast<A>(scalar_cast<float>(T(std::numeric_limits<float>::max())));
+    const A big = static_cast<A>(std::is_same_v<T, Half> ? 65504.0f : 3.38953139e38f);
     const A hi = posinf ? static_cast<A>(*posinf)
                         : (std::is_same_v<T, A> ? std::numeric_limits<A>::max() : big);
     const A lo = neginf ? static_cast<A>(*neginf)
