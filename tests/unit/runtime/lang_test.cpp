@@ -125,6 +125,11 @@ TEST(LangTest, EnumNameValueAndEquality) { run_program("enum"); }
 // PyTorch: impl.forward(x) + 1 == 2x + 1 through a ModuleInterface-typed attribute.
 TEST(LangTest, InterfaceCall) { run_program("interface"); }
 
+// The OldOps program saved as a version-3 archive. PyTorch 1.13 loading it applies its upgraders:
+// int tensors [7, -7, 5, 9] / [2, 2, -3, 3] give [3, -3, -1, 3] (truncation, not true division),
+// full([2], 2) gives float32 [2., 2.], and linspace(0., 1.) without steps gives 100 points.
+TEST(LangTest, UpgradersForVersion3Archive) { run_program("old_ops"); }
+
 TEST(LangTest, ArgumentChecks) {
   Module m = load(ember::testing::fixture("lang/int_math.pt"));
   try {
