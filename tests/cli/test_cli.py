@@ -1,0 +1,262 @@
+#!/usr/bin/env python3
+"""End-to-end tests of the `ember` CLI against PyTorch 1.13: every command and its flags, JSON
+output parsed and checked, outputs compared with PyTorch's, and bad inputs (missing or corrupt
+files, wrong argument count, type or shape) failing with a clear message and a non-zero exit.
+Usage: test_cli.py --ember PATH [unittest args]"""
+import json
+import os
+import pathlib
+import subprocess
+import sys
+import tempfile
+import unittest
+from typing import Dict, List, Tuple
+
+import numpy as np
+import torch
+import torch.nn as nn
+from torch import Tensor
+
+EMBER = None
+REPO = pathlib.Path(__file__).resolve().parents[2]
+DIGITS = REPO / "examples" / "digits"
+
+
+def ember(*args, check=None):
+    p = subprocess.run([EMBER, *map(str, args)], capture_output=True, text=True, timeout=600)
+    if check is not None:
+        assert p.returncode == check, f"ember {' '.join(map(str, args))} exited {p.returncode}\n{p.stdout}\n{p.stderr}"
+    return p
+
+
+def flatten(v):
+    """The CLI's output order: tuple/list items and dict values depth-first."""
+    if isinstance(v, (tuple, list)):
+        return [leaf for item in v for leaf in flatten(item)]
+    if isinstance(v, dict):
+        return [leaf for item in v.values() for leaf in flatten(item)]
+    return [v]
+
+
+class Multi(nn.Module):
+    def forward(self, x: Tensor, k: int, s: float, flag: bool, name: str) -> Tuple[Tensor, Dict[str, Tensor], List[Tensor], int, str]:
+        y = x * s
+        if flag:
+            y = y + 1
+        d = {"a": y.sum(0), "b": x[:k]}
+        return y, d, [torch.relu(x), -x], k * 2, name.upper()
+
+
+class Unsupported(nn.Module):
+    def forward(self, x: Tensor) -> Tensor:
+        a = torch.special.erfcx(x)
+        b = torch.linalg.det(x[:, :2, :2])
+        return a.sum() + b.sum()
+
+
+class CliTest(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        torch.manual_seed(0)
+        cls.tmp = tempfile.TemporaryDirectory()
+        d = cls.dir = pathlib.Path(cls.tmp.name)
+        cls.mlp = nn.Sequential(nn.Linear(4, 8), nn.ReLU(), nn.Linear(8, 3)).eval()
+        torch.jit.script(cls.mlp).save(str(d / "mlp.pt"))
+        torch.jit.script(Multi()).save(str(d / "multi.pt"))
+        torch.jit.script(Unsupported()).save(str(d / "unsupported.pt"))
+        import torchvision
+        cls.resnet = torch.jit.script(torchvision.models.resnet18(weights=None).eval())
+        cls.resnet.save(str(d / "resnet18.pt"))
+        cls.x = torch.randn(2, 4)
+        np.save(d / "x.npy", cls.x.numpy())
+        torch.save(cls.x, d / "x.pt")
+        cls.ref = cls.mlp(cls.x).detach()
+        np.save(d / "ref.npy", cls.ref.numpy())
+        np.save(d / "ref_bad.npy", (cls.ref + 0.5).numpy())
+        np.save(d / "ref_shape.npy", cls.ref[:1].numpy())
+        (d / "garbage.pt").write_bytes(os.urandom(4096))
+        (d / "bad.npy").write_bytes(b"\x93NUMPY\x01\x00garbage")
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.tmp.cleanup()
+
+    # --- help -----------------------------------------------------------------------------
+    def test_help_on_every_command(self):
+        self.assertIn("inspect", ember("--help", check=0).stdout)
+        for cmd in ["inspect", "check", "run", "compare", "bench"]:
+            out = ember(cmd, "--help", check=0).stdout
+            self.assertIn("model", out.lower(), cmd)
+
+    def test_no_command_is_an_error(self):
+        self.assertNotEqual(ember().returncode, 0)
+
+    # --- inspect --------------------------------------------------------------------------
+    def test_inspect_json_matches_pytorch(self):
+        j = json.loads(ember("inspect", self.dir / "resnet18.pt", "--json", check=0).stdout)
+        m = self.resnet
+        params = list(m.named_parameters())
+        buffers = list(m.named_buffers())
+        self.assertEqual(j["totals"]["parameters"]["numel"], sum(p.numel() for _, p in params))
+        self.assertEqual(j["totals"]["parameters"]["count"], len(params))
+        self.assertEqual(j["totals"]["buffers"]["numel"], sum(b.numel() for _, b in buffers))
+        self.assertEqual(j["totals"]["buffers"]["count"], len(buffers))
+        got = {}
+        for mod in j["modules"]:
+            for kind in ("parameters", "buffers"):
+                for t in mod[kind]:
+                    name = (mod["path"] + "." if mod["path"] else "") + t["name"]
+                    got[name] = (kind, t["dtype"], t["shape"], t["bytes"])
+        want = {}
+        for kind, items in (("parameters", params), ("buffers", buffers)):
+            for name, t in items:
+                want[name] = (kind, str(t.dtype).replace("torch.", ""), list(t.shape), t.numel() * t.element_size())
+        self.assertEqual(got, want)
+        classes = {mod["path"]: mod["class"] for mod in j["modules"]}
+        for name, sub in m.named_modules():
+            self.assertEqual(classes[name], sub._c._type().qualified_name(), name)
+        self.assertIn("forward", [x["name"] for x in j["methods"]])
+        self.assertGreaterEqual(j["format_version"], 1)
+
+    def test_inspect_text_and_code(self):
+        out = ember("inspect", self.dir / "resnet18.pt", check=0).stdout
+        self.assertIn("__torch__.torchvision.models.resnet.BasicBlock", out)
+        self.assertIn("11,689,512 elements", out)  # resnet18's parameter count in PyTorch
+        code = ember("inspect", self.dir / "mlp.pt", "--code", check=0).stdout
+        self.assertIn("def forward(self", code)
+        self.assertIn("code/__torch__/", code)
+
+    # --- check ----------------------------------------------------------------------------
+    def test_check_supported_model(self):
+        p = ember("check", self.dir / "mlp.pt", check=0)
+        self.assertIn("ok", p.stdout)
+        j = json.loads(ember("check", self.dir / "mlp.pt", "--json", check=0).stdout)
+        self.assertTrue(j["ok"])
+        self.assertIn("aten::linear", j["ops_used"])
+        self.assertEqual(j["problems"], [])
+
+    def test_check_lists_every_unsupported_op_with_its_line(self):
+        p = ember("check", self.dir / "unsupported.pt", check=2)
+        j = json.loads(ember("check", self.dir / "unsupported.pt", "--json", check=2).stdout)
+        self.assertFalse(j["ok"])
+        probs = "\n".join(j["problems"])
+        self.assertIn("aten::special_erfcx", probs)
+        self.assertIn("aten::linalg_det", probs)
+        self.assertRegex(probs, r"code/__torch__\.py:\d+")
+        self.assertIn("aten::special_erfcx", p.stdout)
+
+    def test_run_refuses_unsupported_model_listing_all(self):
+        p = ember("run", self.dir / "unsupported.pt", "-i", self.dir / "x.npy")
+        self.assertNotEqual(p.returncode, 0)
+        self.assertIn("aten::special_erfcx", p.stderr)
+        self.assertIn("aten::linalg_det", p.stderr)
+
+    # --- run ------------------------------------------------------------------------------
+    def test_run_writes_outputs_equal_to_pytorch(self):
+        out_dir = self.dir / "run_out"
+        p = ember("run", self.dir / "multi.pt", "-i", self.dir / "x.npy", "-i", "int:1", "-i", "float:0.5",
+                  "-i", "bool:true", "-i", "str:hello", "--output-dir", out_dir, check=0)
+        ref = flatten(Multi()(self.x, 1, 0.5, True, "hello"))
+        self.assertIn("HELLO", p.stdout)
+        for i, r in enumerate(ref):
+            if isinstance(r, str):
+                self.assertFalse((out_dir / f"out_{i}.npy").exists())
+                continue
+            got = np.load(out_dir / f"out_{i}.npy")
+            want = r.numpy() if isinstance(r, Tensor) else np.array(r)
+            self.assertEqual(got.shape, want.shape, i)
+            self.assertEqual(got.dtype, want.dtype, i)
+            np.testing.assert_allclose(got, want, rtol=1e-5, atol=1e-5)
+
+    def test_run_json_and_torch_save_input(self):
+        j = json.loads(ember("run", self.dir / "mlp.pt", "-i", self.dir / "x.pt", "--json", check=0).stdout)
+        self.assertEqual(len(j["outputs"]), 1)
+        o = j["outputs"][0]
+        self.assertEqual(o["dtype"], "float32")
+        self.assertEqual(o["shape"], [2, 3])
+        np.testing.assert_allclose(o["first_values"], self.ref.flatten()[:8].tolist(), rtol=1e-5, atol=1e-5)
+
+    def test_run_topk_on_image(self):
+        p = ember("run", DIGITS / "digits.pt", "-i", DIGITS / "samples" / "digit_3.png", "--preprocess", "unit",
+                  "--topk", "3", check=0)
+        lines = [l for l in p.stdout.splitlines() if l.strip().startswith("class")]
+        self.assertEqual(len(lines), 3)
+        self.assertEqual(lines[0].split()[1], "3")
+        j = json.loads(ember("run", DIGITS / "digits.pt", "-i", DIGITS / "samples" / "digit_7.png",
+                             "--preprocess", "unit", "--topk", "2", "--json", "--threads", "1", check=0).stdout)
+        self.assertEqual(j["topk"][0]["class"], 7)
+        self.assertGreater(j["topk"][0]["probability"], j["topk"][1]["probability"])
+
+    # --- compare --------------------------------------------------------------------------
+    def test_compare_pass_and_fail(self):
+        p = ember("compare", self.dir / "mlp.pt", "-i", self.dir / "x.npy", "--expect", self.dir / "ref.npy", check=0)
+        self.assertIn("outputs match", p.stdout)
+        j = json.loads(ember("compare", self.dir / "mlp.pt", "-i", self.dir / "x.npy", "--expect",
+                             self.dir / "ref.npy", "--json", check=0).stdout)
+        self.assertTrue(j["ok"])
+        self.assertLess(j["outputs"][0]["max_abs_error"], 1e-5)
+        p = ember("compare", self.dir / "mlp.pt", "-i", self.dir / "x.npy", "--expect", self.dir / "ref_bad.npy", check=1)
+        self.assertIn("outputs differ", p.stdout)
+        # A loose enough tolerance accepts the shifted reference.
+        ember("compare", self.dir / "mlp.pt", "-i", self.dir / "x.npy", "--expect", self.dir / "ref_bad.npy",
+              "--atol", "0.6", check=0)
+
+    def test_compare_mismatched_expectations(self):
+        p = ember("compare", self.dir / "mlp.pt", "-i", self.dir / "x.npy", "--expect", self.dir / "ref_shape.npy", check=1)
+        self.assertIn("shape [2, 3] but expected [1, 3]", p.stdout)
+        p = ember("compare", self.dir / "mlp.pt", "-i", self.dir / "x.npy", "--expect", self.dir / "ref.npy",
+                  "--expect", self.dir / "ref.npy")
+        self.assertNotEqual(p.returncode, 0)
+        self.assertIn("1 output(s) but 2 --expect", p.stderr)
+
+    # --- bench ----------------------------------------------------------------------------
+    def test_bench_json(self):
+        j = json.loads(ember("bench", self.dir / "mlp.pt", "--shape", "2,4", "--warmup", "1", "--iters", "5",
+                             "--threads", "1", "--json", check=0).stdout)
+        for key in ["load_ms", "first_call_ms", "p50_ms", "p90_ms", "p99_ms", "throughput_per_s", "peak_rss_mib"]:
+            self.assertGreater(j[key], 0, key)
+        self.assertEqual(j["iters"], 5)
+        self.assertEqual(j["threads"], 1)
+        self.assertLessEqual(j["p50_ms"], j["p99_ms"])
+        p = ember("bench", self.dir / "mlp.pt", "-i", self.dir / "x.npy", "--iters", "2", check=0)
+        self.assertIn("p50", p.stdout)
+        self.assertNotIn("[#", p.stderr)  # no progress bar when not on a terminal
+
+    # --- bad input ------------------------------------------------------------------------
+    def assert_fails(self, args, *needles):
+        p = ember(*args)
+        self.assertNotEqual(p.returncode, 0, args)
+        self.assertNotIn("internal error", p.stderr)
+        for n in needles:
+            self.assertIn(n, p.stderr, args)
+
+    def test_bad_paths_and_files(self):
+        self.assert_fails(["inspect", self.dir / "missing.pt"], "missing.pt")
+        self.assert_fails(["run", self.dir / "garbage.pt", "-i", self.dir / "x.npy"], "garbage.pt")
+        self.assert_fails(["check", self.dir / "garbage.pt"], "garbage.pt")
+        self.assert_fails(["run", self.dir / "mlp.pt", "-i", self.dir / "nothere.npy"], "nothere.npy")
+        self.assert_fails(["run", self.dir / "mlp.pt", "-i", self.dir / "bad.npy"], "bad.npy")
+        self.assert_fails(["run", self.dir / "mlp.pt", "-i", self.dir], "is a directory")
+        self.assert_fails(["compare", self.dir / "mlp.pt", "-i", self.dir / "x.npy", "--expect", self.dir / "gone.npy"], "gone.npy")
+
+    def test_wrong_arguments(self):
+        self.assert_fails(["run", self.dir / "mlp.pt"], "forward()")
+        self.assert_fails(["run", self.dir / "mlp.pt", "-i", self.dir / "x.npy", "-i", self.dir / "x.npy"], "forward()")
+        self.assert_fails(["run", self.dir / "mlp.pt", "-i", "int:3"], "Tensor", "int")
+        self.assert_fails(["run", self.dir / "mlp.pt", "-i", "int:abc"], "int:abc")
+        self.assert_fails(["run", self.dir / "mlp.pt", "-i", "blob:3"], "unknown literal kind")
+        np.save(self.dir / "wrong_width.npy", np.zeros((2, 5), np.float32))
+        self.assert_fails(["run", self.dir / "mlp.pt", "-i", self.dir / "wrong_width.npy"], "code/")
+        np.save(self.dir / "wrong_dtype.npy", np.zeros((2, 4), np.int64))
+        self.assert_fails(["run", self.dir / "mlp.pt", "-i", self.dir / "wrong_dtype.npy"])
+        self.assert_fails(["bench", self.dir / "mlp.pt"], "--input or --shape")
+        p = ember("run", self.dir / "mlp.pt", "-i", self.dir / "x.npy", "--topk", "0")
+        self.assertNotEqual(p.returncode, 0)
+
+
+if __name__ == "__main__":
+    args = sys.argv[1:]
+    if len(args) < 2 or args[0] != "--ember":
+        sys.exit("usage: test_cli.py --ember PATH [unittest args]")
+    EMBER = args[1]
+    unittest.main(argv=[sys.argv[0], "-v", *args[2:]])
