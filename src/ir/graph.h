@@ -43,6 +43,7 @@ namespace ember::ir {
   _(Loop)            /* see header */                                                            \
   _(TupleConstruct)  /* type: the tuple type (NamedTuple when type->cls) */                       \
   _(TupleUnpack)     /* inputs {tuple}; one output per element */                                 \
+  _(ListUnpack)      /* inputs {list}; one output per element, length checked when run */          \
   _(TupleIndex)      /* inputs {tuple}; index */                                                  \
   _(TupleSlice)      /* inputs {tuple}; ints = {start, stop} already normalised */                \
   _(ListConstruct)   /* type: List[T] */                                                          \

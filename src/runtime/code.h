@@ -37,6 +37,7 @@ enum class OpCode : uint8_t {
   IncInt,          // out0 += 1
   TupleConstruct,  // out0 = tuple(ins), typed by types[aux] when it is a NamedTuple
   TupleUnpack,     // outs = elements of in0
+  ListUnpack,      // outs = elements of list in0 (its length must equal n_out)
   TupleIndex,      // out0 = in0[imm]
   TupleSlice,      // out0 = in0[imm:aux]
   ListConstruct,   // out0 = list(ins) with element type types[aux]

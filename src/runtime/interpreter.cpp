@@ -237,6 +237,13 @@ Value execute(const Function& fn, const Code& code, std::vector<Value> args) {
           for (uint32_t k = 0; k < in.n_out; ++k) r[outs[k]] = keep->items[k];
           break;
         }
+        case OpCode::ListUnpack: {
+          auto keep = r[ins[0]].to_list();
+          if (keep->items.size() != in.n_out)
+            fail("Expected ", in.n_out, " elements in a list but found ", keep->items.size());
+          for (uint32_t k = 0; k < in.n_out; ++k) r[outs[k]] = keep->items[k];
+          break;
+        }
         case OpCode::TupleIndex: {
           const auto& t = r[ins[0]].to_tuple();
           if (in.imm < 0 || static_cast<size_t>(in.imm) >= t->items.size()) fail("tuple index out of range");

@@ -140,6 +140,7 @@ class Lowerer {
         emit(OpCode::TupleConstruct, ins, outs, loc).aux = add_type(n->type);
         break;
       case ir::NodeKind::TupleUnpack: emit(OpCode::TupleUnpack, ins, outs, loc); break;
+      case ir::NodeKind::ListUnpack: emit(OpCode::ListUnpack, ins, outs, loc); break;
       case ir::NodeKind::TupleIndex: emit(OpCode::TupleIndex, ins, outs, loc).imm = n->index; break;
       case ir::NodeKind::TupleSlice: {
         Instr& i = emit(OpCode::TupleSlice, ins, outs, loc);
@@ -205,6 +206,7 @@ const char* opcode_name(OpCode op) {
     case OpCode::IncInt: return "IncInt";
     case OpCode::TupleConstruct: return "TupleConstruct";
     case OpCode::TupleUnpack: return "TupleUnpack";
+    case OpCode::ListUnpack: return "ListUnpack";
     case OpCode::TupleIndex: return "TupleIndex";
     case OpCode::TupleSlice: return "TupleSlice";
     case OpCode::ListConstruct: return "ListConstruct";

@@ -316,6 +316,12 @@ class FunctionCompiler {
         return;
       case ExprKind::Tuple:
       case ExprKind::List: {
+        if (v->type->kind == TypeKind::List) {
+          std::vector<TypePtr> types(t.items.size(), v->type->contained[0]);
+          ir::Node* n = append(sc, ir::NodeKind::ListUnpack, {v}, types, t.loc);
+          for (size_t i = 0; i < t.items.size(); ++i) assign(*t.items[i], n->outputs[i], sc);
+          return;
+        }
         if (v->type->kind != TypeKind::Tuple)
           compile_fail(t.loc, "cannot unpack a value of type " + v->type->str());
         if (v->type->contained.size() != t.items.size())
@@ -502,6 +508,7 @@ class FunctionCompiler {
     ir::Value* iter = g_.add_param(bs.block, T(TypeKind::Int), "i");
     for (size_t i = 0; i < carried.size(); ++i) {
       ir::Value* p = g_.add_param(bs.block, inputs[i + 2]->type, carried[i]);
+      if (poisoned_.count(inputs[i + 2])) poisoned_.insert(p);
       bs.set(carried[i], Sugared::val(p));
     }
     // Names the body defines fresh shadow nothing outside, so the scope sees only carried ones.
@@ -530,6 +537,7 @@ class FunctionCompiler {
       bs.block->returns.push_back(r);
       ir::Value* out = g_.add_output(node, pt);
       out->debug_name = carried[i];
+      if (poisoned_.count(inputs[i + 2]) || poisoned_.count(r)) poisoned_.insert(out);
       sc.set(carried[i], Sugared::val(out));
     }
   }
@@ -689,6 +697,7 @@ class FunctionCompiler {
           items.push_back(expr(*e.items[i], sc, h));
           types.push_back(items.back()->type);
         }
+        check_not_poisoned(items, e.loc);
         TypePtr tt = Type::tuple(types);
         ir::Node* n = append(sc, ir::NodeKind::TupleConstruct, items, {tt}, e.loc);
         n->type = tt;
@@ -869,12 +878,18 @@ class FunctionCompiler {
     return s;
   }
 
+  void check_not_poisoned(const std::vector<ir::Value*>& vs, const SourceLoc& loc) {
+    for (auto* v : vs)
+      if (poisoned_.count(v)) throw CompileError{Problem::Kind::Error, "", loc, true};
+  }
+
   ir::Value* list_literal(const Expr& e, Scope& sc, const TypePtr& hint) {
     TypePtr lt = hint;
     if (lt && lt->kind == TypeKind::Optional) lt = lt->contained[0];
     TypePtr elem = lt && lt->kind == TypeKind::List ? lt->contained[0] : nullptr;
     std::vector<ir::Value*> items;
     for (const auto& it : e.items) items.push_back(expr(*it, sc, elem));
+    check_not_poisoned(items, e.loc);
     TypePtr value_type;
     if (elem) {
       for (size_t i = 0; i < items.size(); ++i) {
@@ -908,6 +923,7 @@ class FunctionCompiler {
     TypePtr vt = dt && dt->kind == TypeKind::Dict ? dt->contained[1] : nullptr;
     std::vector<ir::Value*> items;
     for (size_t i = 0; i < e.items.size(); ++i) items.push_back(expr(*e.items[i], sc, i % 2 ? vt : kt));
+    check_not_poisoned(items, e.loc);
     if (!kt) {
       if (items.empty()) {
         kt = T(TypeKind::Str);
@@ -1145,6 +1161,9 @@ class FunctionCompiler {
 
   ir::Value* user_call(const Function& fn, ir::Value* self, const Args& a, Scope& sc, const SourceLoc& loc,
                        ir::NodeKind kind = ir::NodeKind::CallFunction) {
+    check_not_poisoned(a.pos, loc);
+    if (self) check_not_poisoned({self}, loc);
+    for (const auto& [k, v] : a.kw) check_not_poisoned({v}, loc);
     size_t first = fn.owner ? 1 : 0;
     std::vector<ir::Value*> in;
     if (fn.owner) in.push_back(self);
@@ -1222,6 +1241,13 @@ class FunctionCompiler {
       return is_none_check(a, b, op == "aten::__isnot__", e.items[0].get(), e.items[1].get(), sc, e.loc);
     }
     if (op == "prim::unchecked_cast" || op == "prim::isinstance") return builtin(op.substr(6), e, sc, nullptr);
+    if (op == "aten::dict" && e.items.empty() && e.kwargs.empty()) {
+      // `dict()`: an empty Dict[str, Tensor], TorchScript's default for an unannotated dict.
+      TypePtr ty = Type::dict(T(TypeKind::Str), T(TypeKind::Tensor));
+      ir::Node* n = append(sc, ir::NodeKind::DictConstruct, {}, {ty}, e.loc);
+      n->type = ty;
+      return n->outputs[0];
+    }
     Args a = eval_args(e, sc);
     ir::Value* out = single(op_call(op, a.pos, a.kw, sc, e.loc), sc, e.loc);
     if (op == "aten::__not__" && a.pos.size() == 1) negate_refinement(a.pos[0], out);
@@ -1236,6 +1262,12 @@ class FunctionCompiler {
       need(2);
       TypePtr t = ctx_.resolve_type(*e.items[0]);
       ir::Value* v = expr(*e.items[1], sc, t);
+      if (v->type->kind == TypeKind::Tensor) {
+        // TorchScript converts a Tensor annotated as a scalar implicitly (traced ONNX helpers).
+        const char* conv = t->kind == TypeKind::Int ? "aten::IntImplicit" : t->kind == TypeKind::Float ? "aten::FloatImplicit"
+                         : t->kind == TypeKind::Number ? "aten::ScalarImplicit" : nullptr;
+        if (conv) return single(op_call(conv, {v}, {}, sc, e.loc), sc, e.loc);
+      }
       return coerce(v, t, sc, e.loc, "annotate() value");
     }
     if (nm == "unchecked_cast") {

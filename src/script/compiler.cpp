@@ -176,7 +176,8 @@ TypePtr Context::resolve_type(const ast::Expr& e) const {
       {"complex", TypeKind::Complex}, {"Layout", TypeKind::Int}, {"ScalarType", TypeKind::Int},
       {"MemoryFormat", TypeKind::Int}, {"Generator", TypeKind::Generator}, {"Storage", TypeKind::Storage},
       {"Stream", TypeKind::Stream}, {"Capsule", TypeKind::Capsule}, {"List", TypeKind::AnyList},
-      {"Tuple", TypeKind::AnyTuple}};
+      {"Tuple", TypeKind::AnyTuple},
+      {"list", TypeKind::AnyList}, {"tuple", TypeKind::AnyTuple}};
   for (const auto& [n, k] : simple)
     if (name == n) return Type::get(k);
   if (auto c = find_class(name)) return cu.type_of(c);
