@@ -15,6 +15,7 @@ void register_meta_ops(Registry& r);
 void register_elementwise_ops(Registry& r);
 void register_shape_ops(Registry& r);
 void register_reduce_ops(Registry& r);
+void register_index_ops(Registry& r);
 void register_nn_ops(Registry& r);
 
 void register_all_ops(Registry& r) {
@@ -26,6 +27,7 @@ void register_all_ops(Registry& r) {
   register_elementwise_ops(r);
   register_shape_ops(r);
   register_reduce_ops(r);
+  register_index_ops(r);
   register_nn_ops(r);
 }
 
