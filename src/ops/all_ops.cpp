@@ -17,6 +17,10 @@ void register_shape_ops(Registry& r);
 void register_reduce_ops(Registry& r);
 void register_index_ops(Registry& r);
 void register_nn_ops(Registry& r);
+void register_creation_ops(Registry& r);
+void register_rnn_ops(Registry& r);
+void register_attention_ops(Registry& r);
+void register_torchvision_ops(Registry& r);
 
 void register_all_ops(Registry& r) {
   register_scalar_ops(r);
@@ -29,6 +33,10 @@ void register_all_ops(Registry& r) {
   register_reduce_ops(r);
   register_index_ops(r);
   register_nn_ops(r);
+  register_creation_ops(r);
+  register_rnn_ops(r);
+  register_attention_ops(r);
+  register_torchvision_ops(r);
 }
 
 }  // namespace ember::ops

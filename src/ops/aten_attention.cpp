@@ -1,0 +1,57 @@
+// aten_attention.cpp — schemas of the attention ops bound to kernels/cpu/attention.h.
+#include <optional>
+#include <tuple>
+
+#include "kernels/cpu/attention.h"
+#include "ops/kernel_util.h"
+
+namespace ember::ops {
+
+void register_attention_ops(Registry& r) {
+  using OptTensor = std::optional<Tensor>;
+  using OptInt = std::optional<int64_t>;
+  r.add("aten::_masked_softmax(Tensor self, Tensor mask, int? dim=None, int? mask_type=None) -> Tensor",
+        wrap([](const Tensor& self, const Tensor& mask, OptInt dim, OptInt mask_type) {
+          return cpu::masked_softmax(self, mask, dim, mask_type);
+        }));
+  r.add("aten::_transform_bias_rescale_qkv(Tensor qkv, Tensor qkv_bias, int num_heads) -> (Tensor, Tensor, Tensor)",
+        wrap([](const Tensor& qkv, const Tensor& bias, int64_t num_heads) {
+          return cpu::transform_bias_rescale_qkv(qkv, bias, num_heads);
+        }));
+  // The second result is None when need_weights is false, as PyTorch returns an undefined tensor.
+  r.add("aten::_native_multi_head_attention(Tensor query, Tensor key, Tensor value, int embed_dim, int num_head, Tensor qkv_weight, Tensor qkv_bias, Tensor proj_weight, Tensor proj_bias, Tensor? mask=None, bool need_weights=True, bool average_attn_weights=True, int? mask_type=None) -> (Tensor, Tensor)",
+        wrap([](const Tensor& q, const Tensor& k, const Tensor& v, int64_t embed_dim, int64_t num_head,
+                const Tensor& qkv_w, const Tensor& qkv_b, const Tensor& proj_w, const Tensor& proj_b,
+                OptTensor mask, bool need_weights, bool average, OptInt mask_type) {
+          auto [out, weights] = cpu::native_multi_head_attention(
+              q, k, v, embed_dim, num_head, qkv_w, qkv_b, proj_w, proj_b, mask, need_weights,
+              average, mask_type);
+          return std::make_tuple(out, to_value(std::move(weights)));
+        }));
+  r.add("aten::_transformer_encoder_layer_fwd(Tensor src, int embed_dim, int num_heads, Tensor qkv_weight, Tensor qkv_bias, Tensor proj_weight, Tensor proj_bias, bool use_gelu, bool norm_first, float eps, Tensor norm_weight_1, Tensor norm_bias_1, Tensor norm_weight_2, Tensor norm_bias_2, Tensor ffn_weight_1, Tensor ffn_bias_1, Tensor ffn_weight_2, Tensor ffn_bias_2, Tensor? mask=None, int? mask_type=None) -> Tensor",
+        [](Stack& s) {
+          constexpr size_t n = 20;
+          auto t = [&](size_t i) { return peek(s, i, n).to_tensor(); };
+          cpu::EncoderLayerWeights w{t(3),  t(4),  t(5),  t(6),  t(10), t(11),
+                                     t(12), t(13), t(14), t(15), t(16), t(17)};
+          const Tensor src = t(0);
+          const int64_t embed_dim = from_value<int64_t>(peek(s, 1, n));
+          const int64_t num_heads = from_value<int64_t>(peek(s, 2, n));
+          const bool use_gelu = from_value<bool>(peek(s, 7, n));
+          const bool norm_first = from_value<bool>(peek(s, 8, n));
+          const double eps = from_value<double>(peek(s, 9, n));
+          const auto mask = from_value<OptTensor>(peek(s, 18, n));
+          const auto mask_type = from_value<OptInt>(peek(s, 19, n));
+          Tensor out = cpu::transformer_encoder_layer_fwd(src, embed_dim, num_heads, w, use_gelu,
+                                                          norm_first, eps, mask, mask_type);
+          drop(s, n);
+          push(s, std::move(out));
+        });
+  r.add("aten::_scaled_dot_product_attention(Tensor query, Tensor key, Tensor value, Tensor? attn_mask=None, float dropout_p=0., bool need_attn_weights=False, bool is_causal=False) -> (Tensor, Tensor)",
+        wrap([](const Tensor& q, const Tensor& k, const Tensor& v, OptTensor mask, double dropout_p,
+                bool need_weights, bool is_causal) {
+          return cpu::scaled_dot_product_attention(q, k, v, mask, dropout_p, need_weights, is_causal);
+        }));
+}
+
+}  // namespace ember::ops
