@@ -7,6 +7,7 @@
 #pragma once
 
 #include <cstdint>
+#include <initializer_list>
 #include <memory>
 #include <span>
 #include <string>
@@ -55,11 +56,17 @@ class Tensor {
 
   // A new contiguous tensor; `empty` leaves zero-filled memory (allocation zeroes).
   static Tensor empty(std::span<const int64_t> sizes, DType dtype);
+  static Tensor empty(std::initializer_list<int64_t> sizes, DType dtype) {
+    return empty(std::span<const int64_t>(sizes.begin(), sizes.size()), dtype);
+  }
   static Tensor zeros(std::span<const int64_t> sizes, DType dtype) { return empty(sizes, dtype); }
   // Wraps caller memory without copying; the caller keeps it alive while the tensor is used.
   // Empty `strides` means contiguous.
   static Tensor from_blob(void* data, std::span<const int64_t> sizes, DType dtype,
                           std::span<const int64_t> strides = {});
+  static Tensor from_blob(void* data, std::initializer_list<int64_t> sizes, DType dtype) {
+    return from_blob(data, std::span<const int64_t>(sizes.begin(), sizes.size()), dtype);
+  }
   // A view over `storage` after checking that every element it reaches lies inside it.
   static Tensor from_storage(std::shared_ptr<Storage> storage, DType dtype, Shape sizes,
                              Shape strides, int64_t offset);
