@@ -1,0 +1,162 @@
+#include "kernels/cpu/creation.h"
+
+#include <cmath>
+#include <limits>
+#include <sstream>
+#include <type_traits>
+
+#include "kernels/cpu/elementwise.h"
+#include "tensor/dispatch.h"
+#include "tensor/promotion.h"
+
+namespace ember::cpu {
+
+namespace {
+
+void check_sizes(std::span<const int64_t> size) {
+  for (int64_t s : size)
+    if (s < 0) fail("Trying to create tensor with negative dimension ", s, ": ", shape_string(size));
+}
+
+// The type PyTorch's CPU range kernels accumulate in (at::acc_type<T, false>): int64 for every
+// integer type, double for float and double, float for the 16-bit floats.
+template <class T>
+using range_acc_t = std::conditional_t<std::is_integral_v<T>, int64_t,
+                                       std::conditional_t<std::is_floating_point_v<T>, double, float>>;
+
+// PyTorch converts fill values with an overflow check (c10::checked_convert): integers may wrap
+// into unsigned types by at most one period (-1 fills uint8 with 255) and infinities and NaN pass
+// to floating types, but values outside the target's range fail.
+void check_fits(const Scalar& v, DType dtype) {
+  if (dtype == DType::Bool || is_complex(dtype)) return;
+  dispatch_real(dtype, "fill", [&](auto tag) {
+    using T = decltype(tag);
+    double hi;
+    if constexpr (std::is_same_v<T, Half>) hi = 65504.0;
+    else if constexpr (std::is_same_v<T, BFloat16>) hi = 3.3895313892515355e38;
+    else hi = static_cast<double>(std::numeric_limits<T>::max());
+    double lo = -hi;
+    if constexpr (std::is_integral_v<T>) lo = static_cast<double>(std::numeric_limits<T>::lowest());
+    bool bad;
+    if constexpr (std::is_integral_v<T> && std::is_unsigned_v<T>) {
+      if (v.is_integral(true)) {
+        const int64_t i = v.to_int();
+        const auto max = static_cast<int64_t>(hi);
+        bad = i > max || (i < 0 && -i > max);
+      } else {
+        const double d = v.to_double();
+        bad = d < lo || d > hi;
+      }
+    } else {
+      const double d = v.is_complex() ? v.to_complex().real() : v.to_double();
+      bad = !std::isinf(d) && (d < lo || d > hi);
+    }
+    if (bad) fail("value cannot be converted to type ", dtype_name(dtype), " without overflow");
+  });
+}
+
+std::string number_str(double v) {
+  std::ostringstream o;
+  o << v;
+  return o.str();
+}
+
+}  // namespace
+
+DType scalar_default_dtype(const Scalar& s) {
+  switch (s.kind()) {
+    case Scalar::Kind::Bool: return DType::Bool;
+    case Scalar::Kind::Int: return DType::Int64;
+    case Scalar::Kind::Double: return kDefaultFloat;
+    case Scalar::Kind::Complex: return DType::Complex64;
+  }
+  __builtin_unreachable();
+}
+
+Tensor full(std::span<const int64_t> size, const Scalar& value, DType dtype) {
+  check_sizes(size);
+  check_fits(value, dtype);
+  return fill_(Tensor::empty(size, dtype), value);
+}
+
+Tensor arange(const Scalar& start, const Scalar& end, const Scalar& step, std::optional<DType> dtype) {
+  const bool integral = start.is_integral(true) && end.is_integral(true) && step.is_integral(true);
+  const DType dt = dtype.value_or(integral ? DType::Int64 : kDefaultFloat);
+  return dispatch_numeric(dt, "arange_cpu", [&](auto tag) {
+    using T = decltype(tag);
+    using A = range_acc_t<T>;
+    const A xstart = start.to<A>(), xend = end.to<A>(), xstep = step.to<A>();
+    double size_d;
+    if constexpr (std::is_same_v<T, int64_t>)
+      size_d = std::ceil(static_cast<double>(xend - xstart) / static_cast<double>(xstep));
+    else
+      size_d = std::ceil((end.to_double() - start.to_double()) / step.to_double());
+    if (!(xstep > 0 || xstep < 0)) fail("step must be nonzero");
+    if (!std::isfinite(static_cast<double>(xstart)) || !std::isfinite(static_cast<double>(xend)))
+      fail("unsupported range: ", number_str(static_cast<double>(xstart)), " -> ",
+           number_str(static_cast<double>(xend)));
+    if (!((xstep > 0 && xend >= xstart) || (xstep < 0 && xend <= xstart)))
+      fail("upper bound and larger bound inconsistent with step sign");
+    if (!(size_d >= 0 && size_d <= static_cast<double>(std::numeric_limits<int64_t>::max())))
+      fail("invalid size, possible overflow?");
+    const auto n = static_cast<int64_t>(size_d);
+    Tensor out = Tensor::empty(Shape{n}, dt);
+    T* p = out.data<T>();
+    for (int64_t i = 0; i < n; ++i) p[i] = scalar_cast<T>(static_cast<A>(xstart + xstep * static_cast<A>(i)));
+    return out;
+  });
+}
+
+Tensor linspace(const Scalar& start, const Scalar& end, int64_t steps, DType dtype) {
+  if (steps < 0) fail("number of steps must be non-negative");
+  Tensor out = Tensor::empty(Shape{steps}, dtype);
+  if (steps == 0) return out;
+  if (steps == 1) return fill_(out, start);
+  dispatch_numeric(dtype, "linspace_cpu", [&](auto tag) {
+    using T = decltype(tag);
+    // Integer results step in double (the range may not fit T); floats step in their own type.
+    using S = std::conditional_t<std::is_integral_v<T>, double, opmath_t<T>>;
+    const T tstart = start.to<T>(), tend = end.to<T>();
+    const S s0 = scalar_cast<S>(tstart), s1 = scalar_cast<S>(tend);
+    const S step = (s1 - s0) / static_cast<S>(steps - 1);
+    const int64_t halfway = steps / 2;
+    T* p = out.data<T>();
+    for (int64_t i = 0; i < steps; ++i) {
+      const S v = i < halfway ? s0 + step * static_cast<S>(i) : s1 - step * static_cast<S>(steps - i - 1);
+      p[i] = scalar_cast<T>(v);
+    }
+  });
+  return out;
+}
+
+Tensor logspace(const Scalar& start, const Scalar& end, int64_t steps, double base, DType dtype) {
+  if (steps < 0) fail("number of steps must be non-negative");
+  Tensor out = Tensor::empty(Shape{steps}, dtype);
+  if (steps == 0) return out;
+  if (steps == 1) return fill_(out, Scalar(std::pow(base, start.to_double())));
+  dispatch_numeric(dtype, "logspace_cpu", [&](auto tag) {
+    using T = decltype(tag);
+    using S = std::conditional_t<std::is_integral_v<T>, double, opmath_t<T>>;
+    const S s0 = start.to<S>(), s1 = end.to<S>();
+    const S step = (s1 - s0) / static_cast<S>(steps - 1);
+    const int64_t halfway = steps / 2;
+    T* p = out.data<T>();
+    for (int64_t i = 0; i < steps; ++i) {
+      const S e = i < halfway ? s0 + step * static_cast<S>(i) : s1 - step * static_cast<S>(steps - i - 1);
+      p[i] = scalar_cast<T>(std::pow(base, static_cast<double>(e)));
+    }
+  });
+  return out;
+}
+
+Tensor eye(int64_t n, int64_t m, DType dtype) {
+  if (n < 0) fail("n must be greater or equal to 0, got ", n);
+  if (m < 0) fail("m must be greater or equal to 0, got ", m);
+  Tensor out = Tensor::empty(Shape{n, m}, dtype);
+  const int64_t k = std::min(n, m);
+  if (k == 0) return out;
+  fill_(out.as_strided(Shape{k}, Shape{m + 1}, 0), Scalar(int64_t{1}));
+  return out;
+}
+
+}  // namespace ember::cpu
