@@ -1,15 +1,64 @@
-// aten_attention.cpp — schemas of the attention ops bound to kernels/cpu/attention.h.
+// aten_attention.cpp — schemas of the attention ops bound to kernels/cpu/attention.h, plus the
+// queries and helpers the scripted code of nn.MultiheadAttention / nn.Transformer* calls on its way
+// to them (fast-path conditions, warnings, all()/any() over lists).
+#include <iostream>
+#include <mutex>
 #include <optional>
+#include <set>
+#include <string>
 #include <tuple>
+#include <vector>
 
 #include "kernels/cpu/attention.h"
 #include "ops/kernel_util.h"
 
 namespace ember::ops {
+namespace {
+
+// The fast-path conditions and helpers scripted attention code evaluates.
+void register_attention_support(Registry& r) {
+  // ember has no nested tensors, records no gradients and has no autocast.
+  r.add("prim::is_nested(Tensor a) -> bool", wrap([](const Tensor&) { return false; }));
+  r.add("aten::is_grad_enabled() -> bool", wrap([]() { return false; }));
+  r.add("aten::is_autocast_enabled() -> bool", wrap([]() { return false; }));
+  r.add("aten::is_autocast_cpu_enabled() -> bool", wrap([]() { return false; }));
+  r.add("prim::requires_grad(Tensor a) -> bool", wrap([](const Tensor& t) { return t.requires_grad(); }));
+  // Python's default warning filter shows a message once per location; once per text is close.
+  r.add("aten::warn(str message, int stacklevel=2) -> ()", wrap([](std::string message, int64_t) {
+          static std::mutex mu;
+          static std::set<std::string> seen;
+          std::lock_guard<std::mutex> lock(mu);
+          if (seen.insert(message).second) std::cerr << "UserWarning: " << message << "\n";
+        }));
+  auto all_of = [](const auto& items) {
+    for (const auto& x : items)
+      if (!x) return false;
+    return true;
+  };
+  auto any_of = [](const auto& items) {
+    for (const auto& x : items)
+      if (x) return true;
+    return false;
+  };
+  r.add("aten::all.bool(bool[] self) -> bool", wrap([all_of](std::vector<bool> v) { return all_of(v); }));
+  r.add("aten::all.int(int[] self) -> bool", wrap([all_of](std::vector<int64_t> v) { return all_of(v); }));
+  r.add("aten::all.float(float[] self) -> bool", wrap([all_of](std::vector<double> v) { return all_of(v); }));
+  r.add("aten::any.bool(bool[] self) -> bool", wrap([any_of](std::vector<bool> v) { return any_of(v); }));
+  r.add("aten::any.int(int[] self) -> bool", wrap([any_of](std::vector<int64_t> v) { return any_of(v); }));
+  r.add("aten::any.float(float[] self) -> bool", wrap([any_of](std::vector<double> v) { return any_of(v); }));
+  r.add("aten::any.str(str[] self) -> bool", wrap([](std::vector<std::string> v) {
+          for (const auto& x : v)
+            if (!x.empty()) return true;
+          return false;
+        }));
+}
+
+}  // namespace
 
 void register_attention_ops(Registry& r) {
   using OptTensor = std::optional<Tensor>;
   using OptInt = std::optional<int64_t>;
+  register_attention_support(r);
   r.add("aten::_masked_softmax(Tensor self, Tensor mask, int? dim=None, int? mask_type=None) -> Tensor",
         wrap([](const Tensor& self, const Tensor& mask, OptInt dim, OptInt mask_type) {
           return cpu::masked_softmax(self, mask, dim, mask_type);
