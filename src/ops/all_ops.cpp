@@ -19,6 +19,7 @@ void register_index_ops(Registry& r);
 void register_nn_ops(Registry& r);
 void register_creation_ops(Registry& r);
 void register_sort_ops(Registry& r);
+void register_extra_ops(Registry& r);
 void register_rnn_ops(Registry& r);
 void register_attention_ops(Registry& r);
 void register_torchvision_ops(Registry& r);
@@ -36,6 +37,7 @@ void register_all_ops(Registry& r) {
   register_nn_ops(r);
   register_creation_ops(r);
   register_sort_ops(r);
+  register_extra_ops(r);
   register_rnn_ops(r);
   register_attention_ops(r);
   register_torchvision_ops(r);

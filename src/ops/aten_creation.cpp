@@ -1,12 +1,14 @@
 // aten_creation.cpp — schemas of tensor factories (zeros, ones, full, empty, *_like, new_*,
-// arange, linspace, logspace, eye, tensor, scalar_tensor, as_tensor) bound to
-// kernels/cpu/creation.h. Every factory takes PyTorch's TensorOptions arguments: dtype (a
+// arange, linspace, logspace, eye, tensor, scalar_tensor, as_tensor, meshgrid,
+// repeat_interleave) bound to kernels/cpu/creation.h, and of einsum and its neighbours (outer,
+// cross, diag, diagonal, diag_embed) bound to kernels/cpu/einsum.h. Every factory takes PyTorch's TensorOptions arguments: dtype (a
 // ScalarType number), layout (strided only), device (the CPU or None) and pin_memory.
 // Random factories (rand, randn, randint, normal_, uniform_) are deliberately absent: ember does
 // not reproduce PyTorch's generator streams, so `ember check` reports them as unsupported.
 #include <string>
 
 #include "kernels/cpu/creation.h"
+#include "kernels/cpu/einsum.h"
 #include "kernels/cpu/elementwise.h"
 #include "kernels/cpu/shape.h"
 #include "ops/aten_util.h"
@@ -260,6 +262,40 @@ void register_creation_ops(Registry& r) {
           check_options(Value(), dev, std::nullopt);
           return cpu::to_dtype(data, dt.value_or(data.dtype()), false);
         }));
+
+  r.add("aten::meshgrid(Tensor[] tensors) -> Tensor[]",
+        wrap([](std::vector<Tensor> ts) { return cpu::meshgrid(ts, "ij"); }));
+  r.add("aten::meshgrid.indexing(Tensor[] tensors, *, str indexing) -> Tensor[]",
+        wrap([](std::vector<Tensor> ts, std::string indexing) { return cpu::meshgrid(ts, indexing); }));
+  r.add("aten::repeat_interleave.Tensor(Tensor repeats, *, int? output_size=None) -> Tensor",
+        wrap([](const Tensor& reps, std::optional<int64_t>) {
+          return cpu::repeat_interleave_index(reps).to(reps.dtype());
+        }));
+  r.add("aten::repeat_interleave.self_Tensor(Tensor self, Tensor repeats, int? dim=None, *, int? output_size=None) -> Tensor",
+        wrap([](const Tensor& x, const Tensor& reps, std::optional<int64_t> dim, std::optional<int64_t>) {
+          return cpu::repeat_interleave(x, reps, dim);
+        }));
+  r.add("aten::repeat_interleave.self_int(Tensor self, int repeats, int? dim=None, *, int? output_size=None) -> Tensor",
+        wrap([](const Tensor& x, int64_t reps, std::optional<int64_t> dim, std::optional<int64_t>) {
+          return cpu::repeat_interleave(x, Tensor::scalar(reps), dim);
+        }));
+
+  r.add("aten::einsum(str equation, Tensor[] tensors, *, int[]? path=None) -> Tensor",
+        wrap([](std::string eq, std::vector<Tensor> ts, Value) { return cpu::einsum(eq, ts); }));
+  r.add("aten::outer(Tensor self, Tensor vec2) -> Tensor",
+        wrap([](const Tensor& a, const Tensor& b) { return cpu::outer(a, b); }));
+  r.add("aten::ger(Tensor self, Tensor vec2) -> Tensor",
+        wrap([](const Tensor& a, const Tensor& b) { return cpu::outer(a, b); }));
+  r.add("aten::cross(Tensor self, Tensor other, int? dim=None) -> Tensor",
+        wrap([](const Tensor& a, const Tensor& b, std::optional<int64_t> d) { return cpu::cross(a, b, d); }));
+  r.add("aten::linalg_cross(Tensor self, Tensor other, *, int dim=-1) -> Tensor",
+        wrap([](const Tensor& a, const Tensor& b, int64_t d) { return cpu::cross(a, b, d); }));
+  r.add("aten::diag(Tensor self, int diagonal=0) -> Tensor",
+        wrap([](const Tensor& x, int64_t k) { return cpu::diag(x, k); }));
+  r.add("aten::diagonal(Tensor(a) self, int offset=0, int dim1=0, int dim2=1) -> Tensor(a)",
+        wrap([](const Tensor& x, int64_t o, int64_t d1, int64_t d2) { return cpu::diagonal(x, o, d1, d2); }));
+  r.add("aten::diag_embed(Tensor self, int offset=0, int dim1=-2, int dim2=-1) -> Tensor",
+        wrap([](const Tensor& x, int64_t o, int64_t d1, int64_t d2) { return cpu::diag_embed(x, o, d1, d2); }));
 }
 
 }  // namespace ember::ops

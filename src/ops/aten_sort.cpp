@@ -1,5 +1,6 @@
 // aten_sort.cpp — schemas of sorting and selection ops (sort, argsort, msort, topk, kthvalue,
-// median, nanmedian, mode, unique, cummax/cummin, searchsorted, bucketize) bound to
+// median, nanmedian, mode, unique, cummax/cummin, searchsorted, bucketize) and of placing and
+// taking by index along a dim (index_fill/index_add/index_copy, take_along_dim) bound to
 // kernels/cpu/sort.h.
 #include <string>
 
@@ -13,6 +14,15 @@ using OptStr = std::optional<std::string>;
 using OptTensor = std::optional<Tensor>;
 
 Tensor scalar_input(const Scalar& s) { return scalar_to_tensor(s, s.dtype()); }
+
+// The fill value of index_fill.int_Tensor: a 0-dim tensor read as a Scalar of its own kind.
+Scalar tensor_fill_value(const Tensor& v) {
+  if (v.dim() != 0)
+    fail("index_fill_ only supports a 0-dimensional value tensor, but got tensor with ", v.dim(), " dimension(s).");
+  if (v.dtype() == DType::Bool) return Scalar(v.item_int() != 0);
+  if (is_integral(v.dtype(), false)) return Scalar(v.item_int());
+  return Scalar(v.item_double());
+}
 }  // namespace
 
 void register_sort_ops(Registry& r) {
@@ -76,6 +86,33 @@ void register_sort_ops(Registry& r) {
         wrap([](const Tensor& x, const Tensor& b, bool i32, bool right) { return cpu::bucketize(x, b, i32, right); }));
   r.add("aten::bucketize.Scalar(Scalar self, Tensor boundaries, *, bool out_int32=False, bool right=False) -> Tensor",
         wrap([](Scalar x, const Tensor& b, bool i32, bool right) { return cpu::bucketize(scalar_input(x), b, i32, right); }));
+
+  r.add("aten::take_along_dim(Tensor self, Tensor indices, int? dim=None) -> Tensor",
+        wrap([](const Tensor& x, const Tensor& i, std::optional<int64_t> d) { return cpu::take_along_dim(x, i, d); }));
+  r.add("aten::index_fill.int_Scalar(Tensor self, int dim, Tensor index, Scalar value) -> Tensor",
+        wrap([](const Tensor& x, int64_t d, const Tensor& i, Scalar v) { return cpu::index_fill_(x.clone(), d, i, v); }));
+  r.add("aten::index_fill.int_Tensor(Tensor self, int dim, Tensor index, Tensor value) -> Tensor",
+        wrap([](const Tensor& x, int64_t d, const Tensor& i, const Tensor& v) {
+          return cpu::index_fill_(x.clone(), d, i, tensor_fill_value(v));
+        }));
+  r.add("aten::index_fill_.int_Scalar(Tensor(a!) self, int dim, Tensor index, Scalar value) -> Tensor(a!)",
+        wrap([](const Tensor& x, int64_t d, const Tensor& i, Scalar v) { return cpu::index_fill_(x, d, i, v); }));
+  r.add("aten::index_fill_.int_Tensor(Tensor(a!) self, int dim, Tensor index, Tensor value) -> Tensor(a!)",
+        wrap([](const Tensor& x, int64_t d, const Tensor& i, const Tensor& v) {
+          return cpu::index_fill_(x, d, i, tensor_fill_value(v));
+        }));
+  r.add("aten::index_add(Tensor self, int dim, Tensor index, Tensor source, *, Scalar alpha=1) -> Tensor",
+        wrap([](const Tensor& x, int64_t d, const Tensor& i, const Tensor& s, Scalar a) {
+          return cpu::index_add_(x.clone(), d, i, s, a);
+        }));
+  r.add("aten::index_add_(Tensor(a!) self, int dim, Tensor index, Tensor source, *, Scalar alpha=1) -> Tensor(a!)",
+        wrap([](const Tensor& x, int64_t d, const Tensor& i, const Tensor& s, Scalar a) {
+          return cpu::index_add_(x, d, i, s, a);
+        }));
+  r.add("aten::index_copy(Tensor self, int dim, Tensor index, Tensor source) -> Tensor",
+        wrap([](const Tensor& x, int64_t d, const Tensor& i, const Tensor& s) { return cpu::index_copy_(x.clone(), d, i, s); }));
+  r.add("aten::index_copy_(Tensor(a!) self, int dim, Tensor index, Tensor source) -> Tensor(a!)",
+        wrap([](const Tensor& x, int64_t d, const Tensor& i, const Tensor& s) { return cpu::index_copy_(x, d, i, s); }));
 }
 
 }  // namespace ember::ops

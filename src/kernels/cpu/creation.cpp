@@ -6,6 +6,9 @@
 #include <type_traits>
 
 #include "kernels/cpu/elementwise.h"
+#include "kernels/cpu/index.h"
+#include "kernels/cpu/shape.h"
+#include "tensor/broadcast.h"
 #include "tensor/dispatch.h"
 #include "tensor/promotion.h"
 
@@ -157,6 +160,64 @@ Tensor eye(int64_t n, int64_t m, DType dtype) {
   if (k == 0) return out;
   fill_(out.as_strided(Shape{k}, Shape{m + 1}, 0), Scalar(int64_t{1}));
   return out;
+}
+
+std::vector<Tensor> meshgrid(std::span<const Tensor> tensors, const std::string& indexing) {
+  if (tensors.empty()) fail("torch.meshgrid: Expected at least one tensor");
+  if (indexing != "ij" && indexing != "xy")
+    fail("torch.meshgrid: indexing must be one of \"xy\" or \"ij\", but received: ", indexing);
+  for (const Tensor& t : tensors) {
+    if (t.dim() > 1) fail("torch.meshgrid: Expected 0D or 1D tensor in the tensor list but got: ", t.dim(), "D");
+    if (t.dtype() != tensors[0].dtype()) fail("torch.meshgrid: Expected all tensors in the tensor list to have the same dtype");
+  }
+  const size_t n = tensors.size();
+  // "xy" swaps the roles of the first two inputs: the first varies along dim 1.
+  const bool swap = indexing == "xy" && n >= 2;
+  std::vector<size_t> axis(n);
+  for (size_t i = 0; i < n; ++i) axis[i] = i;
+  if (swap) std::swap(axis[0], axis[1]);
+  Shape shape(n);
+  for (size_t i = 0; i < n; ++i) shape[axis[i]] = tensors[i].numel();
+  std::vector<Tensor> out;
+  for (size_t i = 0; i < n; ++i) {
+    Shape view_shape(n, 1);
+    view_shape[axis[i]] = tensors[i].numel();
+    out.push_back(expand(reshape(tensors[i], view_shape), shape));
+  }
+  return out;
+}
+
+Tensor repeat_interleave_index(const Tensor& repeats) {
+  if (repeats.dim() != 1) fail("repeat_interleave only accept 1D vector as repeat");
+  if (repeats.dtype() != DType::Int64 && repeats.dtype() != DType::Int32)
+    fail("repeats has to be Long or Int tensor");
+  Tensor r = repeats.to(DType::Int64).contiguous();
+  int64_t total = 0;
+  for (int64_t i = 0; i < r.numel(); ++i) {
+    if (r.data<int64_t>()[i] < 0) fail("repeats can not be negative");
+    total += r.data<int64_t>()[i];
+  }
+  Tensor out = Tensor::empty(Shape{total}, DType::Int64);
+  int64_t* p = out.data<int64_t>();
+  for (int64_t i = 0; i < r.numel(); ++i)
+    for (int64_t j = 0; j < r.data<int64_t>()[i]; ++j) *p++ = i;
+  return out;
+}
+
+Tensor repeat_interleave(const Tensor& x, const Tensor& repeats, std::optional<int64_t> dim) {
+  Tensor in = x;
+  int64_t d = 0;
+  if (!dim) in = reshape(x, Shape{-1});
+  else if (x.dim() == 0) fail("Dimension specified as ", *dim, " but tensor has no dimensions");
+  else d = wrap_dim(*dim, x.dim());
+  if (in.dim() == 0) in = reshape(in, Shape{1});
+  Tensor reps = repeats;
+  if (reps.dim() == 0 || (reps.dim() == 1 && reps.numel() == 1))
+    reps = expand(reshape(reps, Shape{1}), Shape{in.size(d)});
+  else if (reps.dim() == 1 && reps.numel() != in.size(d))
+    fail("repeats must have the same size as input along dim, but got repeats.size(0) = ", reps.numel(),
+         " and input.size(", d, ") = ", in.size(d));
+  return index_select(in, d, repeat_interleave_index(reps));
 }
 
 }  // namespace ember::cpu

@@ -7,6 +7,8 @@
 
 #include <optional>
 #include <span>
+#include <string>
+#include <vector>
 
 #include "ember/tensor.h"
 #include "tensor/scalar.h"
@@ -23,5 +25,13 @@ Tensor arange(const Scalar& start, const Scalar& end, const Scalar& step, std::o
 Tensor linspace(const Scalar& start, const Scalar& end, int64_t steps, DType dtype);
 Tensor logspace(const Scalar& start, const Scalar& end, int64_t steps, double base, DType dtype);
 Tensor eye(int64_t n, int64_t m, DType dtype);
+
+// Built from other tensors: meshgrid (indexing "ij" or "xy") returns broadcast views.
+std::vector<Tensor> meshgrid(std::span<const Tensor> tensors, const std::string& indexing);
+// The int64 index vector [0]*r0 + [1]*r1 + ... for a 1-D repeats tensor.
+Tensor repeat_interleave_index(const Tensor& repeats);
+// dim nullopt flattens x first; repeats is a 0-dim or 1-D integer tensor (one per slice or one
+// for all).
+Tensor repeat_interleave(const Tensor& x, const Tensor& repeats, std::optional<int64_t> dim);
 
 }  // namespace ember::cpu

@@ -9,7 +9,10 @@
 #include <unordered_set>
 #include <vector>
 
+#include "kernels/cpu/elementwise.h"
+#include "kernels/cpu/index.h"
 #include "kernels/cpu/shape.h"
+#include "tensor/elementwise.h"
 #include "tensor/broadcast.h"
 #include "tensor/dispatch.h"
 #include "tensor/promotion.h"
@@ -510,6 +513,81 @@ Tensor bucketize(const Tensor& values, const Tensor& boundaries, bool out_int32,
   if (boundaries.dim() != 1)
     fail("boundaries tensor must be 1 dimension, but got dim(", boundaries.dim(), ")");
   return searchsorted(boundaries, values, out_int32, right, std::nullopt, std::nullopt);
+}
+
+Tensor take_along_dim(const Tensor& x, const Tensor& indices, std::optional<int64_t> dim) {
+  if (indices.dtype() != DType::Int64)
+    fail("torch.take_along_dim(): dtype of indices should be Long but got ", dtype_name(indices.dtype()));
+  if (!dim) return gather(reshape(x, Shape{-1}), 0, reshape(indices, Shape{-1}));
+  if (x.dim() != indices.dim())
+    fail("torch.take_along_dim(): input and indices should have the same number of dimensions, but got ", x.dim(),
+         " dimensions for input, and ", indices.dim(), " dimensions for indices");
+  const int64_t d = wrap_dim(*dim, x.dim());
+  if (x.dim() == 0) return gather(x, 0, indices);
+  Shape xs = x.sizes(), is = indices.sizes();
+  xs[static_cast<size_t>(d)] = 1;
+  is[static_cast<size_t>(d)] = 1;
+  Shape b = broadcast_shapes(xs, is);
+  Shape bx = b, bi = b;
+  bx[static_cast<size_t>(d)] = x.size(d);
+  bi[static_cast<size_t>(d)] = indices.size(d);
+  return gather(expand(x, bx), d, expand(indices, bi));
+}
+
+namespace {
+
+// The index entries as dim positions, checked against the dim's size.
+std::vector<int64_t> index_positions(const Tensor& index, int64_t size, const char* op) {
+  if (index.dim() > 1) fail(op, "(): Index is supposed to be a vector");
+  if (index.dtype() != DType::Int64 && index.dtype() != DType::Int32)
+    fail(op, "(): Expected dtype int32/int64 for index");
+  Tensor idx = index.to(DType::Int64).contiguous();
+  std::vector<int64_t> out(static_cast<size_t>(idx.numel()));
+  for (int64_t i = 0; i < idx.numel(); ++i) {
+    int64_t v = idx.data<int64_t>()[i];
+    if (v < -size || v >= size) fail(op, "(): index ", v, " is out of bounds for dimension with size ", size);
+    out[static_cast<size_t>(i)] = v < 0 ? v + size : v;
+  }
+  return out;
+}
+
+// self viewed with at least one dim, so 0-dim tensors take the same path as 1-element vectors.
+Tensor at_least_1d(const Tensor& t) { return t.dim() == 0 ? reshape(t, Shape{1}) : t; }
+
+}  // namespace
+
+Tensor index_fill_(const Tensor& self, int64_t dim, const Tensor& index, const Scalar& value) {
+  Tensor s = at_least_1d(self);
+  const int64_t d = wrap_dim(dim, s.dim());
+  for (int64_t i : index_positions(index, s.size(d), "index_fill_")) fill_(select(s, d, i), value);
+  return self;
+}
+
+Tensor index_add_(const Tensor& self, int64_t dim, const Tensor& index, const Tensor& source, const Scalar& alpha) {
+  if (self.dtype() != source.dtype()) fail("index_add_(): self and source must have same scalar type");
+  Tensor s = at_least_1d(self), src = at_least_1d(source);
+  const int64_t d = wrap_dim(dim, s.dim());
+  const auto pos = index_positions(index, s.size(d), "index_add_");
+  if (src.size(d) != static_cast<int64_t>(pos.size()))
+    fail("index_add_(): Number of indices (", pos.size(), ") should be equal to source.size(dim) (", src.size(d), ")");
+  for (size_t k = 0; k < pos.size(); ++k) {
+    Tensor slot = select(s, d, pos[k]);
+    copy_into(slot, binary(BinaryOp::Add, slot, select(src, d, static_cast<int64_t>(k)), alpha));
+  }
+  return self;
+}
+
+Tensor index_copy_(const Tensor& self, int64_t dim, const Tensor& index, const Tensor& source) {
+  if (self.dtype() != source.dtype())
+    fail("index_copy_(): self and source expected to have the same dtype, but got (self) ", dtype_name(self.dtype()),
+         " and (source) ", dtype_name(source.dtype()));
+  Tensor s = at_least_1d(self), src = at_least_1d(source);
+  const int64_t d = wrap_dim(dim, s.dim());
+  const auto pos = index_positions(index, s.size(d), "index_copy_");
+  if (src.size(d) != static_cast<int64_t>(pos.size()))
+    fail("index_copy_(): Number of indices (", pos.size(), ") should be equal to source.size(dim) (", src.size(d), ")");
+  for (size_t k = 0; k < pos.size(); ++k) copy_into(select(s, d, pos[k]), select(src, d, static_cast<int64_t>(k)));
+  return self;
 }
 
 }  // namespace ember::cpu

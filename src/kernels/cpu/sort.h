@@ -37,4 +37,14 @@ Tensor searchsorted(const Tensor& sorted_seq, const Tensor& values, bool out_int
                     const std::optional<std::string>& side, const std::optional<Tensor>& sorter);
 Tensor bucketize(const Tensor& values, const Tensor& boundaries, bool out_int32, bool right);
 
+// Placing and taking by index along a dim (the companions of argsort/topk results).
+// take_along_dim: gather after broadcasting x and indices in every dim but `dim`; without a dim
+// both are flattened.
+Tensor take_along_dim(const Tensor& x, const Tensor& indices, std::optional<int64_t> dim);
+// Out-of-place forms copy self first; the `_` forms write into self and return it. Indices are
+// int64 vectors (or scalars); negative ones count from the end.
+Tensor index_fill_(const Tensor& self, int64_t dim, const Tensor& index, const Scalar& value);
+Tensor index_add_(const Tensor& self, int64_t dim, const Tensor& index, const Tensor& source, const Scalar& alpha);
+Tensor index_copy_(const Tensor& self, int64_t dim, const Tensor& index, const Tensor& source);
+
 }  // namespace ember::cpu

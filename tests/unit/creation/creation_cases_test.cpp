@@ -22,6 +22,20 @@ using namespace ember;
 
 namespace {
 
+// Strings in case lines escape spaces as %20 and percent signs as %25.
+std::string unescape(const std::string& s) {
+  std::string out;
+  for (size_t i = 0; i < s.size(); ++i) {
+    if (s[i] == '%' && i + 2 < s.size()) {
+      out += static_cast<char>(std::stoi(s.substr(i + 1, 2), nullptr, 16));
+      i += 2;
+    } else {
+      out += s[i];
+    }
+  }
+  return out;
+}
+
 struct Parser {
   std::istringstream in;
   const std::string& blob;
@@ -46,7 +60,7 @@ struct Parser {
       const double re = real();
       return Value(std::complex<double>(re, real()));
     }
-    if (tag == "S") return Value(word());
+    if (tag == "S") return Value(unescape(word()));
     if (tag == "V") return Value(Device::parse(word()));
     if (tag == "T") return Value(tensor());
     if (tag == "U") {
