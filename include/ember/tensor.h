@@ -47,6 +47,11 @@ struct TensorImpl {
   Shape strides;        // in elements
   int64_t offset = 0;   // in elements
   bool requires_grad = false;
+  // Set on the minimal nested tensors nn.TransformerEncoder's fast path builds (see
+  // src/kernels/cpu/nested.h): the data is stored padded as [B, T, ...] and entry b holds
+  // nested_lengths[b] valid rows along dim 1. Null for every ordinary tensor; views and results
+  // of other ops never carry it.
+  std::shared_ptr<const std::vector<int64_t>> nested_lengths;
 };
 
 class Tensor {

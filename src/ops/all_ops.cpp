@@ -23,6 +23,9 @@ void register_extra_ops(Registry& r);
 void register_rnn_ops(Registry& r);
 void register_attention_ops(Registry& r);
 void register_torchvision_ops(Registry& r);
+void register_random_ops(Registry& r);
+void register_loss_ops(Registry& r);
+void register_misc_ops(Registry& r);
 
 void register_all_ops(Registry& r) {
   register_scalar_ops(r);
@@ -41,6 +44,9 @@ void register_all_ops(Registry& r) {
   register_rnn_ops(r);
   register_attention_ops(r);
   register_torchvision_ops(r);
+  register_random_ops(r);
+  register_loss_ops(r);
+  register_misc_ops(r);
 }
 
 }  // namespace ember::ops

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "kernels/cpu/attention.h"
+#include "kernels/cpu/nested.h"
 #include "ops/kernel_util.h"
 
 namespace ember::ops {
@@ -17,8 +18,9 @@ namespace {
 
 // The fast-path conditions and helpers scripted attention code evaluates.
 void register_attention_support(Registry& r) {
-  // ember has no nested tensors, records no gradients and has no autocast.
-  r.add("prim::is_nested(Tensor a) -> bool", wrap([](const Tensor&) { return false; }));
+  // ember's only nested tensors are the padded ones of kernels/cpu/nested.h; it records no
+  // gradients and has no autocast.
+  r.add("prim::is_nested(Tensor a) -> bool", wrap([](const Tensor& t) { return cpu::is_nested(t); }));
   r.add("aten::is_grad_enabled() -> bool", wrap([]() { return false; }));
   r.add("aten::is_autocast_enabled() -> bool", wrap([]() { return false; }));
   r.add("aten::is_autocast_cpu_enabled() -> bool", wrap([]() { return false; }));
@@ -89,10 +91,19 @@ void register_attention_ops(Registry& r) {
           const bool use_gelu = from_value<bool>(peek(s, 7, n));
           const bool norm_first = from_value<bool>(peek(s, 8, n));
           const double eps = from_value<double>(peek(s, 9, n));
-          const auto mask = from_value<OptTensor>(peek(s, 18, n));
-          const auto mask_type = from_value<OptInt>(peek(s, 19, n));
+          auto mask = from_value<OptTensor>(peek(s, 18, n));
+          auto mask_type = from_value<OptInt>(peek(s, 19, n));
+          // A nested input (TransformerEncoder's fast path) runs each sequence at its length:
+          // its padded rows are masked keys, and the result stays nested.
+          const bool nested = cpu::is_nested(src);
+          if (nested) {
+            if (mask) fail("_transformer_encoder_layer_fwd: a mask is not supported with a nested tensor input");
+            mask = cpu::nested_padding_mask(src);
+            mask_type = 1;
+          }
           Tensor out = cpu::transformer_encoder_layer_fwd(src, embed_dim, num_heads, w, use_gelu,
                                                           norm_first, eps, mask, mask_type);
+          if (nested) out = cpu::nested_like(out, src);
           drop(s, n);
           push(s, std::move(out));
         });

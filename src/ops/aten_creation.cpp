@@ -3,8 +3,8 @@
 // repeat_interleave) bound to kernels/cpu/creation.h, and of einsum and its neighbours (outer,
 // cross, diag, diagonal, diag_embed) bound to kernels/cpu/einsum.h. Every factory takes PyTorch's TensorOptions arguments: dtype (a
 // ScalarType number), layout (strided only), device (the CPU or None) and pin_memory.
-// Random factories (rand, randn, randint, normal_, uniform_) are deliberately absent: ember does
-// not reproduce PyTorch's generator streams, so `ember check` reports them as unsupported.
+// Random factories (rand, randn, randint, normal, ...) live in aten_random.cpp: they draw from
+// ember's own generator, whose streams differ from PyTorch's.
 #include <string>
 
 #include "kernels/cpu/creation.h"

@@ -1,5 +1,5 @@
 // aten_nn.cpp — schemas of the neural-network ops bound to kernels/cpu/{conv,pool,norm,
-// upsample,pad}.h, plus dropout in eval mode.
+// upsample,pad}.h, plus dropout (kernels/cpu/random.h).
 #include <optional>
 #include <string>
 #include <tuple>
@@ -9,6 +9,7 @@
 #include "kernels/cpu/norm.h"
 #include "kernels/cpu/pad.h"
 #include "kernels/cpu/pool.h"
+#include "kernels/cpu/random.h"
 #include "kernels/cpu/upsample.h"
 #include "ops/kernel_util.h"
 
@@ -247,6 +248,22 @@ void register_upsample(Registry& r) {
   r.add("aten::upsample_bilinear2d.vec(Tensor input, SymInt[]? output_size, bool align_corners, float[]? scale_factors) -> Tensor", vec_ac(InterpMode::Linear, 2));
   r.add("aten::upsample_trilinear3d.vec(Tensor input, SymInt[]? output_size, bool align_corners, float[]? scale_factors) -> Tensor", vec_ac(InterpMode::Linear, 3));
   r.add("aten::upsample_bicubic2d.vec(Tensor input, SymInt[]? output_size, bool align_corners, float[]? scale_factors) -> Tensor", vec_ac(InterpMode::Cubic, 2));
+
+  auto aa = [](InterpMode m) {
+    return wrap([m](const Tensor& x, Ints size, bool ac, OptDouble sh, OptDouble sw) {
+      const OptDouble scales[] = {sh, sw};
+      return cpu::upsample_aa(m, x, size, ac, scales);
+    });
+  };
+  auto aa_vec = [](InterpMode m) {
+    return wrap([m](const Tensor& x, OptInts size, bool ac, OptFloats scales) {
+      return cpu::upsample_aa_vec(m, x, size, ac, scales);
+    });
+  };
+  r.add("aten::_upsample_bilinear2d_aa(Tensor self, SymInt[2] output_size, bool align_corners, float? scales_h=None, float? scales_w=None) -> Tensor", aa(InterpMode::Linear));
+  r.add("aten::_upsample_bicubic2d_aa(Tensor self, SymInt[2] output_size, bool align_corners, float? scales_h=None, float? scales_w=None) -> Tensor", aa(InterpMode::Cubic));
+  r.add("aten::_upsample_bilinear2d_aa.vec(Tensor input, SymInt[]? output_size, bool align_corners, float[]? scale_factors) -> Tensor", aa_vec(InterpMode::Linear));
+  r.add("aten::_upsample_bicubic2d_aa.vec(Tensor input, SymInt[]? output_size, bool align_corners, float[]? scale_factors) -> Tensor", aa_vec(InterpMode::Cubic));
 }
 
 void register_pad(Registry& r) {
@@ -272,23 +289,21 @@ void register_pad(Registry& r) {
   r.add("aten::replication_pad3d(Tensor self, int[6] padding) -> Tensor", replicate(3));
 }
 
-// Dropout is the identity in eval mode (and for p = 0); training-mode dropout draws random
-// masks, which ember does not reproduce, so it is an error rather than a silent identity.
-Tensor dropout_eval(const char* op, const Tensor& x, double p, bool train) {
-  if (p < 0 || p > 1) fail(op, ": dropout probability has to be between 0 and 1, but got ", p);
-  if (train && p > 0 && x.numel() > 0)
-    fail(op, ": training-mode dropout (train=True, p=", p,
-         ") is random and not supported; ember runs models in eval mode");
-  return x;
-}
-
+// Dropout is the identity in eval mode (and for p = 0); in training mode it draws its mask from
+// ember's generator (kernels/cpu/random.h), whose stream differs from PyTorch's.
 void register_dropout(Registry& r) {
-  for (const char* name : {"dropout", "feature_dropout", "alpha_dropout", "feature_alpha_dropout"}) {
+  using cpu::DropoutKind;
+  const std::pair<const char*, DropoutKind> kinds[] = {{"dropout", DropoutKind::Plain},
+                                                       {"feature_dropout", DropoutKind::Feature},
+                                                       {"alpha_dropout", DropoutKind::Alpha},
+                                                       {"feature_alpha_dropout", DropoutKind::FeatureAlpha}};
+  for (const auto& [name, kind] : kinds) {
     const std::string op = std::string("aten::") + name;
+    const DropoutKind k = kind;
     r.add(op + "(Tensor input, float p, bool train) -> Tensor",
-          wrap([op](const Tensor& x, double p, bool train) { return dropout_eval(op.c_str(), x, p, train); }));
+          wrap([k](const Tensor& x, double p, bool train) { return cpu::dropout(k, x, p, train, false); }));
     r.add(op + "_(Tensor(a!) self, float p, bool train) -> Tensor(a!)",
-          wrap([op](const Tensor& x, double p, bool train) { return dropout_eval(op.c_str(), x, p, train); }));
+          wrap([k](const Tensor& x, double p, bool train) { return cpu::dropout(k, x, p, train, true); }));
   }
 }
 

@@ -130,6 +130,79 @@ void interpolate(const T* x, T* y, int64_t planes, const std::array<int64_t, 3>&
   }
 }
 
+// The antialiasing filters PyTorch's `_upsample_*_aa` kernels use (Pillow's): a triangle for
+// bilinear and Keys' cubic convolution with A = -0.5 for bicubic.
+template <class T>
+T aa_filter(bool cubic, T x) {
+  if (x < T(0)) x = -x;
+  if (!cubic) return x < T(1) ? T(1) - x : T(0);
+  const T a = T(-0.5);
+  if (x < T(1)) return ((a + T(2)) * x - (a + T(3))) * x * x + T(1);
+  if (x < T(2)) return (((x - T(5)) * x + T(8)) * x - T(4)) * a;
+  return T(0);
+}
+
+// Per output index along one dimension: the first input index, the tap count and `max_taps`
+// weights (normalised, zero past the count).
+template <class T>
+struct AaTaps {
+  int64_t max_taps = 0;
+  std::vector<int64_t> first, count;
+  std::vector<T> weights;
+};
+
+template <class T>
+AaTaps<T> aa_taps_for(bool cubic, int64_t in, int64_t out, bool align_corners,
+                      std::optional<double> scale_opt) {
+  const T scale = area_scale<T>(in, out, align_corners, scale_opt);
+  const T half_width = cubic ? T(2) : T(1);
+  // Downsampling widens the filter so that every input pixel contributes.
+  const T support = scale >= T(1) ? half_width * scale : half_width;
+  const T invscale = scale >= T(1) ? T(1) / scale : T(1);
+  AaTaps<T> t;
+  t.max_taps = static_cast<int64_t>(std::ceil(support)) * 2 + 1;
+  t.first.resize(static_cast<size_t>(out));
+  t.count.resize(static_cast<size_t>(out));
+  t.weights.assign(static_cast<size_t>(out * t.max_taps), T(0));
+  for (int64_t i = 0; i < out; ++i) {
+    const T center = scale * (static_cast<T>(i) + T(0.5));
+    // Truncation toward zero, as PyTorch's int64 casts do.
+    const int64_t lo = std::max<int64_t>(static_cast<int64_t>(center - support + T(0.5)), 0);
+    const int64_t hi = std::min<int64_t>(static_cast<int64_t>(center + support + T(0.5)), in);
+    const int64_t n = std::clamp<int64_t>(hi - lo, 0, t.max_taps);
+    T* w = t.weights.data() + i * t.max_taps;
+    T total = 0;
+    for (int64_t j = 0; j < n; ++j) {
+      const T x = (static_cast<T>(j + lo) - center + T(0.5)) * invscale;
+      w[j] = aa_filter<T>(cubic, x);
+      total += w[j];
+    }
+    if (total != T(0))
+      for (int64_t j = 0; j < n; ++j) w[j] /= total;
+    t.first[static_cast<size_t>(i)] = lo;
+    t.count[static_cast<size_t>(i)] = n;
+  }
+  return t;
+}
+
+// One separable pass over x viewed as [outer, in, inner] into y [outer, out, inner].
+template <class T>
+void aa_pass(const T* x, T* y, int64_t outer, int64_t in, int64_t inner, const AaTaps<T>& taps,
+             int64_t out) {
+  for (int64_t o = 0; o < outer; ++o)
+    for (int64_t i = 0; i < out; ++i) {
+      const T* w = taps.weights.data() + i * taps.max_taps;
+      const int64_t lo = taps.first[static_cast<size_t>(i)], n = taps.count[static_cast<size_t>(i)];
+      T* yrow = y + (o * out + i) * inner;
+      for (int64_t k = 0; k < inner; ++k) {
+        const T* src = x + (o * in + lo) * inner + k;
+        T acc = n > 0 ? src[0] * w[0] : T(0);
+        for (int64_t j = 1; j < n; ++j) acc += src[j * inner] * w[j];
+        yrow[k] = acc;
+      }
+    }
+}
+
 }  // namespace
 
 Shape upsample_output_size(const Tensor& input, size_t spatial,
@@ -205,6 +278,50 @@ Tensor upsample_vec(InterpMode mode, size_t spatial, const Tensor& input,
   if (scale_factors)
     for (size_t i = 0; i < spatial; ++i) scales[i] = (*scale_factors)[i];
   return upsample(mode, spatial, input, sizes, align_corners, scales);
+}
+
+Tensor upsample_aa(InterpMode mode, const Tensor& input_, std::span<const int64_t> output_size,
+                   bool align_corners, std::span<const std::optional<double>> scales) {
+  if (mode != InterpMode::Linear && mode != InterpMode::Cubic)
+    fail("upsample_aa: only bilinear and bicubic interpolation are antialiased");
+  const bool cubic = mode == InterpMode::Cubic;
+  const std::string op = cubic ? "_upsample_bicubic2d_aa" : "_upsample_bilinear2d_aa";
+  if (input_.dim() != 4)
+    fail(op, ": expected a non-empty 4D input, but got input of size ", shape_string(input_.sizes()));
+  if (output_size.size() != 2) fail(op, ": output_size must have 2 elements, got ", output_size.size());
+  if (!scales.empty() && scales.size() != 2) fail(op, ": expected 2 scales, got ", scales.size());
+  const int64_t n = input_.size(0), c = input_.size(1), ih = input_.size(2), iw = input_.size(3);
+  const int64_t oh = output_size[0], ow = output_size[1];
+  if (ih <= 0 || iw <= 0 || oh <= 0 || ow <= 0)
+    fail(op, ": input and output sizes should be greater than 0, but got input ",
+         shape_string(input_.sizes()), " and output_size ", shape_string(output_size));
+  const std::optional<double> sh = scales.empty() ? std::nullopt : scales[0];
+  const std::optional<double> sw = scales.empty() ? std::nullopt : scales[1];
+  auto run = [&](const Tensor& input) {
+    if (oh == ih && ow == iw) return input.clone();
+    Tensor y = Tensor::empty({n, c, oh, ow}, input.dtype());
+    visit_floating(input.dtype(), op, [&](auto z) {
+      using T = decltype(z);
+      // Width first, then height, as PyTorch's separable kernel does.
+      const AaTaps<T> tw = aa_taps_for<T>(cubic, iw, ow, align_corners, sw);
+      const AaTaps<T> th = aa_taps_for<T>(cubic, ih, oh, align_corners, sh);
+      std::vector<T> tmp(static_cast<size_t>(n * c * ih * ow));
+      aa_pass<T>(input.data<T>(), tmp.data(), n * c * ih, iw, 1, tw, ow);
+      aa_pass<T>(tmp.data(), y.data<T>(), n * c, ih, ow, th, oh);
+    });
+    return y;
+  };
+  if (is_reduced_float(input_.dtype())) return run(input_.to(DType::Float32)).to(input_.dtype());
+  return run(input_.contiguous());
+}
+
+Tensor upsample_aa_vec(InterpMode mode, const Tensor& input, const std::optional<Shape>& output_size,
+                       bool align_corners, const std::optional<std::vector<double>>& scale_factors) {
+  const Shape sizes = upsample_output_size(input, 2, output_size, scale_factors);
+  std::vector<std::optional<double>> scales(2);
+  if (scale_factors)
+    for (size_t i = 0; i < 2; ++i) scales[i] = (*scale_factors)[i];
+  return upsample_aa(mode, input, sizes, align_corners, scales);
 }
 
 }  // namespace ember::cpu

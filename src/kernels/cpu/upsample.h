@@ -5,6 +5,12 @@
 // floating type from the explicit scale when one was given (1/scale) and from in/out otherwise,
 // align_corners maps corner to corner, an output size equal to the input size copies for linear
 // modes, and bicubic uses A = -0.75 with clamped borders.
+//
+// The antialiased forms (`_upsample_bilinear2d_aa`, `_upsample_bicubic2d_aa`, F.interpolate's
+// antialias=True) follow PyTorch's separable filter: per output pixel the triangle (bilinear) or
+// Keys cubic with A = -0.5 (bicubic) is evaluated around the centre scale * (i + 0.5), its support
+// widened by the scale when downsampling, and the weights are normalised to sum to one; the width
+// is filtered first, then the height, each pass accumulating in the input's floating type.
 #pragma once
 
 #include <optional>
@@ -34,5 +40,12 @@ Tensor upsample(InterpMode mode, size_t spatial, const Tensor& input,
 Tensor upsample_vec(InterpMode mode, size_t spatial, const Tensor& input,
                     const std::optional<Shape>& output_size, bool align_corners,
                     const std::optional<std::vector<double>>& scale_factors);
+
+// aten::_upsample_bilinear2d_aa / _upsample_bicubic2d_aa (mode Linear or Cubic) on [N, C, H, W].
+Tensor upsample_aa(InterpMode mode, const Tensor& input, std::span<const int64_t> output_size,
+                   bool align_corners, std::span<const std::optional<double>> scales);
+// Their `.vec` overloads.
+Tensor upsample_aa_vec(InterpMode mode, const Tensor& input, const std::optional<Shape>& output_size,
+                       bool align_corners, const std::optional<std::vector<double>>& scale_factors);
 
 }  // namespace ember::cpu
