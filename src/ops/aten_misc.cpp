@@ -1,6 +1,6 @@
 // aten_misc.cpp — ops scripted torchvision and nn code references that belong to no larger family:
 // broadcast_tensors, the one-argument where (nonzero as a tuple of index tensors), unique_dim,
-// the out= overloads of the arithmetic ops (F.normalize calls div with out=), and the nested
+// prim::tolist, the out= overloads of the arithmetic ops (F.normalize calls div with out=), and the nested
 // tensor entry points of nn.TransformerEncoder's fast path (kernels/cpu/nested.h).
 #include <algorithm>
 #include <numeric>
@@ -14,6 +14,7 @@
 #include "kernels/cpu/shape.h"
 #include "ops/aten_util.h"
 #include "tensor/broadcast.h"
+#include "tensor/convert.h"
 #include "tensor/dispatch.h"
 
 namespace ember::ops {
@@ -105,6 +106,44 @@ std::tuple<Tensor, Tensor, Tensor> unique_dim(const Tensor& self, int64_t dim_, 
   return {cpu::movedim(unique_rows, dst, src), inverse, counts};
 }
 
+// prim::tolist's conversion: the annotation's element kind (0 int, 1 float, 2 bool, 3 complex)
+// and list depth must match the tensor's dtype category and rank, as PyTorch checks.
+Value tolist(const Tensor& t, int64_t dim, int64_t elem_kind) {
+  if (elem_kind < 0 || elem_kind > 3)
+    fail("Unsupported element type for tolist; only int, float, complex and bool are supported");
+  const bool match = is_complex(t.dtype()) ? elem_kind == 3
+                     : is_floating(t.dtype()) ? elem_kind == 1
+                     : t.dtype() == DType::Bool ? elem_kind == 2
+                                                : elem_kind == 0;
+  if (!match) fail("Output annotation element type and runtime tensor element type must match for tolist()");
+  if (dim != t.dim()) fail("Output annotation list dimension and runtime tensor dimension must match for tolist()");
+  const Tensor c = t.contiguous();
+  int64_t next = 0;
+  // Depth-first over the dims; leaves read the contiguous data in order.
+  auto build = [&](auto& self, int64_t d) -> Value {
+    if (d == c.dim()) {
+      const int64_t i = next++;
+      return dispatch_all(c.dtype(), "tolist", [&](auto z) -> Value {
+        using T = decltype(z);
+        const T v = c.data<T>()[i];
+        if constexpr (is_std_complex<T>::value) return Value(std::complex<double>(v.real(), v.imag()));
+        else if (elem_kind == 1) return Value(scalar_cast<double>(v));
+        else if (elem_kind == 2) return Value(scalar_cast<bool>(v));
+        else return Value(scalar_cast<int64_t>(v));
+      });
+    }
+    TypePtr elem = Type::get(elem_kind == 0   ? TypeKind::Int
+                             : elem_kind == 1 ? TypeKind::Float
+                             : elem_kind == 2 ? TypeKind::Bool
+                                              : TypeKind::Complex);
+    for (int64_t k = d + 1; k < c.dim(); ++k) elem = Type::list(elem);
+    std::vector<Value> items;
+    for (int64_t k = 0; k < c.size(d); ++k) items.push_back(self(self, d + 1));
+    return Value(make_list(elem, std::move(items)));
+  };
+  return build(build, 0);
+}
+
 void register_out_overloads(Registry& r) {
   r.add("aten::add.out(Tensor self, Tensor other, *, Scalar alpha=1, Tensor(a!) out) -> Tensor(a!)",
         wrap([](const Tensor& a, const Tensor& b, const Scalar& alpha, const Tensor& out) {
@@ -147,6 +186,14 @@ void register_misc_ops(Registry& r) {
   r.add("aten::nonzero_numpy(Tensor self) -> Tensor[]", wrap(nonzero_numpy));
   r.add("aten::unique_dim(Tensor self, int dim, bool sorted=True, bool return_inverse=False, bool return_counts=False) -> (Tensor, Tensor, Tensor)",
         wrap(unique_dim));
+  // Vararg as in PyTorch: (Tensor self, int dim, int elem_kind), the list type coming from the
+  // annotation the compiler reads (`annotate(List[float], t.tolist())`).
+  r.add("prim::tolist(...) -> ...", [](Stack& s) {
+    const int64_t n = pop(s).to_int();
+    if (n != 3) fail("prim::tolist expects (Tensor, int dim, int element kind), got ", n, " arguments");
+    auto [t, dim, kind] = pop_args<Tensor, int64_t, int64_t>(s);
+    push(s, tolist(t, dim, kind));
+  });
   register_out_overloads(r);
   register_nested(r);
 }
