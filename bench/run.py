@@ -449,7 +449,9 @@ def library_sizes(ember, peer):
     if "libember.so.0" not in e_libs:
         sys.exit(f"{ember} does not load libember.so.0; cannot size ember's library")
     own = e_libs["libember.so.0"]
-    common = set(e_libs) & set(p_libs)  # libc, libstdc++, libgomp, ...: both need them
+    base = ("libc.", "libm.", "libstdc++", "libgcc_s", "libgomp", "ld-linux", "libpthread", "libdl.", "librt.",
+            "libz.", "linux-vdso")
+    common = {n for n in set(e_libs) | set(p_libs) if n.startswith(base)}  # the C/C++/OpenMP runtime and zlib
     sizes = {"libember.so (stripped copy)": stripped_mb(own)}
     for name, path in sorted(e_libs.items()):
         if name.startswith("libdnnl"):
@@ -561,6 +563,12 @@ def write_report(path, results, args, env):
                 ev, pv = e and e[key], p and p[key]
                 row += f" {fmt(ev) if e else 'fails'} | {fmt(pv) if p else 'fails'} | {fmt(ratio(ev, pv), 2)} |"
             L.append(row)
+        row = "| steady p50 range over rounds |"
+        for t in args.threads:
+            e, p = r["ember"].get(t), r["torch"].get(t)
+            span = lambda x: f"{fmt(x['p50_range'][0])}–{fmt(x['p50_range'][1])}" if x else "—"
+            row += f" {span(e)} | {span(p)} | |"
+        L.append(row)
         row = "| first call / own p50 (ember target ≤ 1.5) |"
         for t in args.threads:
             e, p = r["ember"].get(t), r["torch"].get(t)
@@ -580,9 +588,10 @@ def write_report(path, results, args, env):
     L.append("|---|---|")
     for name, mb in env["sizes"].items():
         L.append(f"| {name} | {mb:.1f} |")
-    L.append(f"| everything `ember` loads beyond what both load (ldd, libember stripped) | {env['ember_total']:.1f} |")
-    L.append(f"| everything `torch_peer` loads beyond what both load (ldd, {env['torch_count']} libraries, as installed) "
-             f"| {env['torch_total']:.1f} |")
+    L.append(f"| all `ember` loads beyond libc/libstdc++/libgomp/zlib (ldd; libember stripped, oneDNN included) "
+             f"| {env['ember_total']:.1f} |")
+    L.append(f"| all `torch_peer` loads beyond libc/libstdc++/libgomp/zlib (ldd, {env['torch_count']} libraries, as "
+             f"installed, reference BLAS) | {env['torch_total']:.1f} |")
     L.append("")
     pathlib.Path(path).write_text("\n".join(L) + "\n")
 
@@ -606,7 +615,25 @@ def main():
     ap.add_argument("--timeout", type=int, default=600, help="seconds allowed for one process")
     ap.add_argument("--note", default="", help="a line to put at the top of the report (e.g. machine was busy)")
     ap.add_argument("--out", default=str(BENCH / "RESULTS.md"), help="report path (default bench/RESULTS.md)")
+    ap.add_argument("--from-json", help="rewrite the report from a results.json of an earlier run (no timing)")
     args = ap.parse_args()
+    if args.from_json:
+        saved = json.loads(pathlib.Path(args.from_json).read_text())
+        for k, v in saved["args"].items():
+            setattr(args, k, v)
+        env = saved["env"]
+        for key in ("peak", "peak_detail"):
+            env[key] = {int(t): v for t, v in env[key].items()}
+        results = saved["results"]
+        for r in results.values():
+            for side in ("ember", "torch", "ember_error", "torch_error"):
+                r[side] = {int(t): v for t, v in r[side].items()}
+        if args.ember and args.peer:
+            env["sizes"], env["ember_total"], env["torch_total"], env["torch_count"] = library_sizes(args.ember,
+                                                                                                    args.peer)
+        write_report(args.out, results, args, env)
+        print(f"wrote {args.out}")
+        return
     if args.quick:
         args.rounds, args.iters, args.warmup, args.threads = 1, 3, 1, "1"
     args.threads = [int(t) for t in args.threads.split(",")]
@@ -695,12 +722,16 @@ def main():
             for side in ("ember", "torch"):
                 if rounds[side] and t not in r[f"{side}_error"]:
                     r[side][t] = {k: statistics.median(x[k] for x in rounds[side]) for k in FIGURES}
+                    r[side][t]["p50_range"] = (min(x["p50_ms"] for x in rounds[side]),
+                                               max(x["p50_ms"] for x in rounds[side]))
         results[variant] = r
     env["load_after"] = "%.1f" % os.getloadavg()[0]
     print("measuring sgemm peak again ...", flush=True)
     measure_peak()
     env["sizes"], env["ember_total"], env["torch_total"], env["torch_count"] = library_sizes(ember, peer)
-    (build / "results.json").write_text(json.dumps({"env": env, "results": results}, indent=1, default=str))
+    saved_args = {k: getattr(args, k) for k in ("threads", "rounds", "iters", "warmup", "note")}
+    (build / "results.json").write_text(json.dumps({"args": saved_args, "env": env, "results": results}, indent=1,
+                                                   default=str))
     write_report(args.out, results, args, env)
     print(f"wrote {args.out}")
 
