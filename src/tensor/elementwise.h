@@ -13,7 +13,9 @@
 // map<Out, In...>(inputs, f) converts inputs whose dtype differs from In, broadcasts them,
 // allocates the Out result and calls f(opmath_t<In>...) per element, storing the result as Out.
 // map_into(out, ...) writes into an existing tensor instead (in-place ops, writes through views);
-// when out's dtype is not Out the result is computed aside and converted in.
+// when out's dtype is not Out the result is computed aside and converted in. Large operands are
+// split over the thread pool (TensorIterator::parallel_for_each), so f must be a pure function
+// of its arguments; every element is computed the same way whatever the thread count.
 #pragma once
 
 #include <array>
@@ -38,7 +40,7 @@ Tensor scalar_to_tensor(const Scalar& s, DType dtype);
 namespace detail {
 template <class Out, class... In, class F, size_t... I>
 void run_loop(const TensorIterator& it, F& f, std::index_sequence<I...>) {
-  it.for_each([&](char** data, const int64_t* strides, int64_t n) {
+  it.parallel_for_each([&](char** data, const int64_t* strides, int64_t n) {
     constexpr int64_t out_size = sizeof(Out);
     const bool contiguous = strides[0] == out_size && ((strides[I + 1] == int64_t{sizeof(In)}) && ...);
     Out* out = reinterpret_cast<Out*>(data[0]);

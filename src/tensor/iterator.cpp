@@ -1,12 +1,38 @@
 // iterator.cpp — shape resolution, output layout and dimension merging for TensorIterator.
 #include "tensor/iterator.h"
 
+#include <omp.h>
+
 #include <algorithm>
+#include <exception>
 #include <numeric>
 
 #include "tensor/broadcast.h"
 
 namespace ember {
+
+void parallel_range(int64_t n, int64_t grain, const std::function<void(int64_t, int64_t)>& body) {
+  if (n <= 0) return;
+  const int threads = omp_get_max_threads();
+  if (n < grain || threads < 2 || omp_in_parallel()) {
+    body(0, n);
+    return;
+  }
+  const int64_t parts = std::min<int64_t>(threads, (n + grain - 1) / grain);
+  const int64_t chunk = (n + parts - 1) / parts;
+  // Exceptions must not cross the OpenMP region's boundary.
+  std::vector<std::exception_ptr> errors(static_cast<size_t>(parts));
+#pragma omp parallel for num_threads(static_cast<int>(parts)) schedule(static, 1)
+  for (int64_t p = 0; p < parts; ++p) {
+    try {
+      body(p * chunk, std::min(n, (p + 1) * chunk));
+    } catch (...) {
+      errors[static_cast<size_t>(p)] = std::current_exception();
+    }
+  }
+  for (const auto& e : errors)
+    if (e) std::rethrow_exception(e);
+}
 
 TensorIterator& TensorIterator::add_output(const Tensor& out, DType dtype) {
   EMBER_ASSERT(tensors_.size() == noutputs_, "outputs must be added before inputs");

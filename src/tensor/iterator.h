@@ -10,14 +10,30 @@
 // where operand k's j-th element of the run is at data[k] + j * strides[k] (bytes; outputs come
 // first). Empty tensors run no loop; 0-dim ones run one loop of one element. Kernels never see
 // shapes, strides or dtypes: see elementwise.h for the typed layer on top.
+//
+// parallel_for_each splits the elements (in iteration order) into one contiguous range per
+// thread when there are enough of them; the loop must then be safe to call concurrently on
+// disjoint elements. Each element is still computed by exactly the same code, so results do not
+// depend on the thread count.
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
+#include <functional>
 #include <vector>
 
 #include "ember/tensor.h"
 
 namespace ember {
+
+// Below this many elements an elementwise pass runs on the calling thread alone.
+inline constexpr int64_t kParallelGrain = 32768;
+
+// Calls body(begin, end) over [0, n): on the calling thread when n < grain, one thread is set or
+// we are already inside a parallel region; otherwise over the OpenMP pool in contiguous ranges of
+// ceil(n / threads) (one per thread, fixed by n and the thread count). An exception thrown by
+// body on any thread is rethrown on the calling thread once all ranges have finished.
+void parallel_range(int64_t n, int64_t grain, const std::function<void(int64_t, int64_t)>& body);
 
 class TensorIterator {
  public:
@@ -37,6 +53,13 @@ class TensorIterator {
 
   template <class Loop>
   void for_each(Loop&& loop) const;
+  // The elements with iteration-order index in [begin, end).
+  template <class Loop>
+  void for_each_range(int64_t begin, int64_t end, Loop&& loop) const;
+  template <class Loop>
+  void parallel_for_each(Loop&& loop, int64_t grain = kParallelGrain) const {
+    parallel_range(numel_, grain, [&](int64_t b, int64_t e) { for_each_range(b, e, loop); });
+  }
 
  private:
   std::vector<Tensor> tensors_;   // outputs first
@@ -84,6 +107,48 @@ void TensorIterator::for_each(Loop&& loop) const {
       idx[d] = 0;
     }
     if (d == nd) return;
+  }
+}
+
+template <class Loop>
+void TensorIterator::for_each_range(int64_t begin, int64_t end, Loop&& loop) const {
+  EMBER_ASSERT(built_, "TensorIterator used before build()");
+  EMBER_ASSERT(begin >= 0 && end <= numel_, "iteration range out of bounds");
+  if (begin >= end) return;
+  const size_t nt = tensors_.size();
+  const size_t nd = iter_shape_.size();
+  std::vector<char*> cur(nt);
+  for (size_t k = 0; k < nt; ++k) cur[k] = static_cast<char*>(tensors_[k].raw_data());
+  std::vector<int64_t> inner(nt, 0);
+  if (nd == 0) {
+    loop(cur.data(), inner.data(), int64_t{1});
+    return;
+  }
+  for (size_t k = 0; k < nt; ++k) inner[k] = iter_strides_[k][0];
+  // The multi-index of `begin` (dim 0 fastest) and the operands' addresses there.
+  std::vector<int64_t> idx(nd, 0);
+  int64_t rem = begin;
+  for (size_t d = 0; d < nd; ++d) {
+    idx[d] = rem % iter_shape_[d];
+    rem /= iter_shape_[d];
+    for (size_t k = 0; k < nt; ++k) cur[k] += idx[d] * iter_strides_[k][d];
+  }
+  const int64_t n0 = iter_shape_[0];
+  int64_t pos = begin;
+  while (true) {
+    const int64_t n = std::min(n0 - idx[0], end - pos);
+    loop(cur.data(), inner.data(), n);
+    pos += n;
+    if (pos >= end) return;
+    // The run ended at the end of dim 0: rewind it and carry into the outer dims.
+    for (size_t k = 0; k < nt; ++k) cur[k] -= idx[0] * iter_strides_[k][0];
+    idx[0] = 0;
+    for (size_t d = 1; d < nd; ++d) {
+      for (size_t k = 0; k < nt; ++k) cur[k] += iter_strides_[k][d];
+      if (++idx[d] < iter_shape_[d]) break;
+      for (size_t k = 0; k < nt; ++k) cur[k] -= iter_strides_[k][d] * iter_shape_[d];
+      idx[d] = 0;
+    }
   }
 }
 

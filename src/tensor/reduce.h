@@ -4,9 +4,12 @@
 // output element with pointers to that element in each output and to the first input element of
 // its reduced slice; ReducedRange then walks the slice in row-major order. for_each_lane does the
 // same for one dim when the outputs keep x's shape (cumsum, softmax): f gets the lane start in
-// every operand plus each operand's byte stride along the dim.
+// every operand plus each operand's byte stride along the dim. Both split their outputs (lanes)
+// over the thread pool when the input is large, so f must only write its own output elements;
+// each output is computed whole by one thread, so results do not depend on the thread count.
 #pragma once
 
+#include <algorithm>
 #include <optional>
 #include <span>
 #include <vector>
@@ -92,14 +95,18 @@ void for_each_reduction(const Tensor& x, const std::vector<bool>& mask, std::spa
   else it.declare_shape(kept_sizes);
   it.build();
   const size_t nt = outs.size() + 1;
-  std::vector<char*> cur(nt, nullptr);
   const size_t nwalk = empty_input ? outs.size() : nt;
-  it.for_each([&](char** data, const int64_t* strides, int64_t n) {
-    for (int64_t j = 0; j < n; ++j) {
-      for (size_t k = 0; k < nwalk; ++k) cur[k] = data[k] + j * strides[k];
-      f(cur.data());
-    }
-  });
+  // Output elements are split over threads, each reduced whole by one thread in the same order.
+  const int64_t per_out = std::max<int64_t>(1, x.numel() / std::max<int64_t>(1, it.numel()));
+  it.parallel_for_each(
+      [&](char** data, const int64_t* strides, int64_t n) {
+        std::vector<char*> cur(nt, nullptr);
+        for (int64_t j = 0; j < n; ++j) {
+          for (size_t k = 0; k < nwalk; ++k) cur[k] = data[k] + j * strides[k];
+          f(cur.data());
+        }
+      },
+      std::max<int64_t>(1, kParallelGrain / per_out));
 }
 
 // outs and x share x's shape; f(char** lane_starts, const int64_t* lane_strides, int64_t n) with
@@ -129,13 +136,16 @@ void for_each_lane(const Tensor& x, int64_t dim, std::span<const Tensor> outs, F
   }
   it.build();
   const size_t nt = operands.size();
-  std::vector<char*> cur(nt);
-  it.for_each([&](char** data, const int64_t* strides, int64_t m) {
-    for (int64_t j = 0; j < m; ++j) {
-      for (size_t k = 0; k < nt; ++k) cur[k] = data[k] + j * strides[k];
-      f(cur.data(), lane_strides.data(), n);
-    }
-  });
+  // Lanes are split over threads, each lane handled whole by one thread.
+  it.parallel_for_each(
+      [&](char** data, const int64_t* strides, int64_t m) {
+        std::vector<char*> cur(nt);
+        for (int64_t j = 0; j < m; ++j) {
+          for (size_t k = 0; k < nt; ++k) cur[k] = data[k] + j * strides[k];
+          f(cur.data(), lane_strides.data(), n);
+        }
+      },
+      std::max<int64_t>(1, kParallelGrain / std::max<int64_t>(1, n)));
 }
 
 }  // namespace ember

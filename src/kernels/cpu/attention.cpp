@@ -1,5 +1,5 @@
 // attention.cpp — see attention.h. Everything runs on contiguous buffers in the input's type;
-// the products go through cpu::gemm (rnn.h), per (batch, head) for the attention scores.
+// the products go through cpu::gemm (linalg.h), per (batch, head) for the attention scores.
 #include "kernels/cpu/attention.h"
 
 #include <algorithm>
@@ -10,8 +10,8 @@
 
 #include "ember/error.h"
 #include "kernels/cpu/elementwise.h"
+#include "kernels/cpu/linalg.h"
 #include "kernels/cpu/norm.h"
-#include "kernels/cpu/rnn.h"
 #include "tensor/broadcast.h"
 
 namespace ember::cpu {
@@ -80,7 +80,7 @@ void softmax_dim(const T* in, const bool* mask, T* out, int64_t outer, int64_t n
 template <class T>
 void linear_rows(const T* x, int64_t rows, int64_t k, const Tensor& w, const Tensor* b, T* out,
                  int64_t n) {
-  gemm(true, rows, n, k, x, k, w.data<T>(), k, T(0), out, n);
+  gemm(false, true, rows, n, k, T(1), x, k, w.data<T>(), k, T(0), out, n);
   if (b) {
     const T* bp = b->data<T>();
     for (int64_t r = 0; r < rows; ++r)
@@ -156,7 +156,7 @@ std::tuple<Tensor, std::optional<Tensor>> mha_impl(const Tensor& query, const Te
     const Tensor* parts[3] = {&query, &key, &value};
     for (int64_t p = 0; p < 3; ++p) {
       const Tensor x = parts[p]->contiguous();
-      gemm(true, B * T_, D, D, x.data<T>(), D, w.data<T>() + p * D * D, D, T(0),
+      gemm(false, true, B * T_, D, D, T(1), x.data<T>(), D, w.data<T>() + p * D * D, D, T(0),
            qkv.data() + p * D, 3 * D);
     }
   }
@@ -168,7 +168,7 @@ std::tuple<Tensor, std::optional<Tensor>> mha_impl(const Tensor& query, const Te
   Tensor weights = Tensor::empty(wsizes, dtype);
   T* s = weights.data<T>();
   for (int64_t bh = 0; bh < B * H; ++bh)
-    gemm(true, T_, T_, dh, q.data() + bh * T_ * dh, dh, k.data() + bh * T_ * dh, dh, T(0),
+    gemm(false, true, T_, T_, dh, T(1), q.data() + bh * T_ * dh, dh, k.data() + bh * T_ * dh, dh, T(0),
          s + bh * T_ * T_, T_);
   Tensor mask;
   if (mask_in) {
@@ -184,7 +184,7 @@ std::tuple<Tensor, std::optional<Tensor>> mha_impl(const Tensor& query, const Te
   std::vector<T> ctx(static_cast<size_t>(B * T_ * D));
   for (int64_t b = 0; b < B; ++b)
     for (int64_t h = 0; h < H; ++h)
-      gemm(false, T_, dh, T_, s + (b * H + h) * T_ * T_, T_, v.data() + (b * H + h) * T_ * dh, dh,
+      gemm(false, false, T_, dh, T_, T(1), s + (b * H + h) * T_ * T_, T_, v.data() + (b * H + h) * T_ * dh, dh,
            T(0), ctx.data() + b * T_ * D + h * dh, D);
   const int64_t osizes[] = {B, T_, D};
   Tensor out = Tensor::empty(osizes, dtype);
@@ -413,7 +413,7 @@ std::tuple<Tensor, Tensor> scaled_dot_product_attention(const Tensor& query, con
     const T neg_inf = -std::numeric_limits<T>::infinity();
     for (int64_t b = 0; b < nb; ++b) {
       T* wb = w + b * L * S;
-      gemm(true, L, S, E, qs.data() + b * L * E, E, ks.data() + b * S * E, E, T(0), wb, S);
+      gemm(false, true, L, S, E, T(1), qs.data() + b * L * E, E, ks.data() + b * S * E, E, T(0), wb, S);
       for (int64_t i = 0; i < L; ++i)
         for (int64_t j = 0; j < S; ++j) {
           T& x = wb[i * S + j];
@@ -428,7 +428,7 @@ std::tuple<Tensor, Tensor> scaled_dot_product_attention(const Tensor& query, con
           }
         }
       softmax_dim<T>(wb, nullptr, wb, L, S, 1);
-      gemm(false, L, Ev, S, wb, S, v.data<T>() + b * S * Ev, Ev, T(0), out.data<T>() + b * L * Ev, Ev);
+      gemm(false, false, L, Ev, S, T(1), wb, S, v.data<T>() + b * S * Ev, Ev, T(0), out.data<T>() + b * L * Ev, Ev);
     }
   });
   return {out, weights};

@@ -153,7 +153,8 @@ void check_dtypes(const Tensor& input, const Tensor& weight, const std::optional
 
 using dnnl::memory;
 
-// Everything a (de)convolution primitive descriptor depends on; the key of a future cache.
+// Everything a (de)convolution primitive descriptor depends on. src/dst/weights are the plain
+// layouts of ember's tensors.
 struct DnnlConvDesc {
   memory::desc src, weights, bias, dst;
   memory::dims strides, dilates, pad_l, pad_r;
@@ -193,29 +194,68 @@ DnnlConvDesc dnnl_conv_desc(const Tensor& input, const Tensor& weight, bool has_
   return d;
 }
 
-dnnl::convolution_forward::primitive_desc conv_pd(const DnnlConvDesc& d) {
-  using namespace dnnl;
-  auto desc = d.has_bias
-                  ? convolution_forward::desc(prop_kind::forward_inference,
-                                              algorithm::convolution_direct, d.src, d.weights,
-                                              d.bias, d.dst, d.strides, d.dilates, d.pad_l, d.pad_r)
-                  : convolution_forward::desc(prop_kind::forward_inference,
-                                              algorithm::convolution_direct, d.src, d.weights,
-                                              d.dst, d.strides, d.dilates, d.pad_l, d.pad_r);
-  return convolution_forward::primitive_desc(desc, dnnl_util::engine());
+// A built (de)convolution with the layouts it chose and the reorders between those and ember's
+// plain tensors (empty when a layout is plain already).
+struct ConvPrimitive {
+  dnnl::primitive prim;
+  memory::desc src, weights, dst;  // what the primitive wants
+  dnnl::reorder src_in, dst_out;  // plain src → src, dst → plain dst
+  bool reorder_src = false, reorder_dst = false;
+};
+
+// oneDNN's gemm-based convolution on plain nchw is as fast as anything for 1x1 kernels without
+// groups (it is one GEMM over the channels), while spatial and grouped (depthwise) kernels run
+// markedly faster in its blocked layouts, reorders to and from them included.
+bool prefer_blocked(const Tensor& weight, const ConvParams& p) {
+  if (p.transposed) return false;
+  if (p.groups > 1) return true;
+  for (int64_t i = 2; i < weight.dim(); ++i)
+    if (weight.size(i) > 1) return true;
+  return false;
 }
 
-dnnl::deconvolution_forward::primitive_desc deconv_pd(const DnnlConvDesc& d) {
+dnnl_util::PrimitiveKey conv_key(const DnnlConvDesc& d, bool transposed, bool blocked) {
+  dnnl_util::PrimitiveKey k(transposed ? "deconvolution" : "convolution");
+  k.add(d.src.dims()).add(d.weights.dims()).add(d.dst.dims());
+  k.add(static_cast<int64_t>(d.has_bias)).add(static_cast<int64_t>(blocked));
+  k.add(d.strides).add(d.dilates).add(d.pad_l).add(d.pad_r);
+  return k;
+}
+
+std::shared_ptr<const ConvPrimitive> build_conv(const DnnlConvDesc& d, bool transposed, bool blocked) {
   using namespace dnnl;
-  auto desc =
-      d.has_bias
-          ? deconvolution_forward::desc(prop_kind::forward_inference,
-                                        algorithm::deconvolution_direct, d.src, d.weights, d.bias,
-                                        d.dst, d.strides, d.dilates, d.pad_l, d.pad_r)
-          : deconvolution_forward::desc(prop_kind::forward_inference,
-                                        algorithm::deconvolution_direct, d.src, d.weights, d.dst,
-                                        d.strides, d.dilates, d.pad_l, d.pad_r);
-  return deconvolution_forward::primitive_desc(desc, dnnl_util::engine());
+  const memory::desc any_w(d.weights.dims(), memory::data_type::f32, memory::format_tag::any);
+  const memory::desc src = blocked ? memory::desc(d.src.dims(), memory::data_type::f32, memory::format_tag::any) : d.src;
+  const memory::desc dst = blocked ? memory::desc(d.dst.dims(), memory::data_type::f32, memory::format_tag::any) : d.dst;
+  auto cp = std::make_shared<ConvPrimitive>();
+  const engine& eng = dnnl_util::engine();
+  if (transposed) {
+    auto desc = d.has_bias ? deconvolution_forward::desc(prop_kind::forward_inference, algorithm::deconvolution_direct,
+                                                         src, any_w, d.bias, dst, d.strides, d.dilates, d.pad_l, d.pad_r)
+                           : deconvolution_forward::desc(prop_kind::forward_inference, algorithm::deconvolution_direct,
+                                                         src, any_w, dst, d.strides, d.dilates, d.pad_l, d.pad_r);
+    deconvolution_forward::primitive_desc pd(desc, eng);
+    cp->prim = deconvolution_forward(pd);
+    cp->src = pd.src_desc(), cp->weights = pd.weights_desc(), cp->dst = pd.dst_desc();
+  } else {
+    auto desc = d.has_bias ? convolution_forward::desc(prop_kind::forward_inference, algorithm::convolution_direct,
+                                                       src, any_w, d.bias, dst, d.strides, d.dilates, d.pad_l, d.pad_r)
+                           : convolution_forward::desc(prop_kind::forward_inference, algorithm::convolution_direct,
+                                                       src, any_w, dst, d.strides, d.dilates, d.pad_l, d.pad_r);
+    convolution_forward::primitive_desc pd(desc, eng);
+    cp->prim = convolution_forward(pd);
+    cp->src = pd.src_desc(), cp->weights = pd.weights_desc(), cp->dst = pd.dst_desc();
+  }
+  cp->reorder_src = cp->src != d.src;
+  cp->reorder_dst = cp->dst != d.dst;
+  if (cp->reorder_src) cp->src_in = reorder(reorder::primitive_desc(eng, d.src, eng, cp->src));
+  if (cp->reorder_dst) cp->dst_out = reorder(reorder::primitive_desc(eng, cp->dst, eng, d.dst));
+  return cp;
+}
+
+dnnl_util::LruCache<ConvPrimitive>& conv_cache() {
+  static dnnl_util::LruCache<ConvPrimitive> cache(512);
+  return cache;
 }
 
 // Copies `covered` [N, C, *S'] into the leading corner of `out` [N, C, *S] (S' <= S) and fills
@@ -386,18 +426,27 @@ Tensor convolution_dnnl(const Tensor& input_, const Tensor& weight_,
   const bool grown = covered != out_sizes;
   Tensor dst = grown ? Tensor::empty(covered, DType::Float32) : out;
   if (grown) d.dst = dnnl_util::plain_desc(covered, DType::Float32);
-  std::unordered_map<int, dnnl::memory> args{
-      {DNNL_ARG_SRC, dnnl_util::wrap(input, d.src)},
-      {DNNL_ARG_WEIGHTS, dnnl_util::wrap(weight, d.weights)},
-      {DNNL_ARG_DST, dnnl_util::wrap(dst, d.dst)}};
-  if (bias) args.emplace(DNNL_ARG_BIAS, dnnl_util::wrap(*bias, d.bias));
+  const char* what = p.transposed ? "conv_transpose" : "convolution";
   try {
-    if (p.transposed)
-      dnnl_util::execute("conv_transpose", dnnl::deconvolution_forward(deconv_pd(d)), args);
-    else
-      dnnl_util::execute("convolution", dnnl::convolution_forward(conv_pd(d)), args);
+    const bool blocked = prefer_blocked(weight, p);
+    const dnnl_util::PrimitiveKey key = conv_key(d, p.transposed, blocked);
+    const auto cp = conv_cache().get_or_make(key.bytes(), [&] { return build_conv(d, p.transposed, blocked); });
+    const dnnl::engine& eng = dnnl_util::engine();
+    dnnl::stream& s = dnnl_util::stream();
+    dnnl::memory src_plain = dnnl_util::wrap(input, d.src), dst_plain = dnnl_util::wrap(dst, d.dst);
+    dnnl::memory src = cp->reorder_src ? dnnl::memory(cp->src, eng) : src_plain;
+    dnnl::memory dst_mem = cp->reorder_dst ? dnnl::memory(cp->dst, eng) : dst_plain;
+    std::unordered_map<int, dnnl::memory> args{
+        {DNNL_ARG_SRC, src},
+        {DNNL_ARG_WEIGHTS, dnnl_util::cached_weights(weight, d.weights, cp->weights, key)},
+        {DNNL_ARG_DST, dst_mem}};
+    if (bias) args.emplace(DNNL_ARG_BIAS, dnnl_util::wrap(*bias, d.bias));
+    if (cp->reorder_src) cp->src_in.execute(s, src_plain, src);
+    cp->prim.execute(s, args);
+    if (cp->reorder_dst) cp->dst_out.execute(s, dst_mem, dst_plain);
+    s.wait();
   } catch (const dnnl::error& e) {
-    dnnl_util::rethrow("convolution", e);
+    dnnl_util::rethrow(what, e);
   }
   if (grown) place_covered(dst, out, bias);
   return out;

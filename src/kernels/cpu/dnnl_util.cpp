@@ -1,5 +1,8 @@
 #include "kernels/cpu/dnnl_util.h"
 
+#include <algorithm>
+#include <cstring>
+
 namespace ember::cpu::dnnl_util {
 
 dnnl::engine& engine() {
@@ -62,5 +65,63 @@ void execute(std::string_view what, const dnnl::primitive& p,
     rethrow(what, e);
   }
 }
+
+namespace {
+
+struct CachedWeight {
+  std::weak_ptr<Storage> owner;
+  uint64_t sample = 0;
+  dnnl::memory mem;
+};
+
+LruCache<CachedWeight>& weight_cache() {
+  // Entries die with their storage (pruned on the next miss); the bound only matters for
+  // programs that keep more distinct live weights than any real model has.
+  static LruCache<CachedWeight> cache(4096);
+  return cache;
+}
+
+// FNV-1a over 64 evenly spaced 8-byte words and the trailing bytes.
+uint64_t sample_hash(const Tensor& w) {
+  const auto* p = static_cast<const unsigned char*>(w.raw_data());
+  const size_t n = w.nbytes(), words = n / 8;
+  constexpr size_t kSamples = 64;
+  uint64_t h = 1469598103934665603ull ^ n;
+  const size_t taken = std::min(words, kSamples);
+  for (size_t i = 0; i < taken; ++i) {
+    const size_t idx = taken < 2 ? 0 : i * (words - 1) / (taken - 1);
+    uint64_t v;
+    std::memcpy(&v, p + idx * 8, 8);
+    h = (h ^ v) * 1099511628211ull;
+  }
+  for (size_t i = words * 8; i < n; ++i) h = (h ^ p[i]) * 1099511628211ull;
+  return h;
+}
+
+}  // namespace
+
+dnnl::memory cached_weights(const Tensor& weight, const dnnl::memory::desc& plain,
+                            const dnnl::memory::desc& wanted, const PrimitiveKey& key) {
+  if (wanted == plain) return wrap(weight, plain);
+  PrimitiveKey k = key;
+  k.add(static_cast<int64_t>(reinterpret_cast<intptr_t>(weight.storage().get()))).add(weight.offset());
+  const uint64_t sample = sample_hash(weight);
+  LruCache<CachedWeight>& cache = weight_cache();
+  if (auto hit = cache.find(k.bytes())) {
+    if (hit->owner.lock() == weight.storage() && hit->sample == sample) return hit->mem;
+  }
+  cache.erase_if([](const CachedWeight& c) { return c.owner.expired(); });
+  auto entry = std::make_shared<CachedWeight>();
+  entry->owner = weight.storage();
+  entry->sample = sample;
+  entry->mem = dnnl::memory(wanted, engine());
+  dnnl::memory src = wrap(weight, plain);
+  dnnl::reorder(src, entry->mem).execute(stream(), src, entry->mem);
+  stream().wait();
+  cache.insert(k.bytes(), entry);
+  return entry->mem;
+}
+
+size_t cached_weight_count() { return weight_cache().size(); }
 
 }  // namespace ember::cpu::dnnl_util

@@ -2,13 +2,20 @@
 //
 // One CPU engine per process and one stream per thread. Tensors are handed to oneDNN in their
 // plain row-major layout (nchw, oihw, ...) without copying; callers make them contiguous first.
-// Primitives are created per call for now: each op builds its primitive descriptor in one
-// function of the shapes, so a cache keyed by those shapes can be put in front of it later.
+// Primitives are built once per distinct geometry and kept in bounded LRU caches keyed by
+// everything their descriptor depends on (PrimitiveKey); weights a primitive wants in another
+// layout are reordered once per weight tensor and kept alongside (cached_weights).
 #pragma once
 
 #include <oneapi/dnnl/dnnl.hpp>
 
+#include <cstdint>
+#include <functional>
+#include <list>
+#include <memory>
+#include <mutex>
 #include <span>
+#include <string>
 #include <string_view>
 #include <unordered_map>
 
@@ -40,5 +47,107 @@ void execute(std::string_view what, const dnnl::primitive& p,
 
 // Converts a dnnl::error thrown while building a primitive into an ember::Error.
 [[noreturn]] void rethrow(std::string_view what, const dnnl::error& e);
+
+// The bytes of every value a primitive descriptor depends on, appended in a fixed order; the
+// first value names the primitive kind so different kinds never share a key.
+class PrimitiveKey {
+ public:
+  explicit PrimitiveKey(std::string_view kind) : bytes_(kind) { bytes_.push_back('\0'); }
+  PrimitiveKey& add(int64_t v) {
+    bytes_.append(reinterpret_cast<const char*>(&v), sizeof v);
+    return *this;
+  }
+  PrimitiveKey& add(std::span<const int64_t> v) {
+    add(static_cast<int64_t>(v.size()));
+    for (int64_t x : v) add(x);
+    return *this;
+  }
+  PrimitiveKey& add(double v) {
+    bytes_.append(reinterpret_cast<const char*>(&v), sizeof v);
+    return *this;
+  }
+  const std::string& bytes() const { return bytes_; }
+
+ private:
+  std::string bytes_;
+};
+
+// A thread-safe map from key bytes to shared values that keeps the `capacity` most recently
+// used entries. `make` runs outside the lock: two threads missing the same key at once both
+// build it and the later insert wins, which is harmless for immutable values.
+template <class V>
+class LruCache {
+ public:
+  explicit LruCache(size_t capacity) : capacity_(capacity) {}
+
+  std::shared_ptr<const V> get_or_make(const std::string& key,
+                                       const std::function<std::shared_ptr<const V>()>& make) {
+    if (auto v = find(key)) return v;
+    std::shared_ptr<const V> v = make();
+    insert(key, v);
+    return v;
+  }
+  std::shared_ptr<const V> find(const std::string& key) {
+    std::lock_guard<std::mutex> lock(mu_);
+    auto it = index_.find(key);
+    if (it == index_.end()) return nullptr;
+    order_.splice(order_.begin(), order_, it->second);
+    return it->second->second;
+  }
+  void insert(const std::string& key, std::shared_ptr<const V> v) {
+    std::lock_guard<std::mutex> lock(mu_);
+    auto it = index_.find(key);
+    if (it != index_.end()) {
+      it->second->second = std::move(v);
+      order_.splice(order_.begin(), order_, it->second);
+      return;
+    }
+    order_.emplace_front(key, std::move(v));
+    index_.emplace(key, order_.begin());
+    while (order_.size() > capacity_) {
+      index_.erase(order_.back().first);
+      order_.pop_back();
+    }
+  }
+  // Drops the entries `dead` says are stale.
+  void erase_if(const std::function<bool(const V&)>& dead) {
+    std::lock_guard<std::mutex> lock(mu_);
+    for (auto it = order_.begin(); it != order_.end();) {
+      if (dead(*it->second)) {
+        index_.erase(it->first);
+        it = order_.erase(it);
+      } else {
+        ++it;
+      }
+    }
+  }
+  size_t size() const {
+    std::lock_guard<std::mutex> lock(mu_);
+    return order_.size();
+  }
+  void clear() {
+    std::lock_guard<std::mutex> lock(mu_);
+    order_.clear();
+    index_.clear();
+  }
+
+ private:
+  using Entry = std::pair<std::string, std::shared_ptr<const V>>;
+  size_t capacity_;
+  mutable std::mutex mu_;
+  std::list<Entry> order_;  // most recently used first
+  std::unordered_map<std::string, typename std::list<Entry>::iterator> index_;
+};
+
+// `weight` (contiguous, described by `plain`) in the layout `wanted`. When they differ, the
+// reordered copy is made once and cached under the weight's storage, offset and `key` (which
+// must determine `wanted`, e.g. the primitive's key). Weights are frozen after load; a cached
+// copy is dropped when its storage is freed, and rebuilt when a sample of the weight's values
+// no longer matches the one taken at reorder time (a cheap guard against in-place writes, not a
+// full check).
+dnnl::memory cached_weights(const Tensor& weight, const dnnl::memory::desc& plain,
+                            const dnnl::memory::desc& wanted, const PrimitiveKey& key);
+// How many reordered weight copies the cache holds (tests).
+size_t cached_weight_count();
 
 }  // namespace ember::cpu::dnnl_util

@@ -352,7 +352,7 @@ Tensor fill_(const Tensor& self, const Scalar& value) {
   dispatch_all(self.dtype(), "fill_", [&](auto tag) {
     using T = decltype(tag);
     const T v = value.to<T>();
-    it.for_each([&](char** data, const int64_t* strides, int64_t n) {
+    it.parallel_for_each([&](char** data, const int64_t* strides, int64_t n) {
       for (int64_t j = 0; j < n; ++j) *reinterpret_cast<T*>(data[0] + j * strides[0]) = v;
     });
   });

@@ -1,6 +1,12 @@
-// linalg.cpp — reference matrix products over contiguous copies of the operands.
+// linalg.cpp — matrix products. Every op reduces to `product`: a batch of strided matrix
+// products written into a contiguous output, run by `gemm` (float32/float64) or by the reference
+// loop (other dtypes).
 #include "kernels/cpu/linalg.h"
 
+#include <oneapi/dnnl/dnnl.h>
+#include <omp.h>
+
+#include <algorithm>
 #include <type_traits>
 #include <vector>
 
@@ -9,10 +15,91 @@
 #include "tensor/broadcast.h"
 #include "tensor/dispatch.h"
 #include "tensor/elementwise.h"
+#include "tensor/iterator.h"
 
 namespace ember::cpu {
 
 namespace {
+
+// Below this many multiply-adds a product is not worth waking other threads for.
+constexpr int64_t kParallelWork = 1 << 15;
+// Products smaller than this run one per thread across a batch instead of each being split.
+constexpr int64_t kSmallProduct = 1 << 22;
+
+// Accumulator type of the reference loop: integers accumulate in their own type (PyTorch wraps
+// too), 16-bit floats in float.
+template <class T>
+using ref_acc_t = std::conditional_t<std::is_integral_v<T>, T, opmath_t<T>>;
+
+// Sums each C element's k products in order, one row of C at a time.
+template <class T, class A>
+void ref_gemm(bool ta, bool tb, int64_t m, int64_t n, int64_t k, A alpha, const T* a, int64_t lda,
+              const T* b, int64_t ldb, A beta, T* c, int64_t ldc) {
+  std::vector<A> row(static_cast<size_t>(n));
+  for (int64_t i = 0; i < m; ++i) {
+    std::fill(row.begin(), row.end(), A(0));
+    for (int64_t p = 0; p < k; ++p) {
+      const A av = static_cast<A>(ta ? a[p * lda + i] : a[i * lda + p]);
+      if (tb) {
+        for (int64_t j = 0; j < n; ++j) row[static_cast<size_t>(j)] += av * static_cast<A>(b[j * ldb + p]);
+      } else {
+        const T* br = b + p * ldb;
+        for (int64_t j = 0; j < n; ++j) row[static_cast<size_t>(j)] += av * static_cast<A>(br[j]);
+      }
+    }
+    T* cr = c + i * ldc;
+    for (int64_t j = 0; j < n; ++j) {
+      A v = alpha * row[static_cast<size_t>(j)];
+      if (beta != A(0)) v += beta * static_cast<A>(cr[j]);
+      cr[j] = scalar_cast<T>(v);
+    }
+  }
+}
+
+// C = beta * C for an empty inner dimension (beta == 0 clears, ignoring NaNs in C).
+template <class T>
+void scale_c(int64_t m, int64_t n, T beta, T* c, int64_t ldc) {
+  for (int64_t i = 0; i < m; ++i)
+    for (int64_t j = 0; j < n; ++j) c[i * ldc + j] = beta == T(0) ? T(0) : beta * c[i * ldc + j];
+}
+
+// float64: the reference loop's summation order (each element sums p = 0..k-1 in turn), so the
+// results equal the reference bit for bit, with the rows split over threads and the columns in
+// cache-sized panels.
+void dgemm(bool ta, bool tb, int64_t m, int64_t n, int64_t k, double alpha, const double* a,
+           int64_t lda, const double* b, int64_t ldb, double beta, double* c, int64_t ldc) {
+  constexpr int64_t kPanel = 256;
+  const bool par = m > 1 && m * n * k >= kParallelWork && omp_get_max_threads() > 1 && !omp_in_parallel();
+#pragma omp parallel for schedule(static) if (par)
+  for (int64_t i = 0; i < m; ++i) {
+    double row[kPanel];
+    for (int64_t j0 = 0; j0 < n; j0 += kPanel) {
+      const int64_t nj = std::min(kPanel, n - j0);
+      if (tb) {
+        for (int64_t j = 0; j < nj; ++j) {
+          const double* br = b + (j0 + j) * ldb;
+          double acc = 0;
+          if (ta) {
+            for (int64_t p = 0; p < k; ++p) acc += a[p * lda + i] * br[p];
+          } else {
+            const double* ar = a + i * lda;
+            for (int64_t p = 0; p < k; ++p) acc += ar[p] * br[p];
+          }
+          row[j] = acc;
+        }
+      } else {
+        std::fill(row, row + nj, 0.0);
+        for (int64_t p = 0; p < k; ++p) {
+          const double av = ta ? a[p * lda + i] : a[i * lda + p];
+          const double* br = b + p * ldb + j0;
+          for (int64_t j = 0; j < nj; ++j) row[j] += av * br[j];
+        }
+      }
+      double* cr = c + i * ldc + j0;
+      for (int64_t j = 0; j < nj; ++j) cr[j] = beta == 0 ? alpha * row[j] : alpha * row[j] + beta * cr[j];
+    }
+  }
+}
 
 void check_same_dtype(const Tensor& a, const Tensor& b, const char* na, const char* nb) {
   if (a.dtype() != b.dtype())
@@ -20,40 +107,172 @@ void check_same_dtype(const Tensor& a, const Tensor& b, const char* na, const ch
          dtype_name(b.dtype()));
 }
 
-// out[batch] = a[batch] @ b[batch] for contiguous [batch, n, k] and [batch, k, m].
-Tensor batched_gemm(const Tensor& a, const Tensor& b, int64_t batch, int64_t n, int64_t k, int64_t m) {
-  Tensor ac = a.contiguous(), bc = b.contiguous();
-  Tensor out = Tensor::empty(Shape{batch, n, m}, a.dtype());
+// How a rows x cols matrix with element strides (sr, sc) reaches gemm without a copy: row-major
+// (unit column stride) or column-major (unit row stride, passed as a transposed operand), with
+// a leading dimension the BLAS rules accept.
+struct Layout {
+  bool ok = false, trans = false;
+  int64_t ld = 0;
+};
+
+Layout layout_of(int64_t rows, int64_t cols, int64_t sr, int64_t sc) {
+  const int64_t rmin = std::max<int64_t>(rows, 1), cmin = std::max<int64_t>(cols, 1);
+  if (sc == 1 || cols == 1) {
+    const int64_t ld = rows == 1 ? cmin : sr;
+    if (ld >= cmin) return {true, false, ld};
+  }
+  if (sr == 1 || rows == 1) {
+    const int64_t ld = cols == 1 ? rmin : sc;
+    if (ld >= rmin) return {true, true, ld};
+  }
+  return {};
+}
+
+Layout matrix_layout(const Tensor& t) { return layout_of(t.size(-2), t.size(-1), t.stride(-2), t.stride(-1)); }
+
+// Element offsets of each matrix of a [batch..., r, c] view, batch in row-major order (broadcast
+// dims have stride 0 and repeat the same matrix).
+std::vector<int64_t> batch_offsets(const Tensor& t) {
+  const size_t nbd = static_cast<size_t>(t.dim()) - 2;
+  const Shape batch(t.sizes().begin(), t.sizes().begin() + static_cast<std::ptrdiff_t>(nbd));
+  std::vector<int64_t> offs(static_cast<size_t>(checked_numel(batch)));
+  std::vector<int64_t> idx(nbd, 0);
+  int64_t off = 0;
+  for (size_t i = 0; i < offs.size(); ++i) {
+    offs[i] = off;
+    for (size_t d = nbd; d-- > 0;) {
+      off += t.strides()[d];
+      if (++idx[d] < batch[d]) break;
+      off -= t.strides()[d] * batch[d];
+      idx[d] = 0;
+    }
+  }
+  return offs;
+}
+
+// c[i] = alpha · a[i] · b[i] + beta · c[i] for a [batch..., n, k], b [batch..., k, m] (any
+// strides, broadcast batch dims included) and contiguous c [batch..., n, m] of the same dtype.
+// A: the scalar type alpha and beta are given in.
+template <class T, class A>
+void product(Tensor a, Tensor b, const Tensor& c, A alpha, A beta) {
+  EMBER_ASSERT(c.is_contiguous() && a.dtype() == c.dtype() && b.dtype() == c.dtype(), "bad product operands");
+  const int64_t n = a.size(-2), k = a.size(-1), m = b.size(-1);
+  if (c.numel() == 0) return;
+  Layout la = matrix_layout(a), lb = matrix_layout(b);
+  if (!la.ok) a = a.contiguous(), la = matrix_layout(a);
+  if (!lb.ok) b = b.contiguous(), lb = matrix_layout(b);
+  const std::vector<int64_t> oa = batch_offsets(a), ob = batch_offsets(b);
+  const auto nb = static_cast<int64_t>(oa.size());
+  const T* pa = static_cast<const T*>(a.raw_data());
+  const T* pb = static_cast<const T*>(b.raw_data());
+  T* pc = static_cast<T*>(c.raw_data());
+  auto one = [&](int64_t i) {
+    const T* ai = pa + oa[static_cast<size_t>(i)];
+    const T* bi = pb + ob[static_cast<size_t>(i)];
+    T* ci = pc + i * n * m;
+    if constexpr (std::is_same_v<T, float> || std::is_same_v<T, double>)
+      gemm(la.trans, lb.trans, n, m, k, alpha, ai, la.ld, bi, lb.ld, beta, ci, m);
+    else
+      ref_gemm<T, A>(la.trans, lb.trans, n, m, k, alpha, ai, la.ld, bi, lb.ld, beta, ci, m);
+  };
+  constexpr bool fast = std::is_same_v<T, float> || std::is_same_v<T, double>;
+  const int64_t work = n * m * std::max<int64_t>(k, 1);
+  // Many small products: one per thread, each single-threaded (gemm stays serial inside a
+  // parallel region). Large ones: one after another, each split over the threads.
+  const bool across = fast && nb > 1 && work < kSmallProduct && nb * work >= kParallelWork &&
+                      omp_get_max_threads() > 1 && !omp_in_parallel();
+  const auto range = [&](int64_t b, int64_t e) {
+    for (int64_t i = b; i < e; ++i) one(i);
+  };
+  if (across) parallel_range(nb, 1, range);
+  else range(0, nb);
+}
+
+// A matrix product into a new [batch..., n, m] tensor.
+Tensor product_new(const Tensor& a, const Tensor& b, const Shape& out_sizes) {
+  Tensor out = Tensor::empty(out_sizes, a.dtype());
   dispatch_numeric(a.dtype(), "matmul", [&](auto tag) {
     using T = decltype(tag);
     if constexpr (std::is_same_v<T, bool>) {
       fail_dtype("matmul", DType::Bool);
     } else {
-    using A = std::conditional_t<std::is_integral_v<T>, T, opmath_t<T>>;
-    const T* ap = static_cast<const T*>(ac.raw_data());
-    const T* bp = static_cast<const T*>(bc.raw_data());
-    T* op = static_cast<T*>(out.raw_data());
-    std::vector<A> row(static_cast<size_t>(m));
-    for (int64_t bi = 0; bi < batch; ++bi) {
-      const T* A0 = ap + bi * n * k;
-      const T* B0 = bp + bi * k * m;
-      T* C0 = op + bi * n * m;
-      for (int64_t i = 0; i < n; ++i) {
-        std::fill(row.begin(), row.end(), A(0));
-        for (int64_t p = 0; p < k; ++p) {
-          const A av = static_cast<A>(A0[i * k + p]);
-          const T* brow = B0 + p * m;
-          for (int64_t j = 0; j < m; ++j) row[static_cast<size_t>(j)] += av * static_cast<A>(brow[j]);
-        }
-        for (int64_t j = 0; j < m; ++j) C0[i * m + j] = scalar_cast<T>(row[static_cast<size_t>(j)]);
-      }
-    }
+      using A = ref_acc_t<T>;
+      product<T, A>(a, b, out, A(1), A(0));
     }
   });
   return out;
 }
 
+// [batch..., r, c] → [prod(batch) * r, c]: a view when every leading dim steps exactly over the
+// one inside it (rows one stride apart), else a contiguous copy.
+Tensor fold_rows(const Tensor& t) {
+  const int64_t c = t.size(-1);
+  const int64_t rows = checked_numel(std::span<const int64_t>(t.sizes().data(), t.sizes().size() - 1));
+  int64_t row_stride = -1, expect = 0;
+  bool chain = true;
+  for (int64_t d = t.dim() - 2; d >= 0 && chain; --d) {
+    if (t.size(d) == 1) continue;
+    if (row_stride < 0) row_stride = t.stride(d);
+    else chain = t.stride(d) == expect;
+    expect = t.stride(d) * t.size(d);
+  }
+  if (chain) return t.as_strided(Shape{rows, c}, Shape{row_stride < 0 ? c : row_stride, t.stride(-1)}, t.offset());
+  return reshape(t.contiguous(), Shape{rows, c});
+}
+
+template <class F>
+void with_fast_dtype(DType dt, F&& f) {
+  if (dt == DType::Float32) f(float{});
+  else f(double{});
+}
+
+bool fast_dtype(DType dt) { return dt == DType::Float32 || dt == DType::Float64; }
+
+// out = beta * self (broadcast to out) + alpha * a @ b, float32/float64 only.
+Tensor add_product(const Tensor& self, const Tensor& a, const Tensor& b, const Shape& out_sizes,
+                   const Scalar& beta, const Scalar& alpha) {
+  Tensor out = Tensor::empty(out_sizes, a.dtype());
+  with_fast_dtype(a.dtype(), [&](auto tag) {
+    using T = decltype(tag);
+    const T be = beta.to<T>(), al = alpha.to<T>();
+    if (be != T(0)) copy_into(out, expand_to(self, out_sizes));
+    product<T, T>(a, b, out, al, be);
+  });
+  return out;
+}
+
 }  // namespace
+
+void gemm(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, float alpha, const float* a,
+          int64_t lda, const float* b, int64_t ldb, float beta, float* c, int64_t ldc) {
+  if (m == 0 || n == 0) return;
+  if (k == 0) return scale_c(m, n, beta, c, ldc);
+  if (beta == 0.f) {
+    // Cleared so that NaNs already in C cannot leak in, whatever sgemm does with beta == 0.
+    for (int64_t i = 0; i < m; ++i) std::fill(c + i * ldc, c + i * ldc + n, 0.f);
+  }
+  const dnnl_status_t st = dnnl_sgemm(trans_a ? 'T' : 'N', trans_b ? 'T' : 'N', m, n, k, alpha, a, lda, b,
+                                      ldb, beta, c, ldc);
+  if (st != dnnl_success) fail("sgemm failed (oneDNN status ", static_cast<int>(st), ")");
+}
+
+void gemm(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, double alpha,
+          const double* a, int64_t lda, const double* b, int64_t ldb, double beta, double* c,
+          int64_t ldc) {
+  if (m == 0 || n == 0) return;
+  if (k == 0) return scale_c(m, n, beta, c, ldc);
+  dgemm(trans_a, trans_b, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
+}
+
+template <class T>
+void gemm_reference(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, T alpha,
+                    const T* a, int64_t lda, const T* b, int64_t ldb, T beta, T* c, int64_t ldc) {
+  ref_gemm<T, T>(trans_a, trans_b, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
+}
+template void gemm_reference<float>(bool, bool, int64_t, int64_t, int64_t, float, const float*, int64_t,
+                                    const float*, int64_t, float, float*, int64_t);
+template void gemm_reference<double>(bool, bool, int64_t, int64_t, int64_t, double, const double*, int64_t,
+                                     const double*, int64_t, double, double*, int64_t);
 
 Tensor mm(const Tensor& a, const Tensor& b) {
   if (a.dim() != 2) fail("self must be a matrix");
@@ -61,7 +280,7 @@ Tensor mm(const Tensor& a, const Tensor& b) {
   if (a.size(1) != b.size(0))
     fail("mat1 and mat2 shapes cannot be multiplied (", a.size(0), "x", a.size(1), " and ", b.size(0), "x", b.size(1), ")");
   check_same_dtype(a, b, "mat1", "mat2");
-  return view(batched_gemm(a, b, 1, a.size(0), a.size(1), b.size(1)), Shape{a.size(0), b.size(1)});
+  return product_new(a, b, Shape{a.size(0), b.size(1)});
 }
 
 Tensor bmm(const Tensor& a, const Tensor& b) {
@@ -72,7 +291,7 @@ Tensor bmm(const Tensor& a, const Tensor& b) {
     fail("Expected size for first two dimensions of batch2 tensor to be: [", a.size(0), ", ", a.size(2), "] but got: [",
          b.size(0), ", ", b.size(1), "].");
   check_same_dtype(a, b, "batch1", "batch2");
-  return batched_gemm(a, b, a.size(0), a.size(1), a.size(2), b.size(2));
+  return product_new(a, b, Shape{a.size(0), a.size(1), b.size(2)});
 }
 
 Tensor dot(const Tensor& a, const Tensor& b) {
@@ -82,9 +301,7 @@ Tensor dot(const Tensor& a, const Tensor& b) {
     fail("inconsistent tensor size, expected tensor [", a.size(0), "] and src [", b.size(0),
          "] to have the same number of elements, but got ", a.size(0), " and ", b.size(0), " elements respectively");
   check_same_dtype(a, b, "self", "other");
-  return view(batched_gemm(view(a.contiguous(), Shape{1, a.size(0)}), view(b.contiguous(), Shape{b.size(0), 1}), 1, 1,
-                           a.size(0), 1),
-              Shape{});
+  return view(product_new(unsqueeze(a, 0), unsqueeze(b, 1), Shape{1, 1}), Shape{});
 }
 
 Tensor mv(const Tensor& a, const Tensor& v) {
@@ -104,6 +321,17 @@ Tensor matmul(const Tensor& a, const Tensor& b) {
   if (da == 1 && db == 2) return squeeze(mm(unsqueeze(a, 0), b), 0);
   if (da == 2 && db == 2) return mm(a, b);
   check_same_dtype(a, b, "self", "other");
+  if (da >= 3 && db <= 2) {
+    // [batch..., n, k] @ [k, m]: one product over all rows, as PyTorch folds it.
+    Tensor b2 = db == 1 ? unsqueeze(b, 1) : b;
+    if (a.size(-1) != b2.size(0))
+      fail("mat1 and mat2 shapes cannot be multiplied (", a.numel() / std::max<int64_t>(a.size(-1), 1), "x",
+           a.size(-1), " and ", b2.size(0), "x", b2.size(1), ")");
+    Tensor c = mm(fold_rows(a), b2);
+    Shape out(a.sizes().begin(), a.sizes().end() - 1);
+    if (db == 2) out.push_back(b.size(1));
+    return view(c, out);
+  }
   // Batched: lift 1-D operands to matrices, broadcast the batch dims, multiply, drop lifted dims.
   Tensor a2 = da == 1 ? unsqueeze(a, 0) : a;
   Tensor b2 = db == 1 ? unsqueeze(b, 1) : b;
@@ -113,13 +341,11 @@ Tensor matmul(const Tensor& a, const Tensor& b) {
          " and ", k2, "x", m, ")");
   Shape ba(a2.sizes().begin(), a2.sizes().end() - 2), bb(b2.sizes().begin(), b2.sizes().end() - 2);
   Shape batch = broadcast_shapes(ba, bb);
-  const int64_t nb = checked_numel(batch);
-  Shape ea = batch, eb = batch;
+  Shape ea = batch, eb = batch, ec = batch;
   ea.insert(ea.end(), {n, k});
   eb.insert(eb.end(), {k, m});
-  Tensor A = reshape(expand_to(a2, ea).contiguous(), Shape{nb, n, k});
-  Tensor B = reshape(expand_to(b2, eb).contiguous(), Shape{nb, k, m});
-  Tensor C = batched_gemm(A, B, nb, n, k, m);
+  ec.insert(ec.end(), {n, m});
+  Tensor C = product_new(expand_to(a2, ea), expand_to(b2, eb), ec);
   Shape out = batch;
   if (da > 1) out.push_back(n);
   if (db > 1) out.push_back(m);
@@ -127,11 +353,23 @@ Tensor matmul(const Tensor& a, const Tensor& b) {
 }
 
 Tensor addmm(const Tensor& self, const Tensor& m1, const Tensor& m2, const Scalar& beta, const Scalar& alpha) {
-  Tensor prod = mm(m1, m2);
-  if (!broadcastable_to(self.sizes(), prod.sizes()))
-    fail("The expanded size of the tensor (", prod.size(-1), ") must match the existing size (",
-         self.dim() ? self.size(-1) : 1, ") at non-singleton dimension 1.  Target sizes: ", shape_string(prod.sizes()),
+  if (m1.dim() != 2) fail("self must be a matrix");
+  if (m2.dim() != 2) fail("mat2 must be a matrix");
+  const Shape out_sizes{m1.size(0), m2.size(1)};
+  const auto shape_error = [&] {
+    fail("The expanded size of the tensor (", out_sizes[1], ") must match the existing size (",
+         self.dim() ? self.size(-1) : 1, ") at non-singleton dimension 1.  Target sizes: ", shape_string(out_sizes),
          ".  Tensor sizes: ", shape_string(self.sizes()));
+  };
+  if (fast_dtype(m1.dtype()) && m1.dtype() == m2.dtype() && self.dtype() == m1.dtype()) {
+    if (m1.size(1) != m2.size(0))
+      fail("mat1 and mat2 shapes cannot be multiplied (", m1.size(0), "x", m1.size(1), " and ", m2.size(0), "x",
+           m2.size(1), ")");
+    if (!broadcastable_to(self.sizes(), out_sizes)) shape_error();
+    return add_product(self, m1, m2, out_sizes, beta, alpha);
+  }
+  Tensor prod = mm(m1, m2);
+  if (!broadcastable_to(self.sizes(), prod.sizes())) shape_error();
   return dispatch_numeric(prod.dtype(), "addmm", [&](auto tag) {
     using T = decltype(tag);
     using A = opmath_t<T>;
@@ -142,6 +380,13 @@ Tensor addmm(const Tensor& self, const Tensor& m1, const Tensor& m2, const Scala
 }
 
 Tensor baddbmm(const Tensor& self, const Tensor& b1, const Tensor& b2, const Scalar& beta, const Scalar& alpha) {
+  if (fast_dtype(b1.dtype()) && b1.dtype() == b2.dtype() && self.dtype() == b1.dtype() && b1.dim() == 3 &&
+      b2.dim() == 3 && b1.size(0) == b2.size(0) && b1.size(2) == b2.size(1)) {
+    const Shape out_sizes{b1.size(0), b1.size(1), b2.size(2)};
+    if (!broadcastable_to(self.sizes(), out_sizes))
+      fail("baddbmm: self of shape ", shape_string(self.sizes()), " cannot be broadcast to ", shape_string(out_sizes));
+    return add_product(self, b1, b2, out_sizes, beta, alpha);
+  }
   Tensor prod = bmm(b1, b2);
   if (!broadcastable_to(self.sizes(), prod.sizes()))
     fail("baddbmm: self of shape ", shape_string(self.sizes()), " cannot be broadcast to ", shape_string(prod.sizes()));
@@ -156,9 +401,23 @@ Tensor baddbmm(const Tensor& self, const Tensor& b1, const Tensor& b2, const Sca
 
 Tensor linear(const Tensor& x, const Tensor& weight, const std::optional<Tensor>& bias) {
   if (weight.dim() != 2 && weight.dim() != 1) fail("linear: weight must be 1-D or 2-D, got ", weight.dim(), "-D");
-  Tensor y = matmul(x, weight.dim() == 2 ? t(weight) : weight);
-  if (!bias) return y;
-  return binary(BinaryOp::Add, y, *bias);
+  const bool fast = weight.dim() == 2 && x.dim() >= 1 && fast_dtype(x.dtype()) && x.dtype() == weight.dtype() &&
+                    x.size(-1) == weight.size(1) &&
+                    (!bias || (bias->dtype() == x.dtype() && bias->dim() == 1 && bias->size(0) == weight.size(0)));
+  if (!fast) {
+    Tensor y = matmul(x, weight.dim() == 2 ? t(weight) : weight);
+    if (!bias) return y;
+    return binary(BinaryOp::Add, y, *bias);
+  }
+  // Every row of x at once against weightᵀ, with the bias as the product's starting value (what
+  // PyTorch's addmm does for 2-D inputs).
+  Tensor rows = x.dim() == 1 ? unsqueeze(x, 0) : fold_rows(x);
+  Shape out_sizes(x.sizes().begin(), x.sizes().end() - 1);
+  out_sizes.push_back(weight.size(0));
+  const Shape flat{rows.size(0), weight.size(0)};
+  Tensor out = bias ? add_product(*bias, rows, t(weight), flat, Scalar(int64_t{1}), Scalar(int64_t{1}))
+                    : product_new(rows, t(weight), flat);
+  return view(out, out_sizes);
 }
 
 }  // namespace ember::cpu

@@ -174,12 +174,19 @@ Tensor batch_norm_inference_dnnl(const Tensor& input_, const OptTensor& weight,
     using namespace dnnl;
     const memory::desc md = dnnl_util::plain_desc(input);
     const memory::desc cmd = dnnl_util::plain_desc(Shape{C}, DType::Float32);
-    batch_normalization_forward::desc desc(
-        prop_kind::forward_inference, md, static_cast<float>(eps),
-        normalization_flags::use_global_stats | normalization_flags::use_scale |
-            normalization_flags::use_shift);
-    batch_normalization_forward::primitive_desc pd(desc, dnnl_util::engine());
-    dnnl_util::execute(op, batch_normalization_forward(pd),
+    // One primitive per (shape, eps), built on first use.
+    static dnnl_util::LruCache<primitive> cache(256);
+    dnnl_util::PrimitiveKey key("batch_normalization");
+    key.add(input.sizes()).add(eps);
+    const auto prim = cache.get_or_make(key.bytes(), [&] {
+      batch_normalization_forward::desc desc(
+          prop_kind::forward_inference, md, static_cast<float>(eps),
+          normalization_flags::use_global_stats | normalization_flags::use_scale |
+              normalization_flags::use_shift);
+      batch_normalization_forward::primitive_desc pd(desc, dnnl_util::engine());
+      return std::make_shared<const primitive>(batch_normalization_forward(pd));
+    });
+    dnnl_util::execute(op, *prim,
                        {{DNNL_ARG_SRC, dnnl_util::wrap(input, md)},
                         {DNNL_ARG_DST, dnnl_util::wrap(out, md)},
                         {DNNL_ARG_MEAN, dnnl_util::wrap(m, cmd)},
@@ -341,11 +348,17 @@ std::tuple<Tensor, Tensor, Tensor> layer_norm_dnnl(const Tensor& input_,
     const memory::desc smd = dnnl_util::plain_desc(Shape{M}, DType::Float32);
     const memory::desc wmd = dnnl_util::plain_desc(Shape{N}, DType::Float32);
     // forward_training makes oneDNN write the statistics it used; rstd follows from variance.
-    layer_normalization_forward::desc desc(
-        prop_kind::forward_training, md, smd, static_cast<float>(eps),
-        normalization_flags::use_scale | normalization_flags::use_shift);
-    layer_normalization_forward::primitive_desc pd(desc, dnnl_util::engine());
-    dnnl_util::execute(op, layer_normalization_forward(pd),
+    static dnnl_util::LruCache<primitive> cache(256);
+    dnnl_util::PrimitiveKey key("layer_normalization");
+    key.add(M).add(N).add(eps);
+    const auto prim = cache.get_or_make(key.bytes(), [&] {
+      layer_normalization_forward::desc desc(
+          prop_kind::forward_training, md, smd, static_cast<float>(eps),
+          normalization_flags::use_scale | normalization_flags::use_shift);
+      layer_normalization_forward::primitive_desc pd(desc, dnnl_util::engine());
+      return std::make_shared<const primitive>(layer_normalization_forward(pd));
+    });
+    dnnl_util::execute(op, *prim,
                        {{DNNL_ARG_SRC, dnnl_util::wrap(input, md)},
                         {DNNL_ARG_DST, dnnl_util::wrap(out, md)},
                         {DNNL_ARG_MEAN, dnnl_util::wrap(mean, smd)},

@@ -150,7 +150,7 @@ Tensor float_compute(const Tensor& input, const std::string& op, F&& f) {
 
 using dnnl::memory;
 
-// Everything the pooling primitive descriptor depends on; the key of a future cache.
+// Everything the pooling primitive descriptor depends on.
 struct DnnlPoolDesc {
   dnnl::algorithm alg;
   memory::desc src, dst;
@@ -183,10 +183,18 @@ DnnlPoolDesc dnnl_pool_desc(dnnl::algorithm alg, size_t spatial, const Tensor& i
   return d;
 }
 
-dnnl::pooling_v2_forward::primitive_desc pool_pd(const DnnlPoolDesc& d) {
-  dnnl::pooling_v2_forward::desc desc(dnnl::prop_kind::forward_inference, d.alg, d.src, d.dst,
-                                      d.strides, d.kernel, d.dilation, d.pad_l, d.pad_r);
-  return dnnl::pooling_v2_forward::primitive_desc(desc, dnnl_util::engine());
+// Built pooling primitives, one per distinct geometry.
+std::shared_ptr<const dnnl::primitive> pool_primitive(const DnnlPoolDesc& d) {
+  static dnnl_util::LruCache<dnnl::primitive> cache(256);
+  dnnl_util::PrimitiveKey key("pooling");
+  key.add(static_cast<int64_t>(d.alg)).add(d.src.dims()).add(d.dst.dims());
+  key.add(d.strides).add(d.kernel).add(d.dilation).add(d.pad_l).add(d.pad_r);
+  return cache.get_or_make(key.bytes(), [&] {
+    dnnl::pooling_v2_forward::desc desc(dnnl::prop_kind::forward_inference, d.alg, d.src, d.dst,
+                                        d.strides, d.kernel, d.dilation, d.pad_l, d.pad_r);
+    dnnl::pooling_v2_forward::primitive_desc pd(desc, dnnl_util::engine());
+    return std::make_shared<const dnnl::primitive>(dnnl::pooling_v2_forward(pd));
+  });
 }
 
 Tensor run_dnnl_pool(dnnl::algorithm alg, size_t spatial, const Tensor& input_,
@@ -198,7 +206,7 @@ Tensor run_dnnl_pool(dnnl::algorithm alg, size_t spatial, const Tensor& input_,
   Tensor input = input_.contiguous();
   try {
     const DnnlPoolDesc d = dnnl_pool_desc(alg, spatial, input, out_sizes, p);
-    dnnl_util::execute(op, dnnl::pooling_v2_forward(pool_pd(d)),
+    dnnl_util::execute(op, *pool_primitive(d),
                        {{DNNL_ARG_SRC, dnnl_util::wrap(input, d.src)},
                         {DNNL_ARG_DST, dnnl_util::wrap(out, d.dst)}});
   } catch (const dnnl::error& e) {

@@ -2,41 +2,15 @@
 // one product, then walks the steps multiplying the running hidden state by w_hh.
 #include "kernels/cpu/rnn.h"
 
-#include <oneapi/dnnl/dnnl.h>
-
 #include <algorithm>
 #include <cmath>
 #include <string>
 #include <vector>
 
 #include "ember/error.h"
+#include "kernels/cpu/linalg.h"
 
 namespace ember::cpu {
-
-void gemm(bool b_transposed, int64_t m, int64_t n, int64_t k, const float* a, int64_t lda,
-          const float* b, int64_t ldb, float beta, float* c, int64_t ldc) {
-  if (m == 0 || n == 0) return;
-  if (k == 0) {
-    for (int64_t i = 0; i < m; ++i)
-      for (int64_t j = 0; j < n; ++j) c[i * ldc + j] = beta == 0.f ? 0.f : beta * c[i * ldc + j];
-    return;
-  }
-  const dnnl_status_t st = dnnl_sgemm('N', b_transposed ? 'T' : 'N', m, n, k, 1.f, a, lda, b, ldb,
-                                      beta, c, ldc);
-  if (st != dnnl_success) fail("sgemm failed (oneDNN status ", static_cast<int>(st), ")");
-}
-
-void gemm(bool b_transposed, int64_t m, int64_t n, int64_t k, const double* a, int64_t lda,
-          const double* b, int64_t ldb, double beta, double* c, int64_t ldc) {
-  for (int64_t i = 0; i < m; ++i) {
-    for (int64_t j = 0; j < n; ++j) {
-      double acc = 0;
-      for (int64_t p = 0; p < k; ++p)
-        acc += a[i * lda + p] * (b_transposed ? b[j * ldb + p] : b[p * ldb + j]);
-      c[i * ldc + j] = beta == 0 ? acc : acc + beta * c[i * ldc + j];
-    }
-  }
-}
 
 namespace {
 
@@ -112,7 +86,7 @@ void run_direction(RnnMode mode, const DirWeights<T>& w, const T* x, const Steps
   const int64_t H = w.hidden, O = w.out, GH = gate_count(mode) * H;
   const int64_t batch = steps.sizes.empty() ? 0 : steps.sizes.front();
   std::vector<T> xg(static_cast<size_t>(steps.rows * GH));
-  gemm(true, steps.rows, GH, w.in, x, w.in, w.w_ih, w.in, T(0), xg.data(), GH);
+  gemm(false, true, steps.rows, GH, w.in, T(1), x, w.in, w.w_ih, w.in, T(0), xg.data(), GH);
   if (w.b_ih) add_bias_rows(xg.data(), w.b_ih, steps.rows, GH);
   std::vector<T> hg(static_cast<size_t>(batch * GH));
   std::vector<T> cell_out(w.w_hr ? static_cast<size_t>(batch * H) : 0);
@@ -122,7 +96,7 @@ void run_direction(RnnMode mode, const DirWeights<T>& w, const T* x, const Steps
     const auto t = static_cast<size_t>(reverse ? nsteps - 1 - s : s);
     const int64_t b = steps.sizes[t];
     const T* xs = xg.data() + steps.offsets[t] * GH;
-    gemm(true, b, GH, O, h, O, w.w_hh, O, T(0), hg.data(), GH);
+    gemm(false, true, b, GH, O, T(1), h, O, w.w_hh, O, T(0), hg.data(), GH);
     if (w.b_hh) add_bias_rows(hg.data(), w.b_hh, b, GH);
     for (int64_t r = 0; r < b; ++r) {
       const T* xr = xs + r * GH;
@@ -159,7 +133,7 @@ void run_direction(RnnMode mode, const DirWeights<T>& w, const T* x, const Steps
           break;
       }
     }
-    if (w.w_hr) gemm(true, b, O, H, cell_out.data(), H, w.w_hr, H, T(0), h, O);
+    if (w.w_hr) gemm(false, true, b, O, H, T(1), cell_out.data(), H, w.w_hr, H, T(0), h, O);
     if (y)
       for (int64_t r = 0; r < b; ++r)
         std::copy(h + r * O, h + (r + 1) * O, y + (steps.offsets[t] + r) * ldy);

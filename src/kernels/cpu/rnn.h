@@ -1,6 +1,5 @@
 // rnn.h — recurrent layers (LSTM, GRU, Elman RNN with tanh/relu) and their single-step cells,
-// with PyTorch's weight layout and gate order, plus the small dense products they and the
-// attention kernels share.
+// with PyTorch's weight layout and gate order.
 //
 // Weights come as PyTorch's flat list (nn.LSTM's `_flat_weights`): for each layer, for each
 // direction (forward, then reverse), w_ih [G*H, in], w_hh [G*H, out], then b_ih [G*H] and b_hh
@@ -62,13 +61,5 @@ std::tuple<Tensor, Tensor> lstm_cell(const Tensor& input, std::span<const Tensor
 Tensor rnn_cell(RnnMode mode, const Tensor& input, const Tensor& hx, const Tensor& w_ih,
                 const Tensor& w_hh, const std::optional<Tensor>& b_ih,
                 const std::optional<Tensor>& b_hh);
-
-// Row-major C[m, n] = A[m, k] · op(B) + beta · C with leading dimensions; op(B) is Bᵀ (B stored
-// [n, k]) when b_transposed, else B ([k, n]). float goes to oneDNN's sgemm; double is a plain
-// loop (tests and rare models).
-void gemm(bool b_transposed, int64_t m, int64_t n, int64_t k, const float* a, int64_t lda,
-          const float* b, int64_t ldb, float beta, float* c, int64_t ldc);
-void gemm(bool b_transposed, int64_t m, int64_t n, int64_t k, const double* a, int64_t lda,
-          const double* b, int64_t ldb, double beta, double* c, int64_t ldc);
 
 }  // namespace ember::cpu
