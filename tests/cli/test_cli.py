@@ -125,6 +125,11 @@ class CliTest(unittest.TestCase):
         code = ember("inspect", self.dir / "mlp.pt", "--code", check=0).stdout
         self.assertIn("def forward(self", code)
         self.assertIn("code/__torch__/", code)
+        graph = ember("inspect", self.dir / "mlp.pt", "--graph", check=0).stdout
+        self.assertIn("graph of __torch__.torch.nn.modules.container.Sequential.forward", graph)
+        self.assertIn("aten::linear", graph)
+        j = json.loads(ember("inspect", self.dir / "mlp.pt", "--graph", "--json", check=0).stdout)
+        self.assertTrue(all(m["graph"] for m in j["methods"]))
 
     # --- check ----------------------------------------------------------------------------
     def test_check_supported_model(self):

@@ -13,6 +13,7 @@
 #include "archive/archive.h"
 #include "commands.h"
 #include "ember/value.h"
+#include "ir/graph.h"
 #include "runtime/function.h"
 #include "script/compiler.h"
 
@@ -82,7 +83,7 @@ nlohmann::json shape_json(const Tensor& t) {
   return a;
 }
 
-int run_inspect(const std::string& path, bool show_code, bool json) {
+int run_inspect(const std::string& path, bool show_code, bool show_graph, bool json) {
   archive::ArchiveContents ar = archive::load_archive(path);
   script::CodeInput in{ar.code, ar.classes, ar.constants, ar.format_version};
   std::shared_ptr<script::CompilationUnit> cu = script::compile_code(in);
@@ -127,8 +128,11 @@ int run_inspect(const std::string& path, bool show_code, bool json) {
                    {"buffers", {{"count", buffers.count}, {"numel", buffers.numel}, {"bytes", buffers.bytes}}}};
     j["methods"] = nlohmann::json::array();
     for (const Function* f : methods)
-      j["methods"].push_back({{"class", f->owner ? f->owner->qualname : ""}, {"name", f->name},
-                              {"signature", f->signature()}});
+    {
+      nlohmann::json jf{{"class", f->owner ? f->owner->qualname : ""}, {"name", f->name}, {"signature", f->signature()}};
+      if (show_graph) jf["graph"] = f->graph ? f->graph->str() : std::string();
+      j["methods"].push_back(std::move(jf));
+    }
     j["extra_files"] = nlohmann::json::array();
     for (const auto& [name, bytes] : ar.extra_files) j["extra_files"].push_back({{"name", name}, {"bytes", bytes.size()}});
     j["code_files"] = nlohmann::json::array();
@@ -175,6 +179,13 @@ int run_inspect(const std::string& path, bool show_code, bool json) {
   }
   if (!cu->problems.empty())
     std::printf("\n%zu construct(s) ember cannot run yet; `ember check %s` lists them\n", cu->problems.size(), path.c_str());
+  if (show_graph) {
+    for (const Function* f : methods) {
+      std::printf("\n# ---- graph of %s ----\n", f->qualname.c_str());
+      if (f->graph) std::printf("%s", f->graph->str().c_str());
+      else std::printf("(not compiled: see `ember check`)\n");
+    }
+  }
   if (show_code) {
     for (const auto& [name, text] : ar.code) std::printf("\n# ---- %s ----\n%s", name.c_str(), text.c_str());
   }
@@ -187,11 +198,13 @@ Command add_inspect(CLI::App& app) {
   auto* sub = app.add_subcommand("inspect", "Show what a TorchScript archive holds: modules, parameters, buffers, methods");
   auto path = std::make_shared<std::string>();
   auto code = std::make_shared<bool>(false);
+  auto graph = std::make_shared<bool>(false);
   auto json = std::make_shared<bool>(false);
   sub->add_option("model", *path, "TorchScript archive (.pt)")->required();
   sub->add_flag("--code", *code, "Also print the TorchScript source files");
+  sub->add_flag("--graph", *graph, "Also print the compiled IR of each method");
   sub->add_flag("--json", *json, "Print the same facts as JSON");
-  return [=] { return run_inspect(*path, *code, *json); };
+  return [=] { return run_inspect(*path, *code, *graph, *json); };
 }
 
 }  // namespace ember::cli
