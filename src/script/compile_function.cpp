@@ -1110,6 +1110,7 @@ class FunctionCompiler {
       case Sugared::Kind::Builtin: return builtin(callee.path, e, sc, hint);
       case Sugared::Kind::Method: {
         Args a = eval_args(e, sc);
+        if (callee.path == "tolist" && callee.v->type->kind == TypeKind::Tensor) return tolist(callee.v, a, hint, sc, e.loc);
         return method_call(callee.v, callee.path, a.pos, a.kw, sc, e.loc);
       }
       case Sugared::Kind::Closure: compile_fail(e.loc, "nested functions can only be passed to fork()", Problem::Kind::Unsupported);
@@ -1192,6 +1193,31 @@ class FunctionCompiler {
       if (!used[k]) compile_fail(loc, fn.name + "() got an unexpected keyword argument '" + a.kw[k].first + "'");
     ir::Node* n = append(sc, kind, in, {fn.return_type}, loc);
     n->fn = const_cast<Function*>(&fn);
+    return n->outputs[0];
+  }
+
+  // `t.tolist()` has no schema of its own: TorchScript reads the list type from the enclosing
+  // annotation (`annotate(List[List[float]], t.tolist())`) and calls prim::tolist(t, depth, kind).
+  ir::Value* tolist(ir::Value* self, const Args& a, const TypePtr& hint, Scope& sc, const SourceLoc& loc) {
+    if (!a.pos.empty() || !a.kw.empty()) compile_fail(loc, "tolist() takes no arguments");
+    if (!hint || hint->kind != TypeKind::List)
+      compile_fail(loc, "tolist() needs its result type annotated, e.g. annotate(List[float], t.tolist())");
+    int64_t depth = 0;
+    TypePtr elem = hint;
+    while (elem->kind == TypeKind::List) {
+      ++depth;
+      elem = elem->contained[0];
+    }
+    int64_t kind = elem->kind == TypeKind::Int ? 0 : elem->kind == TypeKind::Float ? 1 : elem->kind == TypeKind::Bool ? 2
+                 : elem->kind == TypeKind::Complex ? 3 : -1;
+    if (kind < 0) compile_fail(loc, "tolist() cannot produce lists of " + elem->str());
+    auto ops = ctx_.registry.overloads("prim::tolist");
+    if (ops.empty()) compile_fail(loc, "prim::tolist", Problem::Kind::UnknownOp);
+    ir::Value* d = constant(sc, Value(depth), T(TypeKind::Int), loc);
+    ir::Value* k = constant(sc, Value(kind), T(TypeKind::Int), loc);
+    ir::Node* n = append(sc, ir::NodeKind::Call, {self, d, k}, {hint}, loc);
+    n->op = ops[0];
+    ctx_.cu.ops_used.insert("prim::tolist");
     return n->outputs[0];
   }
 
