@@ -49,7 +49,7 @@ void copy_into(const Tensor& dst, const Tensor& src) {
     using D = decltype(dtag);
     visit_dtype(s.dtype(), [&](auto stag) {
       using S = decltype(stag);
-      it.for_each([](char** data, const int64_t* strides, int64_t n) {
+      it.parallel_for_each([](char** data, const int64_t* strides, int64_t n) {
         for (int64_t j = 0; j < n; ++j) {
           S v;
           std::memcpy(&v, data[1] + j * strides[1], sizeof(S));

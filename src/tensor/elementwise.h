@@ -18,6 +18,7 @@
 // of its arguments; every element is computed the same way whatever the thread count.
 #pragma once
 
+#include <algorithm>
 #include <array>
 #include <tuple>
 #include <utility>
@@ -42,12 +43,26 @@ template <class Out, class... In, class F, size_t... I>
 void run_loop(const TensorIterator& it, F& f, std::index_sequence<I...>) {
   it.parallel_for_each([&](char** data, const int64_t* strides, int64_t n) {
     constexpr int64_t out_size = sizeof(Out);
-    const bool contiguous = strides[0] == out_size && ((strides[I + 1] == int64_t{sizeof(In)}) && ...);
     Out* out = reinterpret_cast<Out*>(data[0]);
-    if (contiguous) {
-      std::tuple<const In*...> in{reinterpret_cast<const In*>(data[I + 1])...};
-      for (int64_t j = 0; j < n; ++j)
-        out[j] = scalar_cast<Out>(f(static_cast<opmath_t<In>>(std::get<I>(in)[j])...));
+    const bool dense = strides[0] == out_size && ((strides[I + 1] == int64_t{sizeof(In)} || strides[I + 1] == 0) && ...);
+    if (dense) {
+      // Inputs constant along the run (stride 0: a scalar, a per-channel value) are spread into a
+      // small buffer, so every block runs the same unit-stride loop, which the compiler vectorises.
+      constexpr int64_t kBlock = 256;
+      std::tuple<std::array<In, kBlock>...> spread;
+      const int64_t first = std::min(n, kBlock);
+      ((strides[I + 1] == 0
+            ? (void)std::fill_n(std::get<I>(spread).begin(), first, *reinterpret_cast<const In*>(data[I + 1]))
+            : (void)0),
+       ...);
+      for (int64_t j0 = 0; j0 < n; j0 += kBlock) {
+        const int64_t m = std::min(kBlock, n - j0);
+        std::tuple<const In*...> in{(strides[I + 1] == 0 ? std::get<I>(spread).data()
+                                                         : reinterpret_cast<const In*>(data[I + 1]) + j0)...};
+        Out* o = out + j0;
+        for (int64_t j = 0; j < m; ++j)
+          o[j] = scalar_cast<Out>(f(static_cast<opmath_t<In>>(std::get<I>(in)[j])...));
+      }
       return;
     }
     for (int64_t j = 0; j < n; ++j) {

@@ -6,6 +6,7 @@
 
 #include "kernels/cpu/dnnl_util.h"
 #include "kernels/cpu/nn_util.h"
+#include "tensor/iterator.h"
 
 namespace ember::cpu {
 namespace {
@@ -152,51 +153,42 @@ Tensor batch_norm_inference_reference(const Tensor& input, const OptTensor& weig
   });
 }
 
-Tensor batch_norm_inference_dnnl(const Tensor& input_, const OptTensor& weight,
-                                 const OptTensor& bias, const Tensor& mean, const Tensor& var,
-                                 double eps) {
+Tensor batch_norm_inference_float(const Tensor& input_, const OptTensor& weight,
+                                  const OptTensor& bias, const Tensor& mean, const Tensor& var,
+                                  double eps) {
   const char* op = "batch_norm";
   check_channels_input(input_, op);
   if (input_.dtype() != DType::Float32)
-    fail(op, ": the oneDNN kernel takes float32, got ", dtype_name(input_.dtype()));
-  if (input_.dim() > 5) fail(op, ": the oneDNN kernel takes at most 5 dimensions");
+    fail(op, ": the float32 kernel takes float32, got ", dtype_name(input_.dtype()));
   const int64_t C = input_.size(1);
-  Tensor out = Tensor::empty(input_.sizes(), DType::Float32);
-  if (out.numel() == 0) return out;
-  const Tensor input = input_.contiguous();
-  // oneDNN takes the statistics, scale and shift as float32 arrays of C values.
-  auto channel = [&](const OptTensor& t, double fill, const char* name) {
-    return from_doubles(channel_values(t, C, fill, op, name), {C}, DType::Float32);
-  };
-  const Tensor m = channel(mean, 0, "running_mean"), v = channel(var, 1, "running_var");
-  const Tensor w = channel(weight, 1, "weight"), b = channel(bias, 0, "bias");
-  try {
-    using namespace dnnl;
-    const memory::desc md = dnnl_util::plain_desc(input);
-    const memory::desc cmd = dnnl_util::plain_desc(Shape{C}, DType::Float32);
-    // One primitive per (shape, eps), built on first use.
-    static dnnl_util::LruCache<primitive> cache(256);
-    dnnl_util::PrimitiveKey key("batch_normalization");
-    key.add(input.sizes()).add(eps);
-    const auto prim = cache.get_or_make(key.bytes(), [&] {
-      batch_normalization_forward::desc desc(
-          prop_kind::forward_inference, md, static_cast<float>(eps),
-          normalization_flags::use_global_stats | normalization_flags::use_scale |
-              normalization_flags::use_shift);
-      batch_normalization_forward::primitive_desc pd(desc, dnnl_util::engine());
-      return std::make_shared<const primitive>(batch_normalization_forward(pd));
-    });
-    dnnl_util::execute(op, *prim,
-                       {{DNNL_ARG_SRC, dnnl_util::wrap(input, md)},
-                        {DNNL_ARG_DST, dnnl_util::wrap(out, md)},
-                        {DNNL_ARG_MEAN, dnnl_util::wrap(m, cmd)},
-                        {DNNL_ARG_VARIANCE, dnnl_util::wrap(v, cmd)},
-                        {DNNL_ARG_SCALE, dnnl_util::wrap(w, cmd)},
-                        {DNNL_ARG_SHIFT, dnnl_util::wrap(b, cmd)}});
-  } catch (const dnnl::error& e) {
-    dnnl_util::rethrow(op, e);
+  const std::vector<double> m = channel_values(mean, C, 0, op, "running_mean");
+  const std::vector<double> v = channel_values(var, C, 1, op, "running_var");
+  const std::vector<double> w = channel_values(weight, C, 1, op, "weight");
+  const std::vector<double> b = channel_values(bias, C, 0, op, "bias");
+  // PyTorch's inference form: y = x * alpha + beta with alpha = w / sqrt(var + eps) and
+  // beta = b - mean * alpha per channel, the elementwise part in float.
+  std::vector<float> alpha(static_cast<size_t>(C)), beta(static_cast<size_t>(C));
+  for (size_t c = 0; c < alpha.size(); ++c) {
+    const double a = w[c] / std::sqrt(v[c] + eps);
+    alpha[c] = static_cast<float>(a);
+    beta[c] = static_cast<float>(b[c] - m[c] * a);
   }
-  return out;
+  const Tensor x = input_.contiguous();
+  Tensor y = Tensor::empty(x.sizes(), DType::Float32);
+  const int64_t planes = x.size(0) * C, inner = prod(x.sizes(), 2, x.sizes().size());
+  const float* xp = x.data<float>();
+  float* yp = y.data<float>();
+  // One (sample, channel) plane per step; planes are split over the threads.
+  parallel_range(planes, std::max<int64_t>(1, kParallelGrain / std::max<int64_t>(1, inner)),
+                 [&](int64_t p0, int64_t p1) {
+                   for (int64_t p = p0; p < p1; ++p) {
+                     const float a = alpha[static_cast<size_t>(p % C)], s = beta[static_cast<size_t>(p % C)];
+                     const float* xi = xp + p * inner;
+                     float* yi = yp + p * inner;
+                     for (int64_t i = 0; i < inner; ++i) yi[i] = xi[i] * a + s;
+                   }
+                 });
+  return y;
 }
 
 std::tuple<Tensor, Tensor, Tensor> native_batch_norm(const Tensor& input, const OptTensor& weight,
@@ -211,8 +203,8 @@ std::tuple<Tensor, Tensor, Tensor> native_batch_norm(const Tensor& input, const 
   if (!training) {
     if (!running_mean || !running_var)
       fail(op, ": running_mean and running_var must be defined in evaluation mode");
-    Tensor out = input.dtype() == DType::Float32 && input.dim() <= 5
-                     ? batch_norm_inference_dnnl(input, weight, bias, *running_mean, *running_var, eps)
+    Tensor out = input.dtype() == DType::Float32
+                     ? batch_norm_inference_float(input, weight, bias, *running_mean, *running_var, eps)
                      : batch_norm_inference_reference(input, weight, bias, *running_mean,
                                                       *running_var, eps);
     return {out, Tensor::empty(Shape{0}, stat_dtype), Tensor::empty(Shape{0}, stat_dtype)};

@@ -1,7 +1,7 @@
 // norm.h — batch, layer, group and instance normalisation.
 //
-// Eval-mode batch norm (running statistics) and layer norm run on oneDNN for float32; training-
-// mode batch norm, group norm and instance norm run the reference kernels, which compute
+// For float32, eval-mode batch norm (running statistics) runs a threaded scale-and-shift kernel
+// and layer norm runs on oneDNN; training-mode batch norm, group norm and instance norm run the reference kernels, which compute
 // statistics in double with two passes. Training mode updates running_mean / running_var in
 // place, as PyTorch does (momentum average, unbiased variance). half and bfloat16 inputs are
 // computed in float32.
@@ -29,13 +29,15 @@ std::tuple<Tensor, Tensor, Tensor> native_batch_norm(const Tensor& input, const 
 Tensor batch_norm(const Tensor& input, const OptTensor& weight, const OptTensor& bias,
                   const OptTensor& running_mean, const OptTensor& running_var, bool training,
                   double momentum, double eps);
-// Eval mode with the given statistics: the reference kernel and oneDNN (float32 only).
+// Eval mode with the given statistics: the reference kernel (double arithmetic) and the float32
+// kernel the ops use, which computes as PyTorch does (a per-channel scale and shift in float,
+// split over threads); oneDNN's batch-norm primitive on plain layouts was several times slower.
 Tensor batch_norm_inference_reference(const Tensor& input, const OptTensor& weight,
                                       const OptTensor& bias, const Tensor& mean,
                                       const Tensor& var, double eps);
-Tensor batch_norm_inference_dnnl(const Tensor& input, const OptTensor& weight,
-                                 const OptTensor& bias, const Tensor& mean, const Tensor& var,
-                                 double eps);
+Tensor batch_norm_inference_float(const Tensor& input, const OptTensor& weight,
+                                  const OptTensor& bias, const Tensor& mean, const Tensor& var,
+                                  double eps);
 
 // aten::native_layer_norm: (output, mean, rstd); mean and rstd keep the leading dimensions and
 // have size 1 in the normalised ones.

@@ -388,6 +388,22 @@ Tensor softmax_impl(const Tensor& x, int64_t dim, std::optional<DType> dtype, co
         const A v = in_at(j);
         if (v != v || v > m) m = v;
       }
+      if constexpr (!IsLog && std::is_same_v<T, A>) {
+        if (st[0] == int64_t{sizeof(T)} && st[1] == int64_t{sizeof(T)}) {
+          // Unit-stride lanes: each exp once, kept in the output (exact, as T is the compute
+          // type), then scaled; the same values as the general loop below.
+          const T* x = reinterpret_cast<const T*>(p[1]);
+          T* y = reinterpret_cast<T*>(p[0]);
+          double s = 0;
+          for (int64_t j = 0; j < n; ++j) {
+            y[j] = std::exp(x[j] - m);
+            s += static_cast<double>(y[j]);
+          }
+          const A inv = static_cast<A>(1.0 / s);
+          for (int64_t j = 0; j < n; ++j) y[j] = y[j] * inv;
+          return;
+        }
+      }
       double s = 0;
       for (int64_t j = 0; j < n; ++j) s += static_cast<double>(std::exp(in_at(j) - m));
       if constexpr (IsLog) {
