@@ -47,6 +47,22 @@ class Multi(nn.Module):
         return y, d, [torch.relu(x), -x], k * 2, name.upper()
 
 
+class WithMethod(nn.Module):
+    def forward(self, x: Tensor) -> Tensor:
+        return x + 1
+
+    @torch.jit.export
+    def double(self, x: Tensor) -> Tensor:
+        return x * 2
+
+
+class Echo(nn.Module):
+    """Returns its image input as given, so the CLI's preprocessing can be checked."""
+
+    def forward(self, x: Tensor) -> Tuple[Tensor, Tensor]:
+        return x, x.mean([2, 3])
+
+
 class Unsupported(nn.Module):
     def forward(self, x: Tensor) -> Tensor:
         a = torch.special.erfcx(x)
@@ -64,6 +80,12 @@ class CliTest(unittest.TestCase):
         torch.jit.script(cls.mlp).save(str(d / "mlp.pt"))
         torch.jit.script(Multi()).save(str(d / "multi.pt"))
         torch.jit.script(Unsupported()).save(str(d / "unsupported.pt"))
+        torch.jit.script(WithMethod()).save(str(d / "method.pt"))
+        torch.jit.script(Echo()).save(str(d / "echo.pt"))
+        from PIL import Image
+        rng = np.random.default_rng(0)
+        cls.rgb = rng.integers(0, 256, size=(6, 5, 3), dtype=np.uint8)
+        Image.fromarray(cls.rgb, mode="RGB").save(d / "rgb.png")
         import torchvision
         cls.resnet = torch.jit.script(torchvision.models.resnet18(weights=None).eval())
         cls.resnet.save(str(d / "resnet18.pt"))
@@ -191,6 +213,36 @@ class CliTest(unittest.TestCase):
                              "--preprocess", "unit", "--topk", "2", "--json", "--threads", "1", check=0).stdout)
         self.assertEqual(j["topk"][0]["class"], 7)
         self.assertGreater(j["topk"][0]["probability"], j["topk"][1]["probability"])
+
+    def test_run_other_method(self):
+        out_dir = self.dir / "method_out"
+        ember("run", self.dir / "method.pt", "--method", "double", "-i", self.dir / "x.npy", "-o", out_dir, check=0)
+        np.testing.assert_allclose(np.load(out_dir / "out_0.npy"), (self.x * 2).numpy(), rtol=1e-6)
+        p = ember("run", self.dir / "method.pt", "--method", "triple", "-i", self.dir / "x.npy")
+        self.assertNotEqual(p.returncode, 0)
+        self.assertIn("triple", p.stderr)
+
+    def test_image_preprocessing(self):
+        img = self.rgb.astype(np.float32).transpose(2, 0, 1)[None]  # 1x3xHxW
+        mean = np.array([0.485, 0.456, 0.406], np.float32).reshape(1, 3, 1, 1)
+        std = np.array([0.229, 0.224, 0.225], np.float32).reshape(1, 3, 1, 1)
+        cases = {"none": img, "unit": img / 255.0, "imagenet": (img / 255.0 - mean) / std}
+        for mode, want in cases.items():
+            out_dir = self.dir / f"img_{mode}"
+            ember("run", self.dir / "echo.pt", "-i", self.dir / "rgb.png", "--preprocess", mode, "--size", "6x5",
+                  "-o", out_dir, check=0)
+            np.testing.assert_allclose(np.load(out_dir / "out_0.npy"), want, rtol=1e-5, atol=1e-5, err_msg=mode)
+        # Resizing: the same bilinear (half-pixel, align_corners=False) interpolation PyTorch uses.
+        out_dir = self.dir / "img_resized"
+        ember("run", self.dir / "echo.pt", "-i", self.dir / "rgb.png", "--preprocess", "none", "--size", "12x10",
+              "-o", out_dir, check=0)
+        want = torch.nn.functional.interpolate(torch.from_numpy(img), size=(12, 10), mode="bilinear",
+                                               align_corners=False).numpy()
+        np.testing.assert_allclose(np.load(out_dir / "out_0.npy"), want, rtol=1e-4, atol=1e-3)
+        # imagenet without --size resizes to 224x224.
+        j = json.loads(ember("run", self.dir / "echo.pt", "-i", self.dir / "rgb.png", "--json", check=0).stdout)
+        self.assertEqual(j["outputs"][0]["shape"], [1, 3, 224, 224])
+        self.assert_fails(["run", self.dir / "echo.pt", "-i", self.dir / "rgb.png", "--size", "12"], "HxW")
 
     # --- compare --------------------------------------------------------------------------
     def test_compare_pass_and_fail(self):
