@@ -243,6 +243,13 @@ class CliTest(unittest.TestCase):
         j = json.loads(ember("run", self.dir / "echo.pt", "-i", self.dir / "rgb.png", "--json", check=0).stdout)
         self.assertEqual(j["outputs"][0]["shape"], [1, 3, 224, 224])
         self.assert_fails(["run", self.dir / "echo.pt", "-i", self.dir / "rgb.png", "--size", "12"], "HxW")
+        self.assert_fails(["compare", self.dir / "echo.pt", "-i", self.dir / "rgb.png", "--size", "0x5",
+                           "--expect", self.dir / "ref.npy"], "HxW")
+        # bench honours --size too: the echo model's output shape follows the resized image.
+        j = json.loads(ember("bench", self.dir / "echo.pt", "-i", self.dir / "rgb.png", "--size", "12x10",
+                             "--iters", "1", "--json", check=0).stdout)
+        self.assertGreater(j["p50_ms"], 0)
+        self.assert_fails(["bench", self.dir / "echo.pt", "-i", self.dir / "rgb.png", "--size", "12"], "HxW")
 
     # --- compare --------------------------------------------------------------------------
     def test_compare_pass_and_fail(self):

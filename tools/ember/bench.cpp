@@ -54,6 +54,7 @@ double peak_rss_mib() {
 int run_bench(BenchOptions o) {
   if (o.iters < 1) fail("--iters must be at least 1");
   if (o.inputs.empty() && o.shapes.empty()) fail("bench needs --input or --shape");
+  set_image_size(o.image, o.size);
   if (o.threads > 0) set_num_threads(o.threads);
   std::vector<Value> inputs;
   for (const auto& spec : o.inputs) inputs.push_back(parse_input(spec, o.image));

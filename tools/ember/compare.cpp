@@ -62,12 +62,7 @@ Row compare_one(const std::string& path, const Tensor& got, const Tensor& want, 
 
 int run_compare(CompareOptions o) {
   if (o.expects.empty()) fail("compare needs at least one --expect file");
-  if (!o.size.empty()) {
-    auto dims = parse_shape(o.size);
-    if (dims.size() != 2) fail("--size must be HxW, e.g. 224x224");
-    o.image.height = static_cast<int>(dims[0]);
-    o.image.width = static_cast<int>(dims[1]);
-  }
+  set_image_size(o.image, o.size);
   if (o.threads > 0) set_num_threads(o.threads);
   std::vector<Tensor> expected;
   for (const auto& e : o.expects) expected.push_back(archive::load_npy(e));

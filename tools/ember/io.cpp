@@ -126,6 +126,14 @@ std::vector<int64_t> parse_shape(const std::string& text) {
   return dims;
 }
 
+void set_image_size(ImageOptions& image, const std::string& size) {
+  if (size.empty()) return;
+  auto dims = parse_shape(size);
+  if (dims.size() != 2 || dims[0] == 0 || dims[1] == 0) fail("--size must be HxW, e.g. 224x224");
+  image.height = static_cast<int>(dims[0]);
+  image.width = static_cast<int>(dims[1]);
+}
+
 Value parse_input(const std::string& spec, const ImageOptions& image) {
   auto colon = spec.find(':');
   if (colon != std::string::npos && !std::filesystem::exists(spec)) {

@@ -35,6 +35,9 @@ Tensor leaf_tensor(const Value& v);
 // "float32[1, 10] [0.1, ...]" style one-line description.
 std::string describe(const Value& v);
 
+// Applies a --size "HxW" option (empty: keep the defaults) to `image`.
+void set_image_size(ImageOptions& image, const std::string& size);
+
 // Parses "1,3,224,224" or "1x3x224x224".
 std::vector<int64_t> parse_shape(const std::string& text);
 

@@ -47,12 +47,7 @@ std::vector<std::pair<int64_t, double>> top_classes(const Tensor& logits, int k)
 }
 
 int run_run(RunOptions o) {
-  if (!o.size.empty()) {
-    auto dims = parse_shape(o.size);
-    if (dims.size() != 2 || dims[0] == 0 || dims[1] == 0) fail("--size must be HxW, e.g. 224x224");
-    o.image.height = static_cast<int>(dims[0]);
-    o.image.width = static_cast<int>(dims[1]);
-  }
+  set_image_size(o.image, o.size);
   if (o.threads > 0) set_num_threads(o.threads);
   Module m = load(o.model);
   std::vector<Value> inputs;
