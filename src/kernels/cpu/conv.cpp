@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <array>
+#include <cmath>
+#include <cstring>
 #include <vector>
 
 #include "kernels/cpu/dnnl_util.h"
@@ -200,8 +202,48 @@ struct ConvPrimitive {
   dnnl::primitive prim;
   memory::desc src, weights, dst;  // what the primitive wants
   dnnl::reorder src_in, dst_out;  // plain src → src, dst → plain dst
+  dnnl::reorder residual_in;      // plain residual → dst (sum post-op), blocked dst only
   bool reorder_src = false, reorder_dst = false;
 };
+
+// The part of an epilogue a primitive is built for (the residual's values are an argument).
+struct FusedOps {
+  ConvEpilogue::Act act = ConvEpilogue::Act::None;
+  float lo = 0.0f, hi = 0.0f;
+  bool residual = false;
+};
+
+dnnl::algorithm eltwise_algorithm(ConvEpilogue::Act act) {
+  using A = ConvEpilogue::Act;
+  using dnnl::algorithm;
+  switch (act) {
+    case A::Relu: return algorithm::eltwise_relu;
+    case A::Clamp: return algorithm::eltwise_clip_v2;
+    case A::Silu: return algorithm::eltwise_swish;
+    case A::Sigmoid: return algorithm::eltwise_logistic;
+    case A::HardSwish: return algorithm::eltwise_hardswish;
+    case A::Tanh: return algorithm::eltwise_tanh;
+    case A::Gelu: return algorithm::eltwise_gelu_erf;
+    case A::None: break;
+  }
+  EMBER_ASSERT(false, "no eltwise algorithm for Act::None");
+  return algorithm::undef;
+}
+
+// Residual first, so the activation sees conv + bias + residual as PyTorch's unfused graph does.
+dnnl::primitive_attr fused_attr(const FusedOps& f) {
+  dnnl::post_ops ops;
+  if (f.residual) ops.append_sum(1.0f);
+  if (f.act != ConvEpilogue::Act::None) {
+    float alpha = 0.0f, beta = 0.0f;
+    if (f.act == ConvEpilogue::Act::Clamp) alpha = f.lo, beta = f.hi;
+    if (f.act == ConvEpilogue::Act::Silu) alpha = 1.0f;  // swish(x) = x * sigmoid(alpha x)
+    ops.append_eltwise(1.0f, eltwise_algorithm(f.act), alpha, beta);
+  }
+  dnnl::primitive_attr attr;
+  attr.set_post_ops(ops);
+  return attr;
+}
 
 // oneDNN's gemm-based convolution on plain nchw is as fast as anything for 1x1 kernels without
 // groups (it is one GEMM over the channels), while spatial and grouped (depthwise) kernels run
@@ -214,15 +256,19 @@ bool prefer_blocked(const Tensor& weight, const ConvParams& p) {
   return false;
 }
 
-dnnl_util::PrimitiveKey conv_key(const DnnlConvDesc& d, bool transposed, bool blocked) {
+dnnl_util::PrimitiveKey conv_key(const DnnlConvDesc& d, bool transposed, bool blocked,
+                                 const FusedOps& f) {
   dnnl_util::PrimitiveKey k(transposed ? "deconvolution" : "convolution");
   k.add(d.src.dims()).add(d.weights.dims()).add(d.dst.dims());
   k.add(static_cast<int64_t>(d.has_bias)).add(static_cast<int64_t>(blocked));
   k.add(d.strides).add(d.dilates).add(d.pad_l).add(d.pad_r);
+  k.add(static_cast<int64_t>(f.act)).add(static_cast<int64_t>(f.residual));
+  k.add(static_cast<double>(f.lo)).add(static_cast<double>(f.hi));
   return k;
 }
 
-std::shared_ptr<const ConvPrimitive> build_conv(const DnnlConvDesc& d, bool transposed, bool blocked) {
+std::shared_ptr<const ConvPrimitive> build_conv(const DnnlConvDesc& d, bool transposed, bool blocked,
+                                                const FusedOps& f) {
   using namespace dnnl;
   const memory::desc any_w(d.weights.dims(), memory::data_type::f32, memory::format_tag::any);
   const memory::desc src = blocked ? memory::desc(d.src.dims(), memory::data_type::f32, memory::format_tag::any) : d.src;
@@ -242,7 +288,7 @@ std::shared_ptr<const ConvPrimitive> build_conv(const DnnlConvDesc& d, bool tran
                                                        src, any_w, d.bias, dst, d.strides, d.dilates, d.pad_l, d.pad_r)
                            : convolution_forward::desc(prop_kind::forward_inference, algorithm::convolution_direct,
                                                        src, any_w, dst, d.strides, d.dilates, d.pad_l, d.pad_r);
-    convolution_forward::primitive_desc pd(desc, eng);
+    convolution_forward::primitive_desc pd(desc, fused_attr(f), eng);
     cp->prim = convolution_forward(pd);
     cp->src = pd.src_desc(), cp->weights = pd.weights_desc(), cp->dst = pd.dst_desc();
   }
@@ -250,6 +296,8 @@ std::shared_ptr<const ConvPrimitive> build_conv(const DnnlConvDesc& d, bool tran
   cp->reorder_dst = cp->dst != d.dst;
   if (cp->reorder_src) cp->src_in = reorder(reorder::primitive_desc(eng, d.src, eng, cp->src));
   if (cp->reorder_dst) cp->dst_out = reorder(reorder::primitive_desc(eng, cp->dst, eng, d.dst));
+  if (cp->reorder_dst && f.residual)
+    cp->residual_in = reorder(reorder::primitive_desc(eng, d.dst, eng, cp->dst));
   return cp;
 }
 
@@ -404,15 +452,28 @@ Tensor convolution_reference(const Tensor& input_, const Tensor& weight_,
   return out;
 }
 
-Tensor convolution_dnnl(const Tensor& input_, const Tensor& weight_,
-                        const std::optional<Tensor>& bias_, const ConvParams& p) {
+namespace {
+
+// convolution_dnnl with the fused part of an epilogue: `f` must be empty for transposed
+// convolutions, and `residual` (contiguous, the output's sizes) is given exactly when
+// f.residual.
+Tensor convolution_dnnl_impl(const Tensor& input_, const Tensor& weight_,
+                             const std::optional<Tensor>& bias_, const ConvParams& p,
+                             const FusedOps& f, const Tensor* residual) {
   check_dtypes(input_, weight_, bias_);
   if (input_.dtype() != DType::Float32)
     fail("convolution: the oneDNN kernel takes float32, got ", dtype_name(input_.dtype()));
+  EMBER_ASSERT(!p.transposed || (f.act == ConvEpilogue::Act::None && !f.residual),
+               "fused epilogue on a transposed convolution");
+  EMBER_ASSERT(f.residual == (residual != nullptr), "residual flag without a residual");
   const Shape out_sizes = conv_output_sizes(input_, weight_, bias_, p);
   Tensor out = Tensor::empty(out_sizes, DType::Float32);
   if (out.numel() == 0) return out;
-  if (input_.numel() == 0) return out;  // no input channels: the sum is empty
+  if (input_.numel() == 0) {  // no input channels: the sum is empty
+    ConvEpilogue e{f.act, f.lo, f.hi, residual};
+    if (f.act != ConvEpilogue::Act::None || residual) apply_conv_epilogue(out, e);
+    return out;
+  }
   Tensor input = input_.contiguous(), weight = weight_.contiguous();
   std::optional<Tensor> bias;
   if (bias_) bias = bias_->contiguous();
@@ -429,8 +490,8 @@ Tensor convolution_dnnl(const Tensor& input_, const Tensor& weight_,
   const char* what = p.transposed ? "conv_transpose" : "convolution";
   try {
     const bool blocked = prefer_blocked(weight, p);
-    const dnnl_util::PrimitiveKey key = conv_key(d, p.transposed, blocked);
-    const auto cp = conv_cache().get_or_make(key.bytes(), [&] { return build_conv(d, p.transposed, blocked); });
+    const dnnl_util::PrimitiveKey key = conv_key(d, p.transposed, blocked, f);
+    const auto cp = conv_cache().get_or_make(key.bytes(), [&] { return build_conv(d, p.transposed, blocked, f); });
     const dnnl::engine& eng = dnnl_util::engine();
     dnnl::stream& s = dnnl_util::stream();
     dnnl::memory src_plain = dnnl_util::wrap(input, d.src), dst_plain = dnnl_util::wrap(dst, d.dst);
@@ -438,9 +499,18 @@ Tensor convolution_dnnl(const Tensor& input_, const Tensor& weight_,
     dnnl::memory dst_mem = cp->reorder_dst ? dnnl::memory(cp->dst, eng) : dst_plain;
     std::unordered_map<int, dnnl::memory> args{
         {DNNL_ARG_SRC, src},
-        {DNNL_ARG_WEIGHTS, dnnl_util::cached_weights(weight, d.weights, cp->weights, key)},
+        {DNNL_ARG_WEIGHTS, dnnl_util::cached_weights(weight, d.weights, cp->weights)},
         {DNNL_ARG_DST, dst_mem}};
     if (bias) args.emplace(DNNL_ARG_BIAS, dnnl_util::wrap(*bias, d.bias));
+    if (residual) {
+      // The sum post-op adds what dst holds before the convolution runs.
+      if (cp->reorder_dst) {
+        dnnl::memory r = dnnl_util::wrap(*residual, d.dst);
+        cp->residual_in.execute(s, r, dst_mem);
+      } else {
+        std::memcpy(dst.raw_data(), residual->raw_data(), dst.nbytes());
+      }
+    }
     if (cp->reorder_src) cp->src_in.execute(s, src_plain, src);
     cp->prim.execute(s, args);
     if (cp->reorder_dst) cp->dst_out.execute(s, dst_mem, dst_plain);
@@ -450,6 +520,97 @@ Tensor convolution_dnnl(const Tensor& input_, const Tensor& weight_,
   }
   if (grown) place_covered(dst, out, bias);
   return out;
+}
+
+template <class T, class C>
+C activate(ConvEpilogue::Act act, C x, C lo, C hi) {
+  using A = ConvEpilogue::Act;
+  switch (act) {
+    case A::None: return x;
+    case A::Relu: return std::isnan(x) || x > 0 ? x : C(0);
+    case A::Clamp: return std::min(std::max(x, lo), hi);
+    case A::Silu: return x / (C(1) + std::exp(-x));
+    case A::Sigmoid: return C(1) / (C(1) + std::exp(-x));
+    case A::HardSwish: return x * std::min(std::max(x + C(3), C(0)), C(6)) / C(6);
+    case A::Tanh: return std::tanh(x);
+    case A::Gelu: return C(0.5) * x * (C(1) + std::erf(x * C(M_SQRT1_2)));
+  }
+  return x;
+}
+
+void check_residual(const Tensor& residual, const Shape& out_sizes, DType dtype) {
+  if (residual.sizes() != out_sizes)
+    fail("convolution_fused: residual of size ", shape_string(residual.sizes()),
+         " does not match the convolution output ", shape_string(out_sizes));
+  if (residual.dtype() != dtype)
+    fail("convolution_fused: residual type (", dtype_name(residual.dtype()),
+         ") differs from the output type (", dtype_name(dtype), ")");
+}
+
+}  // namespace
+
+Tensor convolution_dnnl(const Tensor& input, const Tensor& weight,
+                        const std::optional<Tensor>& bias, const ConvParams& p) {
+  return convolution_dnnl_impl(input, weight, bias, p, FusedOps{}, nullptr);
+}
+
+void apply_conv_epilogue(Tensor& out, const ConvEpilogue& e) {
+  EMBER_ASSERT(out.is_contiguous(), "epilogue on a non-contiguous output");
+  std::optional<Tensor> r;
+  if (e.residual) {
+    check_residual(*e.residual, out.sizes(), out.dtype());
+    r = e.residual->contiguous();
+  }
+  if (e.act == ConvEpilogue::Act::None && !r) return;
+  if (is_reduced_float(out.dtype())) {
+    // Computed in float32 with a rounding to the narrow type after the add, as the unfused ops
+    // would store it.
+    const DType narrow = out.dtype();
+    Tensor y = out.to(DType::Float32);
+    if (r) {
+      Tensor r32 = r->to(DType::Float32);
+      float* py = y.data<float>();
+      const float* pr = r32.data<float>();
+      for (int64_t i = 0; i < y.numel(); ++i) py[i] += pr[i];
+      y = y.to(narrow).to(DType::Float32);
+    }
+    float* py = y.data<float>();
+    for (int64_t i = 0; i < y.numel(); ++i) py[i] = activate<float, float>(e.act, py[i], e.lo, e.hi);
+    out = y.to(narrow);
+    return;
+  }
+  visit_floating(out.dtype(), "convolution_fused", [&](auto t) {
+    using T = decltype(t);
+    using C = std::conditional_t<std::is_same_v<T, double>, double, float>;
+    T* y = out.data<T>();
+    const T* res = r ? r->data<T>() : nullptr;
+    const C lo = static_cast<C>(e.lo), hi = static_cast<C>(e.hi);
+    const int64_t n = out.numel();
+    for (int64_t i = 0; i < n; ++i) {
+      T v = y[i];
+      if (res) v = static_cast<T>(static_cast<C>(v) + static_cast<C>(res[i]));
+      y[i] = static_cast<T>(activate<T, C>(e.act, static_cast<C>(v), lo, hi));
+    }
+  });
+}
+
+Tensor convolution_fused(const Tensor& input, const Tensor& weight,
+                         const std::optional<Tensor>& bias, const ConvParams& p,
+                         const ConvEpilogue& e) {
+  check_dtypes(input, weight, bias);
+  if (input.dtype() != DType::Float32 || p.transposed) {
+    Tensor out = convolution(input, weight, bias, p);
+    if (!out.is_contiguous()) out = out.contiguous();
+    apply_conv_epilogue(out, e);
+    return out;
+  }
+  FusedOps f{e.act, e.lo, e.hi, e.residual != nullptr};
+  std::optional<Tensor> residual;
+  if (e.residual) {
+    check_residual(*e.residual, conv_output_sizes(input, weight, bias, p), DType::Float32);
+    residual = e.residual->contiguous();
+  }
+  return convolution_dnnl_impl(input, weight, bias, p, f, residual ? &*residual : nullptr);
 }
 
 Tensor convolution(const Tensor& input, const Tensor& weight, const std::optional<Tensor>& bias,

@@ -6,6 +6,7 @@
 // also the oracle the tests compare oneDNN against; float16/bfloat16 are computed in float32.
 #pragma once
 
+#include <cstdint>
 #include <optional>
 #include <span>
 #include <string_view>
@@ -46,6 +47,24 @@ Tensor convolution_reference(const Tensor& input, const Tensor& weight,
 // oneDNN (de)convolution in plain layouts; float32 only.
 Tensor convolution_dnnl(const Tensor& input, const Tensor& weight,
                         const std::optional<Tensor>& bias, const ConvParams& p);
+
+// What runs on a convolution's output before it is stored: y = act(conv(x, w) + bias + residual).
+struct ConvEpilogue {
+  enum class Act : uint8_t { None, Relu, Clamp /* min(max(y, lo), hi): hardtanh, relu6 */, Silu, Sigmoid, HardSwish, Tanh, Gelu /* exact erf */ };
+  Act act = Act::None;
+  float lo = 0.0f, hi = 0.0f;          // Clamp bounds
+  const Tensor* residual = nullptr;    // optional, float32, exactly the output's sizes (any strides)
+};
+// convolution() followed by the epilogue, in one oneDNN primitive where possible (post-ops:
+// sum or binary-add for the residual, eltwise for the activation); float32 forward (not
+// transposed) convolutions only; other cases compute convolution() and apply the epilogue
+// after with the same semantics.
+Tensor convolution_fused(const Tensor& input, const Tensor& weight, const std::optional<Tensor>& bias,
+                         const ConvParams& p, const ConvEpilogue& e);
+// Applies `e` in place to `out` (a fresh contiguous convolution output) the way PyTorch's
+// unfused `out + residual` then the activation would, rounding to out's dtype after each step.
+// The residual must have out's sizes and dtype.
+void apply_conv_epilogue(Tensor& out, const ConvEpilogue& e);
 
 // The explicit padding that padding="same" (stride 1 only) or "valid" means for this weight.
 ConvParams conv_mode_params(const Tensor& weight, std::span<const int64_t> stride,

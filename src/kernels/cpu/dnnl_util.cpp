@@ -100,10 +100,28 @@ uint64_t sample_hash(const Tensor& w) {
 
 }  // namespace
 
+void add_desc(PrimitiveKey& key, const dnnl::memory::desc& md) {
+  const dnnl_memory_desc_t& d = md.data;
+  const auto n = static_cast<size_t>(d.ndims);
+  key.add(static_cast<int64_t>(d.ndims)).add(static_cast<int64_t>(d.data_type));
+  key.add(static_cast<int64_t>(d.format_kind)).add(static_cast<int64_t>(d.offset0));
+  key.add(std::span<const int64_t>(d.dims, n)).add(std::span<const int64_t>(d.padded_dims, n));
+  key.add(std::span<const int64_t>(d.padded_offsets, n));
+  key.add(static_cast<int64_t>(d.extra.flags));
+  if (d.format_kind == dnnl_blocked) {
+    const dnnl_blocking_desc_t& b = d.format_desc.blocking;
+    const auto nb = static_cast<size_t>(b.inner_nblks);
+    key.add(std::span<const int64_t>(b.strides, n));
+    key.add(std::span<const int64_t>(b.inner_blks, nb)).add(std::span<const int64_t>(b.inner_idxs, nb));
+  }
+}
+
 dnnl::memory cached_weights(const Tensor& weight, const dnnl::memory::desc& plain,
-                            const dnnl::memory::desc& wanted, const PrimitiveKey& key) {
+                            const dnnl::memory::desc& wanted) {
   if (wanted == plain) return wrap(weight, plain);
-  PrimitiveKey k = key;
+  PrimitiveKey k("weights");
+  add_desc(k, plain);
+  add_desc(k, wanted);
   k.add(static_cast<int64_t>(reinterpret_cast<intptr_t>(weight.storage().get()))).add(weight.offset());
   const uint64_t sample = sample_hash(weight);
   LruCache<CachedWeight>& cache = weight_cache();

@@ -139,14 +139,18 @@ class LruCache {
   std::unordered_map<std::string, typename std::list<Entry>::iterator> index_;
 };
 
+// Appends everything that distinguishes one memory layout from another (dims, data type,
+// padding, blocking) to `key`.
+void add_desc(PrimitiveKey& key, const dnnl::memory::desc& md);
+
 // `weight` (contiguous, described by `plain`) in the layout `wanted`. When they differ, the
-// reordered copy is made once and cached under the weight's storage, offset and `key` (which
-// must determine `wanted`, e.g. the primitive's key). Weights are frozen after load; a cached
-// copy is dropped when its storage is freed, and rebuilt when a sample of the weight's values
-// no longer matches the one taken at reorder time (a cheap guard against in-place writes, not a
-// full check).
+// reordered copy is made once and cached under the weight's storage, offset and both layouts,
+// so every primitive wanting the same layout of the same weight (e.g. one per input size)
+// shares one copy. Weights are frozen after load; a cached copy is dropped when its storage is
+// freed, and rebuilt when a sample of the weight's values no longer matches the one taken at
+// reorder time (a cheap guard against in-place writes, not a full check).
 dnnl::memory cached_weights(const Tensor& weight, const dnnl::memory::desc& plain,
-                            const dnnl::memory::desc& wanted, const PrimitiveKey& key);
+                            const dnnl::memory::desc& wanted);
 // How many reordered weight copies the cache holds (tests).
 size_t cached_weight_count();
 
