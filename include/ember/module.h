@@ -46,6 +46,9 @@ class Module {
 
   // Methods of the root module's class, in declaration order.
   std::vector<MethodInfo> methods() const;
+  // The IR a root method runs after the load-time passes, as text (for debugging and
+  // `ember inspect --optimized`); empty when the passes were all turned off.
+  std::string optimized_graph(const std::string& method) const;
   // The archive's format version (1..10) and its qualified root class name.
   int64_t format_version() const;
   std::string type_name() const;
@@ -56,8 +59,22 @@ class Module {
   std::shared_ptr<const detail::LoadedModel> model_;
 };
 
+// How load() prepares the model. At load, the root module's methods are specialised for the
+// loaded object: calls inlined, attributes frozen (eval mode: `self.training` is a constant),
+// branches on constants dropped, batch-norm folded into convolutions, residual adds and
+// activations fused into them, dead code removed. Each pass can be turned off by name for
+// debugging: "inline", "freeze", "fold-constants", "fold-batch-norm", "fuse-conv", "dead-code",
+// or "all". The environment variable EMBER_DISABLE_PASSES (comma-separated names) adds to the
+// list. Results are the same either way up to float rounding.
+struct LoadOptions {
+  std::vector<std::string> disabled_passes;
+};
+
 // Loads and compiles a `torch.jit.save` archive.
 Module load(const std::string& path);
+Module load(const std::string& path, const LoadOptions& options);
+// Every optimisation pass name load() knows, in the order they run.
+std::vector<std::string> optimization_passes();
 
 // What `ember check` reports: which ops the model's code uses and what ember cannot run.
 struct CheckReport {

@@ -26,6 +26,7 @@ void register_torchvision_ops(Registry& r);
 void register_random_ops(Registry& r);
 void register_loss_ops(Registry& r);
 void register_misc_ops(Registry& r);
+void register_ember_ops(Registry& r);
 
 void register_all_ops(Registry& r) {
   register_scalar_ops(r);
@@ -47,6 +48,7 @@ void register_all_ops(Registry& r) {
   register_random_ops(r);
   register_loss_ops(r);
   register_misc_ops(r);
+  register_ember_ops(r);
 }
 
 }  // namespace ember::ops

@@ -52,6 +52,7 @@ enum class OpCode : uint8_t {
   FutureWait,      // out0 = value of future in0
   EnumName,        // out0 = in0.name
   EnumValue,       // out0 = in0.value
+  Clear,           // drops the values in ins (their last reader has run)
   Return,          // return in0
 };
 
@@ -80,7 +81,9 @@ struct Code {
   std::string str() const;  // one instruction per line, for debugging
 };
 
-// Lowers a compiled graph. Interface call nodes carry their dispatch tables already.
+// Lowers a compiled graph. Interface call nodes carry their dispatch tables already. A register
+// is cleared after the node that reads it last, so intermediate tensors are freed (and their
+// buffers reused) as soon as nothing needs them, not when the call returns.
 Code lower(const ir::Graph& graph);
 
 // Runs `code` for `fn` with the given arguments (self first for methods).

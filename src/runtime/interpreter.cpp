@@ -315,6 +315,9 @@ Value execute(const Function& fn, const Code& code, std::vector<Value> args) {
         case OpCode::FutureWait: r[outs[0]] = Value(r[ins[0]].to_future()->value); break;
         case OpCode::EnumName: r[outs[0]] = Value(r[ins[0]].to_enum()->name); break;
         case OpCode::EnumValue: r[outs[0]] = Value(r[ins[0]].to_enum()->value); break;
+        case OpCode::Clear:
+          for (uint32_t k = 0; k < in.n_in; ++k) r[ins[k]] = Value();
+          break;
         case OpCode::Return: return std::move(r[ins[0]]);
       }
     } catch (...) {

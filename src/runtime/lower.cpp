@@ -1,5 +1,7 @@
 // lower.cpp — structured IR → flat instructions over registers.
+#include <algorithm>
 #include <sstream>
+#include <unordered_map>
 #include <unordered_set>
 
 #include "ir/graph.h"
@@ -11,12 +13,69 @@ namespace ember::runtime {
 
 namespace {
 
+// When each value can be dropped: after the node of its own block that reads it last (a read
+// inside a nested block counts for the node holding that block). Values read past their block
+// (block returns, and names the compiler lets flow out of an If whose other branch raises) are
+// never dropped early; registers are overwritten or freed with the frame then.
+class Liveness {
+ public:
+  explicit Liveness(const ir::Graph& g) {
+    walk(g.top());
+    for (const auto& [v, at] : last_) {
+      // Loop-body parameters are rewritten by the loop itself (the iteration counter is read
+      // by LoopCheck and IncInt): only the function's own parameters may be dropped.
+      if (escapes_.count(v) || (v->param_of && v->param_of != g.top())) continue;
+      drop_after_[at].push_back(v->id);
+    }
+    for (auto& [n, regs] : drop_after_) std::sort(regs.begin(), regs.end());
+  }
+  // Registers to clear after `n` runs.
+  const std::vector<uint32_t>* after(const ir::Node* n) const {
+    auto it = drop_after_.find(n);
+    return it == drop_after_.end() ? nullptr : &it->second;
+  }
+
+ private:
+  static const ir::Block* def_block(const ir::Value* v) { return v->producer ? v->producer->owner : v->param_of; }
+
+  void read(const ir::Value* v) {
+    const ir::Block* home = def_block(v);
+    for (auto it = open_.rbegin(); it != open_.rend(); ++it)
+      if (it->first->owner == home) {
+        last_[v] = it->first;  // nodes are visited in order: the latest reader wins
+        return;
+      }
+    escapes_.insert(v);
+  }
+  void walk(const ir::Block* b) {
+    for (const ir::Node* n : b->nodes) {
+      open_.emplace_back(n, b);
+      for (const ir::Value* v : n->inputs) read(v);
+      for (const ir::Block* sub : n->blocks) walk(sub);
+      open_.pop_back();
+      for (const ir::Value* o : n->outputs)
+        if (!last_.count(o)) last_[o] = n;  // unread: dropped at once (a later read overrides)
+    }
+    for (const ir::Value* v : b->returns) read(v);
+  }
+
+  std::vector<std::pair<const ir::Node*, const ir::Block*>> open_;  // enclosing nodes, outermost first
+  std::unordered_map<const ir::Value*, const ir::Node*> last_;
+  std::unordered_set<const ir::Value*> escapes_;
+  std::unordered_map<const ir::Node*, std::vector<uint32_t>> drop_after_;
+};
+
 class Lowerer {
  public:
-  explicit Lowerer(Code& code, const ir::Graph& g) : code_(code) { code_.num_regs = static_cast<uint32_t>(g.num_values()); }
+  explicit Lowerer(Code& code, const ir::Graph& g) : code_(code), live_(g) {
+    code_.num_regs = static_cast<uint32_t>(g.num_values());
+  }
 
   void lower_block(const ir::Block* b) {
-    for (const ir::Node* n : b->nodes) lower_node(n);
+    for (const ir::Node* n : b->nodes) {
+      lower_node(n);
+      if (const auto* regs = live_.after(n)) emit(OpCode::Clear, *regs, {}, nullptr);
+    }
   }
 
   Instr& emit(OpCode op, const std::vector<uint32_t>& ins, const std::vector<uint32_t>& outs,
@@ -189,6 +248,7 @@ class Lowerer {
   }
 
   Code& code_;
+  Liveness live_;
 };
 
 const char* opcode_name(OpCode op) {
@@ -221,6 +281,7 @@ const char* opcode_name(OpCode op) {
     case OpCode::FutureWait: return "FutureWait";
     case OpCode::EnumName: return "EnumName";
     case OpCode::EnumValue: return "EnumValue";
+    case OpCode::Clear: return "Clear";
     case OpCode::Return: return "Return";
   }
   return "?";

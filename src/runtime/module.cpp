@@ -2,9 +2,14 @@
 #include "ember/module.h"
 
 #include <algorithm>
+#include <cstdlib>
+#include <map>
+#include <sstream>
 #include <unordered_set>
 
 #include "archive/archive.h"
+#include "ir/graph.h"
+#include "opt/optimize.h"
 #include "runtime/function.h"
 #include "script/compiler.h"
 
@@ -16,6 +21,8 @@ struct LoadedModel {
   int64_t format_version = 0;
   std::shared_ptr<script::CompilationUnit> cu;
   Value root;
+  // The root class's methods specialised for `root` by the load-time passes (src/opt).
+  std::map<std::string, std::unique_ptr<Function>, std::less<>> specialised;
 };
 }  // namespace detail
 
@@ -116,7 +123,18 @@ void collect_named(const Value& v, const std::string& prefix, bool params,
 
 }  // namespace
 
-Module load(const std::string& path) {
+Module load(const std::string& path) { return load(path, LoadOptions()); }
+
+std::vector<std::string> optimization_passes() { return opt::pass_names(); }
+
+Module load(const std::string& path, const LoadOptions& options) {
+  std::vector<std::string> disabled = options.disabled_passes;
+  if (const char* env = std::getenv("EMBER_DISABLE_PASSES")) {
+    std::stringstream names(env);
+    for (std::string name; std::getline(names, name, ',');)
+      if (!name.empty()) disabled.push_back(name);
+  }
+  const opt::PassSet passes = opt::make_pass_set(disabled);
   Compiled c = compile_archive(path);
   if (!c.cu->problems.empty()) throw Error(problems_message(path, c.cu->problems));
   if (!c.contents.root.is_object()) fail(path, ": data.pkl does not hold a module object");
@@ -127,6 +145,15 @@ Module load(const std::string& path) {
   m->format_version = c.contents.format_version;
   m->cu = std::move(c.cu);
   m->root = std::move(c.contents.root);
+  for (const auto& [name, fn] : m->root.to_object()->type->methods) {
+    if (name == "__setstate__" || name == "__getstate__") continue;
+    try {
+      if (auto s = opt::specialise_method(*fn, m->root, *m->cu, passes)) m->specialised.emplace(name, std::move(s));
+    } catch (const Error& e) {
+      fail(path, ": optimising ", fn->qualname, " failed: ", e.what(),
+           "\n  (EMBER_DISABLE_PASSES=all or LoadOptions::disabled_passes loads it unoptimised)");
+    }
+  }
   return Module(std::move(m));
 }
 
@@ -152,7 +179,16 @@ Value Module::run_method(const std::string& name, std::vector<Value> inputs) con
   const auto& obj = model_->root.to_object();
   const Function* f = obj->type->find_method(name);
   if (!f) fail("'", obj->type->qualname, "' has no method '", name, "'");
+  auto s = model_->specialised.find(name);
+  if (s != model_->specialised.end()) f = s->second.get();
   return f->call(std::move(inputs), &model_->root);
+}
+
+std::string Module::optimized_graph(const std::string& method) const {
+  if (!model_->root.to_object()->type->find_method(method))
+    fail("'", model_->root.to_object()->type->qualname, "' has no method '", method, "'");
+  auto s = model_->specialised.find(method);
+  return s == model_->specialised.end() ? std::string() : s->second->graph->str();
 }
 
 Value Module::attr(const std::string& name) const { return model_->root.to_object()->attr(name); }

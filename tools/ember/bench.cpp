@@ -17,6 +17,7 @@ namespace ember::cli {
 namespace {
 
 struct BenchOptions {
+  std::vector<std::string> disabled_passes;
   std::string model, method = "forward", size;
   std::vector<std::string> inputs, shapes;
   int warmup = 3, iters = 20, threads = 0;
@@ -61,7 +62,7 @@ int run_bench(BenchOptions o) {
   for (const auto& s : o.shapes) inputs.push_back(Value(generated_input(parse_shape(s))));
 
   auto t0 = Clock::now();
-  Module m = load(o.model);
+  Module m = load(o.model, LoadOptions{o.disabled_passes});
   double load_ms = ms_since(t0);
   t0 = Clock::now();
   m.run_method(o.method, inputs);
@@ -115,6 +116,7 @@ Command add_bench(CLI::App& app) {
   sub->add_option("--warmup", o->warmup, "Untimed runs after the first call (default 3)")->check(CLI::NonNegativeNumber);
   sub->add_option("--iters", o->iters, "Timed runs (default 20)")->check(CLI::PositiveNumber);
   sub->add_option("--threads", o->threads, "Intra-op threads (default: all cores)")->check(CLI::PositiveNumber);
+  add_load_options(sub, o->disabled_passes);
   sub->add_flag("--json", o->json, "Print the figures as JSON");
   add_image_options(sub, o->image, o->size);
   return [=] { return run_bench(*o); };

@@ -14,6 +14,7 @@ namespace ember::cli {
 namespace {
 
 struct CompareOptions {
+  std::vector<std::string> disabled_passes;
   std::string model, method = "forward", size;
   std::vector<std::string> inputs, expects;
   double atol = 1e-4, rtol = 1e-4;
@@ -66,7 +67,7 @@ int run_compare(CompareOptions o) {
   if (o.threads > 0) set_num_threads(o.threads);
   std::vector<Tensor> expected;
   for (const auto& e : o.expects) expected.push_back(archive::load_npy(e));
-  Module m = load(o.model);
+  Module m = load(o.model, LoadOptions{o.disabled_passes});
   std::vector<Value> inputs;
   for (const auto& spec : o.inputs) inputs.push_back(parse_input(spec, o.image));
   std::vector<Leaf> leaves = flatten_outputs(m.run_method(o.method, std::move(inputs)));
@@ -118,6 +119,7 @@ Command add_compare(CLI::App& app) {
   sub->add_option("--atol", o->atol, "Absolute tolerance (default 1e-4)")->check(CLI::NonNegativeNumber);
   sub->add_option("--rtol", o->rtol, "Relative tolerance (default 1e-4)")->check(CLI::NonNegativeNumber);
   sub->add_option("--threads", o->threads, "Intra-op threads")->check(CLI::PositiveNumber);
+  add_load_options(sub, o->disabled_passes);
   sub->add_flag("--json", o->json, "Print the comparison as JSON");
   add_image_options(sub, o->image, o->size);
   return [=] { return run_compare(*o); };

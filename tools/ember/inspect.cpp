@@ -12,6 +12,7 @@
 
 #include "archive/archive.h"
 #include "commands.h"
+#include "ember/module.h"
 #include "ember/value.h"
 #include "ir/graph.h"
 #include "runtime/function.h"
@@ -83,7 +84,7 @@ nlohmann::json shape_json(const Tensor& t) {
   return a;
 }
 
-int run_inspect(const std::string& path, bool show_code, bool show_graph, bool json) {
+int run_inspect(const std::string& path, bool show_code, bool show_graph, bool show_optimized, bool json) {
   archive::ArchiveContents ar = archive::load_archive(path);
   script::CodeInput in{ar.code, ar.classes, ar.constants, ar.format_version};
   std::shared_ptr<script::CompilationUnit> cu = script::compile_code(in);
@@ -132,6 +133,11 @@ int run_inspect(const std::string& path, bool show_code, bool show_graph, bool j
       nlohmann::json jf{{"class", f->owner ? f->owner->qualname : ""}, {"name", f->name}, {"signature", f->signature()}};
       if (show_graph) jf["graph"] = f->graph ? f->graph->str() : std::string();
       j["methods"].push_back(std::move(jf));
+    }
+    if (show_optimized) {
+      const Module m = load(path);
+      j["optimized"] = nlohmann::json::object();
+      for (const MethodInfo& mi : m.methods()) j["optimized"][mi.name] = m.optimized_graph(mi.name);
     }
     j["extra_files"] = nlohmann::json::array();
     for (const auto& [name, bytes] : ar.extra_files) j["extra_files"].push_back({{"name", name}, {"bytes", bytes.size()}});
@@ -186,6 +192,14 @@ int run_inspect(const std::string& path, bool show_code, bool show_graph, bool j
       else std::printf("(not compiled: see `ember check`)\n");
     }
   }
+  if (show_optimized) {
+    const Module m = load(path);
+    for (const MethodInfo& mi : m.methods()) {
+      std::printf("\n# ---- optimised graph of %s.%s ----\n", m.type_name().c_str(), mi.name.c_str());
+      const std::string g = m.optimized_graph(mi.name);
+      std::printf("%s", g.empty() ? "(no passes ran)\n" : g.c_str());
+    }
+  }
   if (show_code) {
     for (const auto& [name, text] : ar.code) std::printf("\n# ---- %s ----\n%s", name.c_str(), text.c_str());
   }
@@ -203,8 +217,12 @@ Command add_inspect(CLI::App& app) {
   sub->add_option("model", *path, "TorchScript archive (.pt)")->required();
   sub->add_flag("--code", *code, "Also print the TorchScript source files");
   sub->add_flag("--graph", *graph, "Also print the compiled IR of each method");
+  auto optimized = std::make_shared<bool>(false);
+  sub->add_flag("--optimized", *optimized,
+                "Also print the IR the root module's methods run after the load-time passes "
+                "(EMBER_DISABLE_PASSES turns passes off)");
   sub->add_flag("--json", *json, "Print the same facts as JSON");
-  return [=] { return run_inspect(*path, *code, *graph, *json); };
+  return [=] { return run_inspect(*path, *code, *graph, *optimized, *json); };
 }
 
 }  // namespace ember::cli

@@ -12,6 +12,10 @@
 
 #include "ember/value.h"
 
+namespace CLI {
+class App;
+}
+
 namespace ember::cli {
 
 struct ImageOptions {
@@ -37,6 +41,9 @@ std::string describe(const Value& v);
 
 // Applies a --size "HxW" option (empty: keep the defaults) to `image`.
 void set_image_size(ImageOptions& image, const std::string& size);
+
+// --disable-pass NAME (repeatable): load-time optimisation passes to turn off (run, compare, bench).
+void add_load_options(CLI::App* sub, std::vector<std::string>& disabled_passes);
 
 // Parses "1,3,224,224" or "1x3x224x224".
 std::vector<int64_t> parse_shape(const std::string& text);

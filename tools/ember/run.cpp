@@ -17,6 +17,7 @@ namespace ember::cli {
 namespace {
 
 struct RunOptions {
+  std::vector<std::string> disabled_passes;
   std::string model;
   std::string method = "forward";
   std::vector<std::string> inputs;
@@ -49,7 +50,7 @@ std::vector<std::pair<int64_t, double>> top_classes(const Tensor& logits, int k)
 int run_run(RunOptions o) {
   set_image_size(o.image, o.size);
   if (o.threads > 0) set_num_threads(o.threads);
-  Module m = load(o.model);
+  Module m = load(o.model, LoadOptions{o.disabled_passes});
   std::vector<Value> inputs;
   for (const auto& spec : o.inputs) inputs.push_back(parse_input(spec, o.image));
   Value out = m.run_method(o.method, std::move(inputs));
@@ -115,6 +116,13 @@ void add_image_options(CLI::App* sub, ImageOptions& image, std::string& size) {
   sub->add_option("--size", size, "Image inputs: resize to HxW");
 }
 
+void add_load_options(CLI::App* sub, std::vector<std::string>& disabled_passes) {
+  std::string names;
+  for (const auto& n : optimization_passes()) names += (names.empty() ? "" : ", ") + n;
+  sub->add_option("--disable-pass", disabled_passes,
+                  "Turn a load-time optimisation pass off, for debugging (repeatable): " + names + ", or all");
+}
+
 Command add_run(CLI::App& app) {
   auto* sub = app.add_subcommand("run", "Run a model on inputs and show or save its outputs");
   auto o = std::make_shared<RunOptions>();
@@ -125,6 +133,7 @@ Command add_run(CLI::App& app) {
   sub->add_option("-o,--output-dir", o->output_dir, "Write the flattened outputs as out_0.npy, out_1.npy, ...");
   sub->add_option("--topk", o->topk, "Show the k most likely classes of the first output")->check(CLI::PositiveNumber);
   sub->add_option("--threads", o->threads, "Intra-op threads (default: all cores)")->check(CLI::PositiveNumber);
+  add_load_options(sub, o->disabled_passes);
   sub->add_flag("--json", o->json, "Print the outputs as JSON");
   add_image_options(sub, o->image, o->size);
   return [=] { return run_run(*o); };

@@ -1,0 +1,319 @@
+// fuse_conv.cpp — batch-norm folding and epilogue fusion for convolutions with frozen weights.
+//
+// After freezing, a torchvision-style block reads
+//     y = conv(x, W, b) ; y = batch_norm(y, γ, β, μ, σ², training=False) ; y = y + r ; y = act(y)
+// with W, b, γ, β, μ, σ² constants. Eval batch-norm is a per-channel affine map, so it folds into
+// the convolution (W' = W·s, b' = (b − μ)·s + β with s = γ / sqrt(σ² + ε)); the add and the
+// activation then become the convolution's epilogue (ember::conv_fused). Every step only fires
+// when the value it consumes has exactly that one reader in the same block, so nothing else can
+// observe the intermediate result that is no longer materialised.
+#include <cmath>
+#include <limits>
+
+#include "ops/registry.h"
+#include "opt/passes.h"
+#include "runtime/function.h"
+
+namespace ember::opt {
+
+namespace {
+
+// Must match cpu::ConvEpilogue::Act (kernels/cpu/conv.h); ember::conv_fused takes it as an int.
+enum class Act : int64_t { None, Relu, Clamp, Silu, Sigmoid, HardSwish, Tanh, Gelu };
+
+bool is_op(const ir::Node* n, std::string_view qualified, std::string_view overload) {
+  return n->kind == ir::NodeKind::Call && n->op->schema.overload == overload &&
+         n->op->schema.qualified_name() == qualified;
+}
+
+std::optional<double> constant_number(const ir::Value* v) {
+  const Value* c = constant_of(v);
+  if (!c) return std::nullopt;
+  if (c->is_double()) return c->to_double();
+  if (c->is_int()) return static_cast<double>(c->to_int());
+  return std::nullopt;
+}
+
+bool constant_float_tensor(const ir::Value* v) {
+  const Value* c = constant_of(v);
+  return c && c->is_tensor() && c->to_tensor().defined() && c->to_tensor().dtype() == DType::Float32;
+}
+bool constant_none(const ir::Value* v) {
+  const Value* c = constant_of(v);
+  return c && c->is_none();
+}
+
+// A convolution the pass can rewrite: not transposed, float32 constant weight, constant or no
+// bias, constant geometry.
+struct ConvSite {
+  ir::Node* node = nullptr;
+  std::vector<int64_t> stride, padding, dilation;
+  int64_t groups = 1;
+};
+
+std::optional<ConvSite> match_conv(ir::Node* n) {
+  if (n->kind != ir::NodeKind::Call) return std::nullopt;
+  const auto& s = n->op->schema;
+  const std::string q = s.qualified_name();
+  size_t groups_at;
+  if ((q == "aten::conv1d" || q == "aten::conv2d" || q == "aten::conv3d") && s.overload.empty()) {
+    groups_at = 6;
+  } else if ((q == "aten::_convolution" && (s.overload.empty() || s.overload == "deprecated")) ||
+             (q == "aten::convolution" && s.overload.empty())) {
+    const Value* transposed = constant_of(n->inputs[6]);
+    if (!transposed || !transposed->is_bool() || transposed->to_bool()) return std::nullopt;
+    groups_at = 8;
+  } else {
+    return std::nullopt;
+  }
+  if (!constant_float_tensor(n->inputs[1])) return std::nullopt;
+  if (!constant_none(n->inputs[2]) && !constant_float_tensor(n->inputs[2])) return std::nullopt;
+  ConvSite site;
+  site.node = n;
+  auto st = constant_int_list(n->inputs[3]), pa = constant_int_list(n->inputs[4]), di = constant_int_list(n->inputs[5]);
+  const Value* g = constant_of(n->inputs[groups_at]);
+  if (!st || !pa || !di || !g || !g->is_int()) return std::nullopt;
+  const int64_t wdim = constant_of(n->inputs[1])->to_tensor().dim();
+  if (wdim < 3 || wdim > 5) return std::nullopt;
+  site.stride = *st, site.padding = *pa, site.dilation = *di, site.groups = g->to_int();
+  return site;
+}
+
+bool is_rank_read(const ir::Node* n) { return n && is_op(n, "aten::dim", ""); }
+
+// The single node reading `v` other than `dim()` calls, when it is in `block` and reads it once.
+// (Rank reads stay valid on the fused output, which has the same rank as every value it replaces.)
+ir::Node* sole_reader(const Uses& uses, const ir::Value* v, const ir::Block* block) {
+  auto it = uses.find(v);
+  if (it == uses.end()) return nullptr;
+  ir::Node* only = nullptr;
+  for (ir::Node* u : it->second) {
+    if (is_rank_read(u)) continue;
+    if (only || !u || u->owner != block) return nullptr;
+    only = u;
+  }
+  return only;
+}
+
+// Moves `n` (already appended at the end of `block`) to just before `anchor`.
+void move_before(ir::Node* n, ir::Node* anchor) {
+  auto& nodes = anchor->owner->nodes;
+  nodes.erase(std::find(nodes.begin(), nodes.end(), n));
+  nodes.insert(std::find(nodes.begin(), nodes.end(), anchor), n);
+}
+
+ir::Value* constant_before(ir::Graph& g, ir::Node* anchor, Value v, TypePtr t) {
+  ir::Value* out = g.constant(anchor->owner, std::move(v), std::move(t), anchor->loc);
+  move_before(out->producer, anchor);
+  return out;
+}
+
+// W' = W·s and b' = (b − μ)·s + β, in double, per output channel (weight dim 0).
+bool fold_batch_norm(ir::Graph& g, const ConvSite& site, ir::Node* bn) {
+  // batch_norm(input, weight?, bias?, running_mean?, running_var?, training, momentum, eps, cudnn)
+  const Value* training = constant_of(bn->inputs[5]);
+  auto eps = constant_number(bn->inputs[7]);
+  if (!training || !training->is_bool() || training->to_bool() || !eps) return false;
+  if (!constant_float_tensor(bn->inputs[3]) || !constant_float_tensor(bn->inputs[4])) return false;
+  for (int i : {1, 2})
+    if (!constant_none(bn->inputs[static_cast<size_t>(i)]) && !constant_float_tensor(bn->inputs[static_cast<size_t>(i)]))
+      return false;
+  const Tensor w = constant_of(site.node->inputs[1])->to_tensor().contiguous();
+  const int64_t oc = w.size(0);
+  auto per_channel = [&](const ir::Value* v) -> std::optional<Tensor> {
+    const Value* c = constant_of(v);
+    if (!c || c->is_none()) return std::nullopt;
+    return c->to_tensor().contiguous();
+  };
+  const Tensor mean = *per_channel(bn->inputs[3]), var = *per_channel(bn->inputs[4]);
+  const auto gamma = per_channel(bn->inputs[1]), beta = per_channel(bn->inputs[2]), bias = per_channel(site.node->inputs[2]);
+  for (const Tensor* t : {&mean, &var, gamma ? &*gamma : nullptr, beta ? &*beta : nullptr, bias ? &*bias : nullptr})
+    if (t && (t->dim() != 1 || t->size(0) != oc)) return false;
+
+  Tensor nw = Tensor::empty(w.sizes(), DType::Float32), nb = Tensor::empty({oc}, DType::Float32);
+  const int64_t per = w.numel() / oc;
+  const float* src = w.data<float>();
+  float* dst = nw.data<float>();
+  for (int64_t o = 0; o < oc; ++o) {
+    const double s = (gamma ? gamma->data<float>()[o] : 1.0) / std::sqrt(static_cast<double>(var.data<float>()[o]) + *eps);
+    for (int64_t k = 0; k < per; ++k) dst[o * per + k] = static_cast<float>(src[o * per + k] * s);
+    const double b0 = bias ? bias->data<float>()[o] : 0.0;
+    nb.data<float>()[o] = static_cast<float>((b0 - mean.data<float>()[o]) * s + (beta ? beta->data<float>()[o] : 0.0));
+  }
+  const TypePtr tensor_t = Type::get(TypeKind::Tensor);
+  site.node->inputs[1] = constant_before(g, site.node, Value(nw), tensor_t);
+  site.node->inputs[2] = constant_before(g, site.node, Value(nb), Type::optional(tensor_t));
+  return true;
+}
+
+// The residual operand when `u` adds something to `v` (alpha 1) and may consume `v`.
+ir::Value* residual_of(const ir::Node* u, const ir::Value* v) {
+  const bool inplace = is_op(u, "aten::add_", "Tensor");
+  if (!inplace && !is_op(u, "aten::add", "Tensor")) return nullptr;
+  auto alpha = constant_number(u->inputs[2]);
+  if (!alpha || *alpha != 1.0) return nullptr;
+  if (u->inputs[0] == v && u->inputs[1] != v) return u->inputs[1];
+  // In place, `v` must be the tensor written: writing into the residual would change a value
+  // other readers see.
+  if (!inplace && u->inputs[1] == v && u->inputs[0] != v) return u->inputs[0];
+  return nullptr;
+}
+
+struct ActMatch {
+  Act act = Act::None;
+  double lo = 0, hi = 0;
+};
+
+std::optional<ActMatch> activation_of(const ir::Node* u, const ir::Value* v) {
+  if (u->kind != ir::NodeKind::Call || u->inputs.empty() || u->inputs[0] != v) return std::nullopt;
+  const std::string q = u->op->schema.qualified_name();
+  if (!u->op->schema.overload.empty()) return std::nullopt;
+  auto base = [&](std::string_view name) { return q == name || q == std::string(name) + "_"; };
+  const double inf = std::numeric_limits<double>::infinity();
+  if (base("aten::relu")) return ActMatch{Act::Relu, 0, 0};
+  if (base("aten::relu6")) return ActMatch{Act::Clamp, 0, 6};
+  if (base("aten::silu")) return ActMatch{Act::Silu, 0, 0};
+  if (base("aten::sigmoid")) return ActMatch{Act::Sigmoid, 0, 0};
+  if (base("aten::hardswish")) return ActMatch{Act::HardSwish, 0, 0};
+  if (base("aten::tanh")) return ActMatch{Act::Tanh, 0, 0};
+  if (base("aten::hardtanh") || base("aten::clamp")) {
+    const bool clamp = base("aten::clamp");
+    auto lo = constant_number(u->inputs[1]), hi = constant_number(u->inputs[2]);
+    if (clamp) {
+      if (!lo && !constant_none(u->inputs[1])) return std::nullopt;
+      if (!hi && !constant_none(u->inputs[2])) return std::nullopt;
+      if (!lo && !hi) return std::nullopt;
+    } else if (!lo || !hi) {
+      return std::nullopt;
+    }
+    const double l = lo ? *lo : -inf, h = hi ? *hi : inf;
+    if (std::isnan(l) || std::isnan(h) || l > h) return std::nullopt;
+    return ActMatch{Act::Clamp, l, h};
+  }
+  if (base("aten::gelu")) {
+    const Value* approx = constant_of(u->inputs[1]);
+    if (!approx || !approx->is_string() || approx->to_string() != "none") return std::nullopt;
+    return ActMatch{Act::Gelu, 0, 0};
+  }
+  return std::nullopt;
+}
+
+class ConvFuser {
+ public:
+  ConvFuser(ir::Graph& g, const PassSet& passes)
+      : g_(g), fold_bn_(passes.on("fold-batch-norm")), fuse_(passes.on("fuse-conv")) {
+    fused_op_ = ops::Registry::global().find("ember::conv_fused", "");
+    EMBER_ASSERT(fused_op_, "ember::conv_fused is not registered");
+  }
+
+  void run() {
+    if (!fold_bn_ && !fuse_) return;
+    std::vector<ir::Node*> convs;
+    collect(g_.top(), convs);
+    redirect_rank_reads();
+    for (ir::Node* c : convs) rewrite(c);
+  }
+
+ private:
+  void collect(ir::Block* b, std::vector<ir::Node*>& out) {
+    for (ir::Node* n : b->nodes) {
+      if (match_conv(n)) out.push_back(n);
+      for (ir::Block* sub : n->blocks) collect(sub, out);
+    }
+  }
+
+  // `x.dim()` on the output of a convolution, batch-norm, residual add or activation equals
+  // `dim()` of its input; reading it there leaves the output with the one reader fusion needs
+  // (torchvision's batch-norm checks its input's rank before normalising).
+  void redirect_rank_reads() {
+    bool changed = true;
+    while (changed) {
+      changed = false;
+      Uses uses = collect_uses(g_);
+      for (auto& [v, readers] : uses) {
+        const ir::Node* p = v->producer;
+        if (!p || !rank_preserving(p)) continue;
+        for (ir::Node* r : readers)
+          if (r && is_op(r, "aten::dim", "") && r->inputs[0] == v) {
+            r->inputs[0] = p->inputs[0];
+            changed = true;
+          }
+      }
+    }
+  }
+
+  static bool rank_preserving(const ir::Node* p) {
+    if (match_conv(const_cast<ir::Node*>(p))) return true;
+    if (is_op(p, "aten::batch_norm", "")) return true;
+    return p->kind == ir::NodeKind::Call && !p->inputs.empty() && activation_of(p, p->inputs[0]).has_value();
+  }
+
+  void rewrite(ir::Node* c) {
+    auto site = match_conv(c);
+    if (!site) return;
+    ir::Block* block = c->owner;
+    Uses uses = collect_uses(g_);
+    ir::Value* cur = c->outputs[0];
+    if (fold_bn_) {
+      ir::Node* u = sole_reader(uses, cur, block);
+      if (u && is_op(u, "aten::batch_norm", "") && u->inputs[0] == cur && fold_batch_norm(g_, *site, u)) {
+        replace_all_uses(g_, u->outputs[0], cur);
+        remove_node(u);
+        uses = collect_uses(g_);
+      }
+    }
+    if (!fuse_) return;
+    std::vector<ir::Node*> consumed;
+    ir::Value* residual = nullptr;
+    ActMatch act;
+    if (ir::Node* u = sole_reader(uses, cur, block)) {
+      if ((residual = residual_of(u, cur))) {
+        consumed.push_back(u);
+        cur = u->outputs[0];
+      }
+    }
+    if (ir::Node* u = sole_reader(uses, cur, block)) {
+      if (auto a = activation_of(u, cur)) {
+        act = *a;
+        consumed.push_back(u);
+        cur = u->outputs[0];
+      }
+    }
+    if (consumed.empty()) return;
+    // Placed where the first consumed node was: every input is defined by then (the residual
+    // is an input of that add), and every reader of a replaced value comes after it.
+    ir::Node* last = consumed.front();
+    const TypePtr int_t = Type::get(TypeKind::Int), float_t = Type::get(TypeKind::Float);
+    const TypePtr ints_t = Type::list(int_t), tensor_t = Type::get(TypeKind::Tensor);
+    auto int_list = [&](const std::vector<int64_t>& v) {
+      std::vector<Value> items;
+      for (int64_t x : v) items.emplace_back(x);
+      return constant_before(g_, last, Value(make_list(int_t, std::move(items))), ints_t);
+    };
+    std::vector<ir::Value*> ins{c->inputs[0], c->inputs[1], c->inputs[2], int_list(site->stride),
+                                int_list(site->padding), int_list(site->dilation),
+                                constant_before(g_, last, Value(site->groups), int_t),
+                                constant_before(g_, last, Value(static_cast<int64_t>(act.act)), int_t),
+                                constant_before(g_, last, Value(act.lo), float_t),
+                                constant_before(g_, last, Value(act.hi), float_t),
+                                residual ? residual : constant_before(g_, last, Value(), Type::optional(tensor_t))};
+    ir::Node* f = g_.append(block, ir::NodeKind::Call, ins, {tensor_t}, c->loc);
+    f->op = fused_op_;
+    move_before(f, last);
+    for (ir::Node* u : consumed) {
+      replace_all_uses(g_, u->outputs[0], f->outputs[0]);
+      remove_node(u);
+    }
+    remove_node(c);
+  }
+
+  ir::Graph& g_;
+  bool fold_bn_, fuse_;
+  const ops::Operator* fused_op_;
+};
+
+}  // namespace
+
+void fuse_convolutions(ir::Graph& g, const PassSet& passes) { ConvFuser(g, passes).run(); }
+
+}  // namespace ember::opt

@@ -1,0 +1,187 @@
+// optimize.cpp — the pass pipeline, dead-code elimination and the graph utilities passes share.
+#include "opt/optimize.h"
+
+#include <algorithm>
+
+#include "ops/registry.h"
+#include "opt/passes.h"
+#include "runtime/code.h"
+#include "runtime/function.h"
+#include "script/compiler.h"
+
+namespace ember::opt {
+
+const std::vector<std::string>& pass_names() {
+  static const std::vector<std::string> names{"inline", "freeze", "fold-constants", "fold-batch-norm",
+                                              "fuse-conv", "dead-code"};
+  return names;
+}
+
+PassSet make_pass_set(const std::vector<std::string>& disabled) {
+  PassSet p;
+  for (const std::string& name : disabled) {
+    if (name == "all") {
+      p.disabled.insert(pass_names().begin(), pass_names().end());
+      continue;
+    }
+    if (std::find(pass_names().begin(), pass_names().end(), name) == pass_names().end()) {
+      std::string known;
+      for (const auto& n : pass_names()) known += (known.empty() ? "" : ", ") + n;
+      fail("unknown optimisation pass '", name, "' (known: ", known, ", or all)");
+    }
+    p.disabled.insert(name);
+  }
+  return p;
+}
+
+std::unique_ptr<Function> specialise_method(const Function& method, const Value& self,
+                                            const script::CompilationUnit& cu, const PassSet& passes) {
+  if (!method.graph || !method.code) return nullptr;
+  if (std::none_of(pass_names().begin(), pass_names().end(), [&](const std::string& n) { return passes.on(n); }))
+    return nullptr;
+  auto f = std::make_unique<Function>();
+  f->name = method.name;
+  f->qualname = method.qualname;
+  f->owner = method.owner;
+  f->params = method.params;
+  f->return_type = method.return_type;
+  f->file = method.file;
+  f->line = method.line;
+  f->graph = std::make_unique<ir::Graph>();
+  specialise_graph(method, self, assigned_attributes(cu), passes, *f->graph);
+  if (passes.on("dead-code")) eliminate_dead_code(*f->graph);
+  fuse_convolutions(*f->graph, passes);
+  if (passes.on("dead-code")) eliminate_dead_code(*f->graph);
+  f->code = std::make_unique<runtime::Code>(runtime::lower(*f->graph));
+  return f;
+}
+
+// ---- dead code ----------------------------------------------------------------------------------
+
+namespace {
+
+bool has_side_effects(const ir::Node* n) {
+  switch (n->kind) {
+    case ir::NodeKind::Constant:
+    case ir::NodeKind::GetAttr:
+    case ir::NodeKind::TupleConstruct:
+    case ir::NodeKind::TupleIndex:
+    case ir::NodeKind::TupleSlice:
+    case ir::NodeKind::TupleUnpack:
+    case ir::NodeKind::ListConstruct:
+    case ir::NodeKind::DictConstruct:
+    case ir::NodeKind::CreateObject:
+    case ir::NodeKind::Uninitialized:
+    case ir::NodeKind::Cast:
+    case ir::NodeKind::IsInstance:
+    case ir::NodeKind::IsNone:
+    case ir::NodeKind::FutureWrap:
+    case ir::NodeKind::EnumName:
+    case ir::NodeKind::EnumValue: return false;
+    case ir::NodeKind::Call: {
+      const ops::FunctionSchema& s = n->op->schema;
+      if (s.is_vararg || s.returns.empty()) return true;
+      for (const auto& a : s.arguments)
+        if (a.alias.find('!') != std::string::npos) return true;
+      return false;
+    }
+    default: return true;
+  }
+}
+
+void count_reads(const ir::Block* b, std::unordered_map<const ir::Value*, int>& reads) {
+  for (const ir::Node* n : b->nodes) {
+    for (const ir::Value* v : n->inputs) ++reads[v];
+    for (const ir::Block* sub : n->blocks) count_reads(sub, reads);
+  }
+  for (const ir::Value* v : b->returns) ++reads[v];
+}
+
+// Removes dead pure nodes from `b` back to front so a chain of them goes in one sweep.
+bool sweep(ir::Block* b, std::unordered_map<const ir::Value*, int>& reads) {
+  bool changed = false;
+  for (size_t i = b->nodes.size(); i-- > 0;) {
+    ir::Node* n = b->nodes[i];
+    for (ir::Block* sub : n->blocks) changed |= sweep(sub, reads);
+    if (has_side_effects(n)) continue;
+    bool used = std::any_of(n->outputs.begin(), n->outputs.end(), [&](const ir::Value* o) {
+      auto it = reads.find(o);
+      return it != reads.end() && it->second > 0;
+    });
+    if (used) continue;
+    for (const ir::Value* v : n->inputs) --reads[v];
+    b->nodes.erase(b->nodes.begin() + static_cast<std::ptrdiff_t>(i));
+    changed = true;
+  }
+  return changed;
+}
+
+void collect_uses_in(ir::Block* b, Uses& uses) {
+  for (ir::Node* n : b->nodes) {
+    for (const ir::Value* v : n->inputs) uses[v].push_back(n);
+    for (ir::Block* sub : n->blocks) collect_uses_in(sub, uses);
+  }
+  for (const ir::Value* v : b->returns) uses[v].push_back(b->owner);
+}
+
+void replace_in(ir::Block* b, ir::Value* from, ir::Value* to) {
+  for (ir::Node* n : b->nodes) {
+    for (ir::Value*& v : n->inputs)
+      if (v == from) v = to;
+    for (ir::Block* sub : n->blocks) replace_in(sub, from, to);
+  }
+  for (ir::Value*& v : b->returns)
+    if (v == from) v = to;
+}
+
+}  // namespace
+
+void eliminate_dead_code(ir::Graph& g) {
+  std::unordered_map<const ir::Value*, int> reads;
+  count_reads(g.top(), reads);
+  while (sweep(g.top(), reads)) {
+  }
+}
+
+// ---- utilities ----------------------------------------------------------------------------------
+
+Uses collect_uses(ir::Graph& g) {
+  Uses uses;
+  collect_uses_in(g.top(), uses);
+  return uses;
+}
+
+void replace_all_uses(ir::Graph& g, ir::Value* from, ir::Value* to) { replace_in(g.top(), from, to); }
+
+void remove_node(ir::Node* n) {
+  auto& nodes = n->owner->nodes;
+  auto it = std::find(nodes.begin(), nodes.end(), n);
+  EMBER_ASSERT(it != nodes.end(), "remove_node: node not in its block");
+  nodes.erase(it);
+}
+
+const Value* constant_of(const ir::Value* v) {
+  if (v && v->producer && v->producer->kind == ir::NodeKind::Constant) return &v->producer->constant;
+  return nullptr;
+}
+
+std::optional<std::vector<int64_t>> constant_int_list(const ir::Value* v) {
+  std::vector<int64_t> out;
+  if (const Value* c = constant_of(v)) {
+    if (!c->is_list()) return std::nullopt;
+    for (const Value& x : c->to_list()->items) {
+      if (!x.is_int()) return std::nullopt;
+      out.push_back(x.to_int());
+    }
+    return out;
+  }
+  if (!v || !v->producer || v->producer->kind != ir::NodeKind::ListConstruct) return std::nullopt;
+  for (const ir::Value* in : v->producer->inputs) {
+    const Value* c = constant_of(in);
+    if (!c || !c->is_int()) return std::nullopt;
+    out.push_back(c->to_int());
+  }
+  return out;
+}
+
+}  // namespace ember::opt

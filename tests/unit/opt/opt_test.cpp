@@ -1,0 +1,166 @@
+// opt_test.cpp — the load-time passes (src/opt): every case of gen_opt.py run with all passes,
+// with each pass turned off in turn and with none, against PyTorch's outputs over consecutive
+// calls; and what each pass does (or must not do) to the graph.
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <fstream>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "archive/npy.h"
+#include "ember/module.h"
+#include "fixtures.h"
+
+namespace ember {
+namespace {
+
+struct OptCase {
+  std::string name;
+  int inputs = 0, calls = 0;
+};
+
+std::vector<OptCase> opt_cases() {
+  std::vector<OptCase> out;
+  std::ifstream in(testing::fixture("opt/cases.txt"));
+  for (OptCase c; in >> c.name >> c.inputs >> c.calls;) out.push_back(c);
+  EXPECT_FALSE(out.empty()) << "no cases in opt/cases.txt";
+  return out;
+}
+
+std::string path_of(const std::string& name, const std::string& suffix) {
+  return testing::fixture("opt/" + name + suffix);
+}
+
+// Max |a - b| over max(1, max |b|): the suite's fp32 tolerance is 1e-4 of the output's magnitude.
+void expect_close(const Tensor& got, const Tensor& want, const std::string& what) {
+  ASSERT_EQ(got.sizes(), want.sizes()) << what;
+  Tensor g = got.to(DType::Float64).contiguous(), w = want.to(DType::Float64).contiguous();
+  double scale = 1, worst = 0;
+  for (int64_t i = 0; i < w.numel(); ++i) scale = std::max(scale, std::abs(w.data<double>()[i]));
+  for (int64_t i = 0; i < w.numel(); ++i) {
+    const double d = std::abs(g.data<double>()[i] - w.data<double>()[i]);
+    worst = std::isnan(d) ? INFINITY : std::max(worst, d);
+  }
+  EXPECT_LE(worst, 1e-4 * scale) << what;
+}
+
+void run_case(const OptCase& c, const LoadOptions& options, const std::string& label) {
+  SCOPED_TRACE(c.name + " with " + label);
+  Module m = load(path_of(c.name, ".pt"), options);
+  std::vector<Tensor> inputs;
+  for (int i = 0; i < c.inputs; ++i) inputs.push_back(archive::load_npy(path_of(c.name, ".in_" + std::to_string(i) + ".npy")));
+  for (int k = 0; k < c.calls; ++k) {
+    std::vector<Value> args;
+    for (const Tensor& t : inputs) args.emplace_back(t.clone());  // models may write their inputs
+    Value y = m.forward(args);
+    ASSERT_TRUE(y.is_tensor());
+    expect_close(y.to_tensor(), archive::load_npy(path_of(c.name, ".out_" + std::to_string(k) + ".npy")),
+                 "call " + std::to_string(k + 1));
+  }
+}
+
+TEST(OptPasses, AllOnMatchPyTorch) {
+  for (const OptCase& c : opt_cases()) run_case(c, LoadOptions(), "all passes");
+}
+
+TEST(OptPasses, AllOffMatchPyTorch) {
+  for (const OptCase& c : opt_cases()) run_case(c, LoadOptions{{"all"}}, "no passes");
+}
+
+TEST(OptPasses, EachOneOffMatchesPyTorch) {
+  for (const std::string& pass : optimization_passes())
+    for (const OptCase& c : opt_cases()) run_case(c, LoadOptions{{pass}}, pass + " off");
+}
+
+int count(const std::string& text, const std::string& what) {
+  int n = 0;
+  for (size_t at = text.find(what); at != std::string::npos; at = text.find(what, at + 1)) ++n;
+  return n;
+}
+
+std::string graph_of(const std::string& name, std::vector<std::string> disabled = {}) {
+  return load(path_of(name, ".pt"), LoadOptions{std::move(disabled)}).optimized_graph("forward");
+}
+
+TEST(OptPasses, ConvBatchNormActivationBecomeOneCall) {
+  for (const char* v : {"conv_bn_relu_scripted", "conv_bn_relu_traced"}) {
+    SCOPED_TRACE(v);
+    const std::string g = graph_of(v);
+    EXPECT_EQ(count(g, "ember::conv_fused"), 1) << g;
+    EXPECT_EQ(count(g, "batch_norm"), 0) << g;
+    EXPECT_EQ(count(g, "relu"), 0) << g;
+    EXPECT_EQ(count(g, "CallMethod"), 0) << g;
+    EXPECT_EQ(count(g, "GetAttr"), 0) << g;
+  }
+}
+
+TEST(OptPasses, ResidualAddsFuse) {
+  // Two blocks: conv1+bn1+relu, conv2+bn2+add+relu each, plus the downsample conv+bn.
+  const std::string g = graph_of("resblock_traced");
+  EXPECT_EQ(count(g, "ember::conv_fused"), 4) << g;
+  EXPECT_EQ(count(g, "aten::add"), 0) << g;
+  EXPECT_EQ(count(g, "_convolution"), 1) << g;  // the downsample, its batch-norm folded
+  EXPECT_EQ(count(g, "batch_norm"), 0) << g;
+  // mobilenet's `x + conv(x)`: the conv output is the add's second operand.
+  const std::string ir = graph_of("inverted_residual_scripted");
+  EXPECT_EQ(count(ir, "ember::conv_fused"), 3) << ir;
+  EXPECT_EQ(count(ir, "aten::add"), 0) << ir;
+}
+
+TEST(OptPasses, LeavesWhatItMustNotTouch) {
+  // The conv output has a second reader: no folding.
+  EXPECT_EQ(count(graph_of("shared_output_scripted"), "batch_norm"), 1);
+  // In place into the residual: the add stays.
+  const std::string ip = graph_of("inplace_into_residual_scripted");
+  EXPECT_EQ(count(ip, "aten::add_"), 1) << ip;
+  // Training mode: batch-norm stays (and keeps updating its statistics).
+  const std::string tr = graph_of("training_bn_scripted");
+  EXPECT_EQ(count(tr, "batch_norm"), 1) << tr;
+  // An attribute the model assigns is read each call, not frozen.
+  const std::string ct = graph_of("counter_scripted");
+  EXPECT_GE(count(ct, "GetAttr[calls]"), 1) << ct;
+  EXPECT_GE(count(ct, "SetAttr[calls]"), 1) << ct;
+}
+
+TEST(OptPasses, ConstantFlagsFoldBranches) {
+  const std::string on = graph_of("flags_on_scripted"), off = graph_of("flags_off_scripted");
+  EXPECT_EQ(count(on, "If("), 0) << on;
+  EXPECT_EQ(count(off, "If("), 0) << off;
+  EXPECT_EQ(count(off, "aten::mul"), 0) << off;
+  EXPECT_EQ(count(on, "aten::mul"), 1) << on;
+}
+
+TEST(OptPasses, EachSwitchTurnsItsPassOff) {
+  const std::string name = "conv_bn_relu_scripted";
+  EXPECT_EQ(graph_of(name, {"all"}), "");
+  const std::string no_fuse = graph_of(name, {"fuse-conv"});
+  EXPECT_EQ(count(no_fuse, "ember::conv_fused"), 0) << no_fuse;
+  EXPECT_EQ(count(no_fuse, "batch_norm"), 0) << no_fuse;  // still folded
+  const std::string no_fold = graph_of(name, {"fold-batch-norm"});
+  EXPECT_EQ(count(no_fold, "batch_norm"), 1) << no_fold;
+  EXPECT_EQ(count(no_fold, "ember::conv_fused"), 0) << no_fold;
+  const std::string no_freeze = graph_of(name, {"freeze"});
+  EXPECT_GE(count(no_freeze, "GetAttr"), 1) << no_freeze;
+  EXPECT_EQ(count(no_freeze, "ember::conv_fused"), 0) << no_freeze;
+  const std::string no_inline = graph_of(name, {"inline"});
+  EXPECT_GE(count(no_inline, "CallMethod"), 1) << no_inline;
+  const std::string no_fold_consts = graph_of(name, {"fold-constants"});
+  EXPECT_GE(count(no_fold_consts, "If("), 1) << no_fold_consts;
+  const std::string no_dce = graph_of(name, {"dead-code"});
+  EXPECT_GT(no_dce.size(), graph_of(name).size());
+}
+
+TEST(OptPasses, UnknownPassNameIsAnError) {
+  try {
+    load(path_of("conv_bn_relu_scripted", ".pt"), LoadOptions{{"no-such-pass"}});
+    FAIL() << "loaded with an unknown pass name";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("unknown optimisation pass 'no-such-pass'"), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("fuse-conv"), std::string::npos) << e.what();
+  }
+}
+
+}  // namespace
+}  // namespace ember
