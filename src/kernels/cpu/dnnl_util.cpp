@@ -1,12 +1,28 @@
 #include "kernels/cpu/dnnl_util.h"
 
 #include <algorithm>
+#include <cstdlib>
 #include <cstring>
+
+#include "archive/zip_reader.h"
 
 namespace ember::cpu::dnnl_util {
 
+namespace {
+
+dnnl::engine make_engine() {
+  // oneDNN registers every kernel it generates with VTune's JIT API by default, a cost paid on
+  // each primitive creation (so on first calls) for a profiler that is rarely attached. An
+  // explicit ONEDNN_JIT_PROFILE / DNNL_JIT_PROFILE setting still wins.
+  if (!std::getenv("ONEDNN_JIT_PROFILE") && !std::getenv("DNNL_JIT_PROFILE"))
+    dnnl::set_jit_profiling_flags(0);
+  return dnnl::engine(dnnl::engine::kind::cpu, 0);
+}
+
+}  // namespace
+
 dnnl::engine& engine() {
-  static dnnl::engine eng(dnnl::engine::kind::cpu, 0);
+  static dnnl::engine eng = make_engine();
   return eng;
 }
 
@@ -137,6 +153,9 @@ dnnl::memory cached_weights(const Tensor& weight, const dnnl::memory::desc& plai
   dnnl::reorder(src, entry->mem).execute(stream(), src, entry->mem);
   stream().wait();
   cache.insert(k.bytes(), entry);
+  // Weights read straight from an mmap'd archive are now held twice; let the file's copy leave
+  // the resident set (it faults back in from the page cache if anything reads it again).
+  if (weight.storage()->borrowed()) archive::release_file_pages(weight.raw_data(), weight.nbytes());
   return entry->mem;
 }
 
