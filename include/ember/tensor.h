@@ -27,6 +27,9 @@ class Storage {
       : data_(data), nbytes_(nbytes), owner_(std::move(owner)), borrowed_(borrowed) {}
   // A new zero-filled, 64-byte aligned allocation.
   static std::shared_ptr<Storage> allocate(size_t nbytes);
+  // The same without zero-filling (the bytes are whatever the block held): only for buffers
+  // that are written in full before anything reads them.
+  static std::shared_ptr<Storage> allocate_uninitialized(size_t nbytes);
 
   void* data() const { return data_; }
   size_t nbytes() const { return nbytes_; }
@@ -65,6 +68,12 @@ class Tensor {
     return empty(std::span<const int64_t>(sizes.begin(), sizes.size()), dtype);
   }
   static Tensor zeros(std::span<const int64_t> sizes, DType dtype) { return empty(sizes, dtype); }
+  // A new contiguous tensor whose memory is not zero-filled: for results a kernel overwrites
+  // entirely (skips a memset pass over every fresh output).
+  static Tensor empty_uninitialized(std::span<const int64_t> sizes, DType dtype);
+  static Tensor empty_uninitialized(std::initializer_list<int64_t> sizes, DType dtype) {
+    return empty_uninitialized(std::span<const int64_t>(sizes.begin(), sizes.size()), dtype);
+  }
   // Wraps caller memory without copying; the caller keeps it alive while the tensor is used.
   // Empty `strides` means contiguous.
   static Tensor from_blob(void* data, std::span<const int64_t> sizes, DType dtype,

@@ -1,5 +1,6 @@
 // copy.cpp — copy_into (broadcasting, converting, writing through views) and scalar tensors.
 #include <cstring>
+#include <type_traits>
 
 #include "tensor/broadcast.h"
 #include "tensor/elementwise.h"
@@ -50,6 +51,18 @@ void copy_into(const Tensor& dst, const Tensor& src) {
     visit_dtype(s.dtype(), [&](auto stag) {
       using S = decltype(stag);
       it.parallel_for_each([](char** data, const int64_t* strides, int64_t n) {
+        // Unit-stride runs (permuted copies keep their innermost dim contiguous) copy as blocks
+        // or convert in a loop the compiler vectorises.
+        if (strides[0] == int64_t{sizeof(D)} && strides[1] == int64_t{sizeof(S)}) {
+          if constexpr (std::is_same_v<D, S>) {
+            std::memcpy(data[0], data[1], static_cast<size_t>(n) * sizeof(D));
+          } else {
+            D* d = reinterpret_cast<D*>(data[0]);
+            const S* src = reinterpret_cast<const S*>(data[1]);
+            for (int64_t j = 0; j < n; ++j) d[j] = scalar_cast<D>(src[j]);
+          }
+          return;
+        }
         for (int64_t j = 0; j < n; ++j) {
           S v;
           std::memcpy(&v, data[1] + j * strides[1], sizeof(S));

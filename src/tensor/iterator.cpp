@@ -145,7 +145,8 @@ TensorIterator& TensorIterator::build() {
       st[perm[i]] = next;
       next *= std::max<int64_t>(shape_[perm[i]], 1);
     }
-    Tensor o = Tensor::empty(shape_, out_dtypes_[k]);
+    // The loop writes every element, so the buffer need not be zeroed first.
+    Tensor o = Tensor::empty_uninitialized(shape_, out_dtypes_[k]);
     tensors_[k] = o.as_strided(shape_, std::move(st), 0);
     strides[k] = broadcast_strides(tensors_[k], shape_);
   }

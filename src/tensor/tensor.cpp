@@ -9,6 +9,7 @@
 #include <unordered_map>
 
 #include "tensor/convert.h"
+#include "tensor/elementwise.h"
 
 namespace ember {
 
@@ -16,32 +17,6 @@ namespace {
 struct AlignedFree {
   void operator()(void* p) const { std::free(p); }
 };
-
-// Visits every element offset (in elements, relative to `offset`) of a strided layout in
-// row-major logical order.
-template <class F>
-void for_each_offset(const Shape& sizes, const Shape& strides, int64_t offset, F&& f) {
-  const size_t nd = sizes.size();
-  for (int64_t s : sizes)
-    if (s == 0) return;
-  std::vector<int64_t> idx(nd, 0);
-  int64_t pos = offset;
-  while (true) {
-    f(pos);
-    size_t d = nd;
-    while (d > 0) {
-      --d;
-      if (++idx[d] < sizes[d]) {
-        pos += strides[d];
-        break;
-      }
-      pos -= strides[d] * (sizes[d] - 1);
-      idx[d] = 0;
-      if (d == 0) return;
-    }
-    if (nd == 0) return;
-  }
-}
 }  // namespace
 
 namespace {
@@ -49,8 +24,8 @@ namespace {
 // Large tensor buffers are recycled by exact size instead of going back to malloc: a model run
 // with fixed shapes asks for the same sizes on every call, and fresh large blocks (mmap'd by
 // malloc) cost a page fault per 4 KiB on first touch, which profiles showed as a quarter of a
-// mobilenet_v2 forward. Blocks are still zero-filled on reuse; the cache holds at most
-// kMaxCachedBytes and never a single block over kMaxBlockBytes.
+// mobilenet_v2 forward. Blocks are zero-filled on reuse unless taken uninitialised; the cache
+// holds at most kMaxCachedBytes and never a single block over kMaxBlockBytes.
 class BlockCache {
  public:
   static constexpr size_t kMinBlockBytes = size_t{64} << 10;
@@ -92,14 +67,15 @@ BlockCache& block_cache() {
 
 }  // namespace
 
-std::shared_ptr<Storage> Storage::allocate(size_t nbytes) {
+namespace {
+std::shared_ptr<Storage> allocate_block(size_t nbytes, bool zero) {
   size_t rounded = (nbytes + 63) / 64 * 64;
   if (rounded == 0) rounded = 64;
   const bool cacheable = rounded >= BlockCache::kMinBlockBytes && rounded <= BlockCache::kMaxBlockBytes;
   void* p = cacheable ? block_cache().take(rounded) : nullptr;
   if (!p) p = std::aligned_alloc(64, rounded);
   if (!p) fail("out of memory allocating ", nbytes, " bytes");
-  std::memset(p, 0, rounded);
+  if (zero) std::memset(p, 0, rounded);
   std::shared_ptr<void> owner;
   if (cacheable)
     owner = std::shared_ptr<void>(p, [rounded](void* q) { block_cache().give(q, rounded); });
@@ -107,6 +83,10 @@ std::shared_ptr<Storage> Storage::allocate(size_t nbytes) {
     owner = std::shared_ptr<void>(p, AlignedFree{});
   return std::make_shared<Storage>(p, nbytes, std::move(owner), false);
 }
+}  // namespace
+
+std::shared_ptr<Storage> Storage::allocate(size_t nbytes) { return allocate_block(nbytes, true); }
+std::shared_ptr<Storage> Storage::allocate_uninitialized(size_t nbytes) { return allocate_block(nbytes, false); }
 
 int64_t checked_numel(std::span<const int64_t> sizes) {
   int64_t n = 1;
@@ -139,14 +119,21 @@ std::string shape_string(std::span<const int64_t> sizes) {
   return s + "]";
 }
 
-Tensor Tensor::empty(std::span<const int64_t> sizes, DType dtype) {
+namespace {
+Tensor new_contiguous(std::span<const int64_t> sizes, DType dtype, bool zero) {
   auto impl = std::make_shared<TensorImpl>();
   impl->strides = contiguous_strides(sizes);
-  int64_t n = checked_numel(sizes);
-  impl->storage = Storage::allocate(static_cast<size_t>(n) * ember::element_size(dtype));
+  const auto nbytes = static_cast<size_t>(checked_numel(sizes)) * ember::element_size(dtype);
+  impl->storage = zero ? Storage::allocate(nbytes) : Storage::allocate_uninitialized(nbytes);
   impl->dtype = dtype;
   impl->sizes.assign(sizes.begin(), sizes.end());
   return Tensor(std::move(impl));
+}
+}  // namespace
+
+Tensor Tensor::empty(std::span<const int64_t> sizes, DType dtype) { return new_contiguous(sizes, dtype, true); }
+Tensor Tensor::empty_uninitialized(std::span<const int64_t> sizes, DType dtype) {
+  return new_contiguous(sizes, dtype, false);
 }
 
 Tensor Tensor::from_blob(void* data, std::span<const int64_t> sizes, DType dtype,
@@ -286,20 +273,10 @@ Tensor Tensor::contiguous() const {
 Tensor Tensor::clone() const { return to(dtype()); }
 
 Tensor Tensor::to(DType dst) const {
-  Tensor out = empty(sizes(), dst);
-  const char* src = static_cast<const char*>(storage()->data());
-  visit_dtype(dtype(), [&](auto stag) {
-    using S = decltype(stag);
-    visit_dtype(dst, [&](auto dtag) {
-      using D = decltype(dtag);
-      D* o = static_cast<D*>(out.raw_data());
-      for_each_offset(sizes(), strides(), offset(), [&](int64_t pos) {
-        S v;
-        std::memcpy(&v, src + pos * static_cast<int64_t>(sizeof(S)), sizeof(S));
-        *o++ = scalar_cast<D>(v);
-      });
-    });
-  });
+  // copy_into converts with the same scalar_cast, in unit-stride runs (memcpy or tiled transposes
+  // where layouts allow) and over threads when large.
+  Tensor out = empty_uninitialized(sizes(), dst);
+  if (out.numel() > 0) copy_into(out, *this);
   return out;
 }
 
