@@ -6,12 +6,14 @@
 #include <cmath>
 #include <limits>
 #include <string>
+#include <type_traits>
 #include <vector>
 
 #include "ember/error.h"
 #include "kernels/cpu/elementwise.h"
 #include "kernels/cpu/linalg.h"
 #include "kernels/cpu/norm.h"
+#include "kernels/cpu/vec_math.h"
 #include "tensor/broadcast.h"
 
 namespace ember::cpu {
@@ -46,6 +48,16 @@ decltype(auto) visit_float(DType dtype, F&& f) {
 // null). A row with nothing left is NaN, like PyTorch's masked and -inf-filled softmax.
 template <class T>
 void softmax_row(const T* in, const bool* mask, T* out, int64_t n, int64_t inner) {
+  if constexpr (std::is_same_v<T, float>) {
+    if (!mask && inner == 1) {
+      vec::softmax_row(in, out, n);  // vectorised; a NaN input makes the row NaN here too
+      return;
+    }
+  }
+  auto exp_t = [](T v) {
+    if constexpr (std::is_same_v<T, float>) return vec::exp(v);
+    else return std::exp(v);
+  };
   T mx = -std::numeric_limits<T>::infinity();
   bool any = false;
   for (int64_t j = 0; j < n; ++j) {
@@ -59,7 +71,7 @@ void softmax_row(const T* in, const bool* mask, T* out, int64_t n, int64_t inner
   }
   T sum = 0;
   for (int64_t j = 0; j < n; ++j) {
-    const T e = (mask && mask[j * inner]) ? T(0) : std::exp(in[j * inner] - mx);
+    const T e = (mask && mask[j * inner]) ? T(0) : exp_t(in[j * inner] - mx);
     out[j * inner] = e;
     sum += e;
   }

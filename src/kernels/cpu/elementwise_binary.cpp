@@ -5,6 +5,8 @@
 #include <type_traits>
 
 #include "kernels/cpu/elementwise.h"
+#include "kernels/cpu/elementwise_fast.h"
+#include "kernels/cpu/vec_math.h"
 #include "tensor/elementwise.h"
 #include "tensor/promotion.h"
 
@@ -268,12 +270,43 @@ Tensor run(BinaryOp op, const Tensor& out, const Tensor& a, const Tensor& b, DTy
   });
 }
 
+// add/sub/mul/div with float32 operands and result: the vec_math kernel on unit-stride and
+// constant runs. The scalar form is the same arithmetic as the general kernels in run().
+Tensor float32_arith(BinaryOp op, const Tensor& out, const Tensor& a, const Tensor& b, const Scalar& alpha) {
+  const float al = op == BinaryOp::Add || op == BinaryOp::Sub ? alpha.to<float>() : 1.0f;
+  vec::Binary k = vec::Binary::Add;
+  switch (op) {
+    case BinaryOp::Sub: k = vec::Binary::Sub; break;
+    case BinaryOp::Mul: k = vec::Binary::Mul; break;
+    case BinaryOp::Div: k = vec::Binary::Div; break;
+    default: break;
+  }
+  return float32_map2(
+      out, a, b,
+      [k, al](const float* pa, int64_t as, const float* pb, int64_t bs, float* y, int64_t n) {
+        vec::binary(k, pa, as, pb, bs, y, n, al);
+      },
+      [k, al](float x, float y) {
+        switch (k) {
+          case vec::Binary::Add: return x + al * y;
+          case vec::Binary::Sub: return x - al * y;
+          case vec::Binary::Mul: return x * y;
+          case vec::Binary::Div: return x / y;
+        }
+        return x;
+      });
+}
+
 Tensor dispatch_binary(BinaryOp op, const Tensor& out, const Tensor& a, const Tensor& b, DType common,
                        const Scalar& alpha) {
   if (op == BinaryOp::Add || op == BinaryOp::Sub) check_alpha(common, alpha);
   const DType compute = compute_dtype(op, common);
   const DType result = returns_bool(op) ? DType::Bool : compute;
   if (out.defined()) check_can_cast_to_output(result, out.dtype());
+  const bool arith = op == BinaryOp::Add || op == BinaryOp::Sub || op == BinaryOp::Mul || op == BinaryOp::Div;
+  if (arith && compute == DType::Float32 && a.dtype() == DType::Float32 && b.dtype() == DType::Float32 &&
+      (!out.defined() || out.dtype() == DType::Float32))
+    return float32_arith(op, out, a, b, alpha);
   return run(op, out, a, b, compute, alpha);
 }
 
@@ -378,6 +411,19 @@ Tensor clamp_scalars(const Tensor& out, const Tensor& self, const std::optional<
   if (lo) rt.add(*lo);
   if (hi) rt.add(*hi);
   const DType common = rt.result();
+  if (common == DType::Float32 && self.dtype() == DType::Float32 && (!out.defined() || out.dtype() == DType::Float32) &&
+      (lo || hi)) {
+    // Scalar bounds on float32 (relu6, hardtanh, clamp_min/max): one vectorised pass. NaN
+    // bounds keep the general kernel's rules.
+    const float inf = std::numeric_limits<float>::infinity();
+    const float l = lo ? lo->to<float>() : -inf, h = hi ? hi->to<float>() : inf;
+    if (l == l && h == h)
+      return float32_map(out, self, [l, h](const float* x, float* y, int64_t n) { vec::clamp(x, y, n, l, h); },
+                         [l, h](float v) {
+                           v = v < l ? l : v;
+                           return v > h ? h : v;
+                         });
+  }
   Tensor l = lo ? scalar_to_tensor(*lo, common) : Tensor();
   Tensor h = hi ? scalar_to_tensor(*hi, common) : Tensor();
   return clamp_impl(out, self, lo ? &l : nullptr, hi ? &h : nullptr, common);

@@ -1,10 +1,14 @@
 // elementwise_unary.cpp — one-operand math and activations. Float-only math (exp, sigmoid, ...)
 // on integer or bool input computes in float32, as PyTorch does.
+#include <algorithm>
 #include <cmath>
 #include <limits>
+#include <optional>
 #include <type_traits>
 
 #include "kernels/cpu/elementwise.h"
+#include "kernels/cpu/elementwise_fast.h"
+#include "kernels/cpu/vec_math.h"
 #include "tensor/broadcast.h"
 #include "tensor/elementwise.h"
 #include "tensor/promotion.h"
@@ -13,9 +17,77 @@ namespace ember::cpu {
 
 namespace {
 
+// float opmath (float32, float16, bfloat16) takes vec_math's functions, so strided elements get
+// the same values as the vectorised unit-stride runs; double keeps libm.
+#define EMBER_FLOAT_OR_STD(fn)                                         \
+  [](auto v) {                                                         \
+    if constexpr (std::is_same_v<decltype(v), float>) return vec::fn(v); \
+    else return std::fn(v);                                            \
+  }
+
 template <class A>
 A sigmoid_value(A x) {
-  return A(1) / (A(1) + std::exp(-x));
+  if constexpr (std::is_same_v<A, float>) return vec::sigmoid(x);
+  else return A(1) / (A(1) + std::exp(-x));
+}
+
+template <class A>
+A silu_value(A x) {
+  if constexpr (std::is_same_v<A, float>) return vec::silu(x);
+  else return x / (A(1) + std::exp(-x));
+}
+
+template <class A>
+A hardsigmoid_value(A v) {
+  return std::min(std::max(v + A(3), A(0)), A(6)) / A(6);
+}
+
+template <class A>
+A hardswish_value(A v) {
+  return v * std::min(std::max(v + A(3), A(0)), A(6)) / A(6);
+}
+
+// The float32 -> float32 unary ops vec_math has array kernels for.
+std::optional<vec::Unary> vec_unary(UnaryOp op) {
+  switch (op) {
+    case UnaryOp::Exp: return vec::Unary::Exp;
+    case UnaryOp::Log: return vec::Unary::Log;
+    case UnaryOp::Sigmoid: return vec::Unary::Sigmoid;
+    case UnaryOp::Silu: return vec::Unary::Silu;
+    case UnaryOp::Tanh: return vec::Unary::Tanh;
+    case UnaryOp::Erf: return vec::Unary::Erf;
+    case UnaryOp::Hardswish: return vec::Unary::Hardswish;
+    case UnaryOp::Hardsigmoid: return vec::Unary::Hardsigmoid;
+    case UnaryOp::Relu: return vec::Unary::Relu;
+    default: return std::nullopt;
+  }
+}
+
+float vec_scalar(vec::Unary op, float v) {
+  switch (op) {
+    case vec::Unary::Exp: return vec::exp(v);
+    case vec::Unary::Log: return vec::log(v);
+    case vec::Unary::Sigmoid: return vec::sigmoid(v);
+    case vec::Unary::Silu: return vec::silu(v);
+    case vec::Unary::Tanh: return vec::tanh(v);
+    case vec::Unary::Erf: return vec::erf(v);
+    case vec::Unary::GeluErf: return vec::gelu_erf(v);
+    case vec::Unary::GeluTanh: return vec::gelu_tanh(v);
+    case vec::Unary::Hardswish: return hardswish_value(v);
+    case vec::Unary::Hardsigmoid: return hardsigmoid_value(v);
+    case vec::Unary::Relu: return vec::relu(v);
+  }
+  return v;
+}
+
+// x (float32) through a vec_math kernel into `out` (float32, or undefined to allocate).
+Tensor vec_unary_map(vec::Unary op, const Tensor& out, const Tensor& x) {
+  return float32_map(out, x, [op](const float* in, float* y, int64_t n) { vec::unary(op, in, y, n); },
+                     [op](float v) { return vec_scalar(op, v); });
+}
+
+bool float32_io(const Tensor& out, const Tensor& x) {
+  return x.dtype() == DType::Float32 && (!out.defined() || out.dtype() == DType::Float32);
 }
 
 // Ops whose integer inputs stay integer (the rest compute in float).
@@ -53,10 +125,10 @@ Tensor float_op(const Tensor& out, const Tensor& x, DType compute, const char* n
 
 Tensor run_float(UnaryOp op, const Tensor& out, const Tensor& x, DType c) {
   switch (op) {
-    case UnaryOp::Exp: return float_op(out, x, c, "exp", [](auto v) { return std::exp(v); });
+    case UnaryOp::Exp: return float_op(out, x, c, "exp", EMBER_FLOAT_OR_STD(exp));
     case UnaryOp::Exp2: return float_op(out, x, c, "exp2", [](auto v) { return std::exp2(v); });
     case UnaryOp::Expm1: return float_op(out, x, c, "expm1", [](auto v) { return std::expm1(v); });
-    case UnaryOp::Log: return float_op(out, x, c, "log", [](auto v) { return std::log(v); });
+    case UnaryOp::Log: return float_op(out, x, c, "log", EMBER_FLOAT_OR_STD(log));
     case UnaryOp::Log1p: return float_op(out, x, c, "log1p", [](auto v) { return std::log1p(v); });
     case UnaryOp::Log2: return float_op(out, x, c, "log2", [](auto v) { return std::log2(v); });
     case UnaryOp::Log10: return float_op(out, x, c, "log10", [](auto v) { return std::log10(v); });
@@ -71,7 +143,7 @@ Tensor run_float(UnaryOp op, const Tensor& out, const Tensor& x, DType c) {
     case UnaryOp::Atan: return float_op(out, x, c, "atan", [](auto v) { return std::atan(v); });
     case UnaryOp::Sinh: return float_op(out, x, c, "sinh", [](auto v) { return std::sinh(v); });
     case UnaryOp::Cosh: return float_op(out, x, c, "cosh", [](auto v) { return std::cosh(v); });
-    case UnaryOp::Tanh: return float_op(out, x, c, "tanh", [](auto v) { return std::tanh(v); });
+    case UnaryOp::Tanh: return float_op(out, x, c, "tanh", EMBER_FLOAT_OR_STD(tanh));
     case UnaryOp::Asinh: return float_op(out, x, c, "asinh", [](auto v) { return std::asinh(v); });
     case UnaryOp::Acosh: return float_op(out, x, c, "acosh", [](auto v) { return std::acosh(v); });
     case UnaryOp::Atanh: return float_op(out, x, c, "atanh", [](auto v) { return std::atanh(v); });
@@ -81,20 +153,14 @@ Tensor run_float(UnaryOp op, const Tensor& out, const Tensor& x, DType c) {
         using A = decltype(v);
         return std::min(v, A(0)) - std::log1p(std::exp(-std::abs(v)));
       });
-    case UnaryOp::Silu: return float_op(out, x, c, "silu", [](auto v) { return v * sigmoid_value(v); });
+    case UnaryOp::Silu: return float_op(out, x, c, "silu", [](auto v) { return silu_value(v); });
     case UnaryOp::Mish:
       return float_op(out, x, c, "mish", [](auto v) { return v * std::tanh(std::log1p(std::exp(v))); });
     case UnaryOp::Hardswish:
-      return float_op(out, x, c, "hardswish", [](auto v) {
-        using A = decltype(v);
-        return v * std::min(std::max(v + A(3), A(0)), A(6)) / A(6);
-      });
+      return float_op(out, x, c, "hardswish", [](auto v) { return hardswish_value(v); });
     case UnaryOp::Hardsigmoid:
-      return float_op(out, x, c, "hardsigmoid", [](auto v) {
-        using A = decltype(v);
-        return std::min(std::max(v + A(3), A(0)), A(6)) / A(6);
-      });
-    case UnaryOp::Erf: return float_op(out, x, c, "erf", [](auto v) { return std::erf(v); });
+      return float_op(out, x, c, "hardsigmoid", [](auto v) { return hardsigmoid_value(v); });
+    case UnaryOp::Erf: return float_op(out, x, c, "erf", EMBER_FLOAT_OR_STD(erf));
     case UnaryOp::Erfc: return float_op(out, x, c, "erfc", [](auto v) { return std::erfc(v); });
     case UnaryOp::Frac: return float_op(out, x, c, "frac", [](auto v) { return v - std::trunc(v); });
     case UnaryOp::Reciprocal:
@@ -114,9 +180,11 @@ Tensor run(UnaryOp op, const Tensor& out, const Tensor& x) {
     if (float_only && !is_floating(in)) fail_dtype("unary float op", in);
     const DType c = to_floating(in);
     if (out.defined()) check_can_cast_to_output(c, out.dtype());
+    if (const auto v = vec_unary(op); v && float32_io(out, x)) return vec_unary_map(*v, out, x);
     return run_float(op, out, x, c);
   }
   if (returns_bool(op) && out.defined()) check_can_cast_to_output(DType::Bool, out.dtype());
+  if (op == UnaryOp::Relu && float32_io(out, x)) return vec_unary_map(vec::Unary::Relu, out, x);
   switch (op) {
     case UnaryOp::LogicalNot:
       return map_into<bool, bool>(out, {x}, [](bool v) { return !v; });
@@ -222,7 +290,7 @@ Tensor round_decimals(const Tensor& x, int64_t decimals) {
 
 Tensor hardtanh(const Tensor& x, const Scalar& lo, const Scalar& hi) {
   if (x.dtype() == DType::Bool) fail("Bool inputs not supported for hardtanh");
-  return clamp_out(Tensor::empty(x.sizes(), x.dtype()), x, lo, hi);
+  return clamp_out(Tensor::empty_uninitialized(x.sizes(), x.dtype()), x, lo, hi);
 }
 
 Tensor hardtanh_(const Tensor& x, const Scalar& lo, const Scalar& hi) {
@@ -233,20 +301,28 @@ Tensor hardtanh_(const Tensor& x, const Scalar& lo, const Scalar& hi) {
 Tensor relu6(const Tensor& x) { return hardtanh(x, Scalar(int64_t{0}), Scalar(int64_t{6})); }
 
 Tensor gelu(const Tensor& x, const std::string& approximate) {
-  if (approximate == "none")
-    return float_map(Tensor(), x, "gelu", [](auto a) {
-      using A = decltype(a);
-      return [](A v) { return v * A(0.5) * (A(1) + std::erf(v * A(M_SQRT1_2))); };
-    });
-  if (approximate == "tanh")
+  if (approximate != "none" && approximate != "tanh") fail("approximate argument must be either none or tanh.");
+  const bool exact = approximate == "none";
+  if (x.dtype() == DType::Float32) return vec_unary_map(exact ? vec::Unary::GeluErf : vec::Unary::GeluTanh, Tensor(), x);
+  if (exact)
     return float_map(Tensor(), x, "gelu", [](auto a) {
       using A = decltype(a);
       return [](A v) {
-        const A k = A(M_SQRT2 * M_2_SQRTPI * 0.5);
-        return A(0.5) * v * (A(1) + std::tanh(k * (v + A(0.044715) * v * v * v)));
+        if constexpr (std::is_same_v<A, float>) return vec::gelu_erf(v);
+        else return v * A(0.5) * (A(1) + std::erf(v * A(M_SQRT1_2)));
       };
     });
-  fail("approximate argument must be either none or tanh.");
+  return float_map(Tensor(), x, "gelu", [](auto a) {
+    using A = decltype(a);
+    return [](A v) {
+      if constexpr (std::is_same_v<A, float>) {
+        return vec::gelu_tanh(v);
+      } else {
+        const A k = A(M_SQRT2 * M_2_SQRTPI * 0.5);
+        return A(0.5) * v * (A(1) + std::tanh(k * (v + A(0.044715) * v * v * v)));
+      }
+    };
+  });
 }
 
 Tensor softplus(const Tensor& x, const Scalar& beta, const Scalar& threshold) {
@@ -284,6 +360,11 @@ Tensor celu(const Tensor& x, const Scalar& alpha) {
 
 namespace {
 Tensor leaky_impl(const Tensor& out, const Tensor& x, const Scalar& slope) {
+  if (float32_io(out, x)) {
+    const float s = slope.to<float>();
+    return float32_map(out, x, [s](const float* in, float* y, int64_t n) { vec::leaky_relu(in, y, n, s); },
+                       [s](float v) { return v > 0.0f ? v : v * s; });
+  }
   return float_map(out, x, "leaky_relu", [&](auto a) {
     using A = decltype(a);
     const A s = slope.to<A>();

@@ -1,5 +1,6 @@
 #include "kernels/cpu/pool.h"
 
+#include <algorithm>
 #include <array>
 #include <cmath>
 #include <limits>
@@ -7,6 +8,8 @@
 
 #include "kernels/cpu/dnnl_util.h"
 #include "kernels/cpu/nn_util.h"
+#include "kernels/cpu/vec_math.h"
+#include "tensor/iterator.h"
 
 namespace ember::cpu {
 namespace {
@@ -411,7 +414,17 @@ Tensor adaptive_avg_pool(size_t spatial, const Tensor& input_,
   const Geometry g = adaptive_geometry(spatial, input_, output_size, op, &out_sizes);
   return float_compute(input_, op, [&](const Tensor& in) {
     const Tensor input = in.contiguous();
-    Tensor out = Tensor::empty(out_sizes, input.dtype());
+    Tensor out = Tensor::empty_uninitialized(out_sizes, input.dtype());
+    if (input.dtype() == DType::Float32 && g.out_plane() == 1 && g.in_plane() > 0) {
+      // Global average pooling (output 1x1): a vectorised mean per plane, planes split over
+      // threads.
+      const float* x = input.data<float>();
+      float* y = out.data<float>();
+      const int64_t n = g.in_plane();
+      parallel_range(g.planes, std::max<int64_t>(1, kParallelGrain / n),
+                     [&](int64_t p0, int64_t p1) { vec::plane_means(x + p0 * n, y + p0, p1 - p0, n); });
+      return out;
+    }
     visit_floating(input.dtype(), op, [&](auto t) {
       using T = decltype(t);
       adaptive_pool_ref<T>(input.data<T>(), out.data<T>(), nullptr, g);

@@ -7,6 +7,7 @@
 #include <type_traits>
 
 #include "kernels/cpu/shape.h"
+#include "kernels/cpu/vec_math.h"
 #include "tensor/broadcast.h"
 #include "tensor/dispatch.h"
 #include "tensor/elementwise.h"
@@ -49,7 +50,7 @@ template <bool IsMax>
 Tensor extreme(const Tensor& x, DimList dims, bool keepdim, const char* name) {
   const auto mask = reduction_mask(x, dims);
   check_nonempty(x, mask, name);
-  Tensor out = Tensor::empty(reduced_shape(x, mask, keepdim), x.dtype());
+  Tensor out = Tensor::empty_uninitialized(reduced_shape(x, mask, keepdim), x.dtype());
   ReducedRange r(x, mask);
   dispatch_real(x.dtype(), name, [&](auto tag) {
     using T = decltype(tag);
@@ -77,8 +78,8 @@ std::tuple<Tensor, Tensor> extreme_dim(const Tensor& x, int64_t dim, bool keepdi
   if (x.dim() > 0 && x.sizes()[static_cast<size_t>(d)] == 0)
     fail(name, "(): Expected reduction dim ", d, " to have non-zero size.");
   const Shape shape = reduced_shape(x, mask, keepdim);
-  Tensor values = Tensor::empty(shape, x.dtype());
-  Tensor indices = Tensor::empty(shape, DType::Int64);
+  Tensor values = Tensor::empty_uninitialized(shape, x.dtype());
+  Tensor indices = Tensor::empty_uninitialized(shape, DType::Int64);
   ReducedRange r(x, mask);
   const Tensor outs[] = {values, indices};
   dispatch_real(x.dtype(), name, [&](auto tag) {
@@ -124,8 +125,8 @@ std::tuple<Tensor, Tensor> moments(const Tensor& x, DimList dims, std::optional<
     fail("std and var only support floating point and complex dtypes");
   const auto mask = reduction_mask(x, dims);
   const Shape shape = reduced_shape(x, mask, keepdim);
-  Tensor var_out = Tensor::empty(shape, x.dtype());
-  Tensor mean_out = Tensor::empty(shape, x.dtype());
+  Tensor var_out = Tensor::empty_uninitialized(shape, x.dtype());
+  Tensor mean_out = Tensor::empty_uninitialized(shape, x.dtype());
   ReducedRange r(x, mask);
   const double corr = static_cast<double>(correction.value_or(1));
   const Tensor outs[] = {var_out, mean_out};
@@ -162,7 +163,7 @@ template <bool IsAny>
 Tensor any_all(const Tensor& x, DimList dims, bool keepdim) {
   const auto mask = reduction_mask(x, dims);
   const DType out_dt = x.dtype() == DType::UInt8 ? DType::UInt8 : DType::Bool;
-  Tensor out = Tensor::empty(reduced_shape(x, mask, keepdim), out_dt);
+  Tensor out = Tensor::empty_uninitialized(reduced_shape(x, mask, keepdim), out_dt);
   ReducedRange r(x, mask);
   dispatch_all(x.dtype(), IsAny ? "any" : "all", [&](auto tag) {
     using T = decltype(tag);
@@ -184,7 +185,7 @@ Tensor sum_prod(const Tensor& x, DimList dims, bool keepdim, std::optional<DType
   const DType out_dt = dtype ? *dtype : (is_integral(x.dtype(), true) ? DType::Int64 : x.dtype());
   Tensor in = cast_input(x, out_dt);
   const auto mask = reduction_mask(in, dims);
-  Tensor out = Tensor::empty(reduced_shape(in, mask, keepdim), out_dt);
+  Tensor out = Tensor::empty_uninitialized(reduced_shape(in, mask, keepdim), out_dt);
   ReducedRange r(in, mask);
   dispatch_real(out_dt, name, [&](auto tag) {
     using T = decltype(tag);
@@ -220,7 +221,7 @@ Tensor mean(const Tensor& x, DimList dims, bool keepdim, std::optional<DType> dt
          "floating point or complex dtype. Got: ", dtype_name(dt));
   Tensor in = cast_input(x, dt);
   const auto mask = reduction_mask(in, dims);
-  Tensor out = Tensor::empty(reduced_shape(in, mask, keepdim), dt);
+  Tensor out = Tensor::empty_uninitialized(reduced_shape(in, mask, keepdim), dt);
   ReducedRange r(in, mask);
   dispatch_floating(dt, "mean", [&](auto tag) {
     using T = decltype(tag);
@@ -267,7 +268,7 @@ Tensor all(const Tensor& x, DimList dims, bool keepdim) { return any_all<false>(
 
 Tensor count_nonzero(const Tensor& x, DimList dims) {
   const auto mask = reduction_mask(x, dims);
-  Tensor out = Tensor::empty(reduced_shape(x, mask, false), DType::Int64);
+  Tensor out = Tensor::empty_uninitialized(reduced_shape(x, mask, false), DType::Int64);
   ReducedRange r(x, mask);
   dispatch_all(x.dtype(), "count_nonzero", [&](auto tag) {
     using T = decltype(tag);
@@ -285,7 +286,7 @@ Tensor norm(const Tensor& x, const Scalar& p, DimList dims, bool keepdim, std::o
   if (!is_floating(dt)) fail("norm(): input dtype should be either floating point or complex. Got ", dtype_name(dt), " instead.");
   Tensor in = cast_input(x, dt);
   const auto mask = reduction_mask(in, dims);
-  Tensor out = Tensor::empty(reduced_shape(in, mask, keepdim), dt);
+  Tensor out = Tensor::empty_uninitialized(reduced_shape(in, mask, keepdim), dt);
   ReducedRange r(in, mask);
   const double pv = p.to_double();
   if (std::isinf(pv) && in.numel() == 0)
@@ -323,7 +324,7 @@ Tensor norm(const Tensor& x, const Scalar& p, DimList dims, bool keepdim, std::o
 Tensor logsumexp(const Tensor& x, DimList dims, bool keepdim) {
   Tensor in = cast_input(x, to_floating(x.dtype()));
   const auto mask = reduction_mask(in, dims);
-  Tensor out = Tensor::empty(reduced_shape(in, mask, keepdim), in.dtype());
+  Tensor out = Tensor::empty_uninitialized(reduced_shape(in, mask, keepdim), in.dtype());
   ReducedRange r(in, mask);
   dispatch_floating(in.dtype(), "logsumexp", [&](auto tag) {
     using T = decltype(tag);
@@ -354,7 +355,7 @@ Tensor scan(const Tensor& x, int64_t dim, std::optional<DType> dtype, const char
   const DType dt = dtype ? *dtype : (is_integral(x.dtype(), true) ? DType::Int64 : x.dtype());
   Tensor in = cast_input(x, dt);
   const int64_t d = wrap_dim(dim, in.dim());
-  Tensor out = Tensor::empty(in.sizes(), dt);
+  Tensor out = Tensor::empty_uninitialized(in.sizes(), dt);
   dispatch_numeric(dt, name, [&](auto tag) {
     using T = decltype(tag);
     using Acc = acc_t<T>;
@@ -376,42 +377,42 @@ Tensor softmax_impl(const Tensor& x, int64_t dim, std::optional<DType> dtype, co
   Tensor in = dtype ? cast_input(x, *dtype) : x;
   if (!is_floating(in.dtype())) fail_dtype(name, in.dtype());
   const int64_t d = wrap_dim(dim, in.dim());
-  Tensor out = Tensor::empty(in.sizes(), in.dtype());
+  Tensor out = Tensor::empty_uninitialized(in.sizes(), in.dtype());
   dispatch_floating(in.dtype(), name, [&](auto tag) {
     using T = decltype(tag);
     using A = opmath_t<T>;
     for_each_lane(in, d, one(out), [&](char** p, const int64_t* st, int64_t n) {
       auto in_at = [&](int64_t j) { return static_cast<A>(*reinterpret_cast<const T*>(p[1] + j * st[1])); };
       auto out_at = [&](int64_t j) { return reinterpret_cast<T*>(p[0] + j * st[0]); };
+      if constexpr (std::is_same_v<T, float>) {
+        if (st[0] == int64_t{sizeof(T)} && st[1] == int64_t{sizeof(T)}) {
+          // Unit-stride float32 lanes (softmax over the last dim): vectorised max, exp-and-sum
+          // and scale passes.
+          const T* x = reinterpret_cast<const T*>(p[1]);
+          T* y = reinterpret_cast<T*>(p[0]);
+          if constexpr (IsLog) vec::log_softmax_row(x, y, n);
+          else vec::softmax_row(x, y, n);
+          return;
+        }
+      }
+      // float opmath uses vec_math's exp, as the unit-stride rows do.
+      auto exp_a = [](A v) {
+        if constexpr (std::is_same_v<A, float>) return vec::exp(v);
+        else return std::exp(v);
+      };
       A m = -std::numeric_limits<A>::infinity();
       for (int64_t j = 0; j < n; ++j) {
         const A v = in_at(j);
         if (v != v || v > m) m = v;
       }
-      if constexpr (!IsLog && std::is_same_v<T, A>) {
-        if (st[0] == int64_t{sizeof(T)} && st[1] == int64_t{sizeof(T)}) {
-          // Unit-stride lanes: each exp once, kept in the output (exact, as T is the compute
-          // type), then scaled; the same values as the general loop below.
-          const T* x = reinterpret_cast<const T*>(p[1]);
-          T* y = reinterpret_cast<T*>(p[0]);
-          double s = 0;
-          for (int64_t j = 0; j < n; ++j) {
-            y[j] = std::exp(x[j] - m);
-            s += static_cast<double>(y[j]);
-          }
-          const A inv = static_cast<A>(1.0 / s);
-          for (int64_t j = 0; j < n; ++j) y[j] = y[j] * inv;
-          return;
-        }
-      }
       double s = 0;
-      for (int64_t j = 0; j < n; ++j) s += static_cast<double>(std::exp(in_at(j) - m));
+      for (int64_t j = 0; j < n; ++j) s += static_cast<double>(exp_a(in_at(j) - m));
       if constexpr (IsLog) {
         const A ls = static_cast<A>(std::log(s));
         for (int64_t j = 0; j < n; ++j) *out_at(j) = T(in_at(j) - m - ls);
       } else {
         const A inv = static_cast<A>(1.0 / s);
-        for (int64_t j = 0; j < n; ++j) *out_at(j) = T(std::exp(in_at(j) - m) * inv);
+        for (int64_t j = 0; j < n; ++j) *out_at(j) = T(exp_a(in_at(j) - m) * inv);
       }
     });
   });
