@@ -5,7 +5,8 @@
 // vector tails (1, 7, 15, 16, 17, 1000, all) at aligned and unaligned starts, in place, on strided
 // views (the scalar path) and through the scalar functions directly. Errors are measured in
 // float32 ulps against PyTorch's float64 result; NaN and infinity positions must match PyTorch's
-// float32 result exactly. Softmax and log-softmax rows get the same treatment.
+// float32 result exactly. Softmax and log-softmax rows get the same treatment, and the float32
+// fast paths with scalar bounds or operands are checked against PyTorch in and out of place.
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -22,6 +23,7 @@
 #include "kernels/cpu/reduce.h"
 #include "kernels/cpu/shape.h"
 #include "kernels/cpu/vec_math.h"
+#include "tensor/elementwise.h"
 
 namespace ember::cpu {
 namespace {
@@ -184,6 +186,102 @@ TEST(VecMath, SoftmaxRowsMatchPyTorch) {
     const Tensor cols = transpose(transpose(rows, 0, 1).contiguous(), 0, 1);
     check_rows(rows, softmax(cols, 1, std::nullopt), load("softmax" + len), "softmax strided n=" + len);
     check_rows(rows, log_softmax(cols, 1, std::nullopt), load("log_softmax" + len), "log_softmax strided n=" + len);
+  }
+}
+
+// The float32 fast paths with scalar bounds or operands (clamp family, relu, leaky_relu,
+// add/sub/mul/div with tensor, scalar and per-row operands) against PyTorch: whole [3, 1000]
+// tensors, column prefixes (runs of 1, 7, 15, 16, 17), stride-2 views (element path), and the
+// in-place forms, which must return their argument and write through views.
+struct FastOp {
+  std::string name;
+  std::function<Tensor(const Tensor& a, const Tensor& b, const Tensor& r)> op;
+  std::function<Tensor(const Tensor& a, const Tensor& b, const Tensor& r)> op_inplace;  // may be empty
+};
+
+std::vector<FastOp> fast_ops() {
+  using O = std::optional<Scalar>;
+  const Scalar one(int64_t{1});
+  return {
+      {"clamp", [](auto& a, auto&, auto&) { return clamp(a, O(Scalar(-1.0)), O(Scalar(2.0))); },
+       [](auto& a, auto&, auto&) { return clamp_(a, O(Scalar(-1.0)), O(Scalar(2.0))); }},
+      {"clamp_min", [](auto& a, auto&, auto&) { return clamp(a, O(Scalar(0.25)), O()); },
+       [](auto& a, auto&, auto&) { return clamp_(a, O(Scalar(0.25)), O()); }},
+      {"clamp_max", [](auto& a, auto&, auto&) { return clamp(a, O(), O(Scalar(1.5))); },
+       [](auto& a, auto&, auto&) { return clamp_(a, O(), O(Scalar(1.5))); }},
+      {"clamp_crossed", [](auto& a, auto&, auto&) { return clamp(a, O(Scalar(3.0)), O(Scalar(-3.0))); }, nullptr},
+      {"hardtanh", [](auto& a, auto&, auto&) { return hardtanh(a, Scalar(-0.5), Scalar(0.5)); },
+       [](auto& a, auto&, auto&) { return hardtanh_(a, Scalar(-0.5), Scalar(0.5)); }},
+      {"relu6", [](auto& a, auto&, auto&) { return relu6(a); },
+       [](auto& a, auto&, auto&) { return hardtanh_(a, Scalar(int64_t{0}), Scalar(int64_t{6})); }},
+      {"relu", [](auto& a, auto&, auto&) { return unary(UnaryOp::Relu, a); },
+       [](auto& a, auto&, auto&) { return unary_(UnaryOp::Relu, a); }},
+      {"leaky_relu", [](auto& a, auto&, auto&) { return leaky_relu(a, Scalar(0.1)); },
+       [](auto& a, auto&, auto&) { return leaky_relu_(a, Scalar(0.1)); }},
+      {"add_alpha", [](auto& a, auto& b, auto&) { return binary(BinaryOp::Add, a, b, Scalar(0.5)); },
+       [](auto& a, auto& b, auto&) { return binary_(BinaryOp::Add, a, b, Scalar(0.5)); }},
+      {"sub", [one](auto& a, auto& b, auto&) { return binary(BinaryOp::Sub, a, b, one); },
+       [one](auto& a, auto& b, auto&) { return binary_(BinaryOp::Sub, a, b, one); }},
+      {"mul_row", [one](auto& a, auto&, auto& r) { return binary(BinaryOp::Mul, a, r, one); },
+       [one](auto& a, auto&, auto& r) { return binary_(BinaryOp::Mul, a, r, one); }},
+      {"div_scalar", [one](auto& a, auto&, auto&) { return binary(BinaryOp::Div, a, Scalar(3.0), one); },
+       [one](auto& a, auto&, auto&) { return binary_(BinaryOp::Div, a, Scalar(3.0), one); }},
+      {"rsub_scalar", [one](auto& a, auto&, auto&) { return binary(BinaryOp::Sub, Scalar(2.0), a, one); }, nullptr},
+      {"div", [one](auto& a, auto& b, auto&) { return binary(BinaryOp::Div, a, b, one); },
+       [one](auto& a, auto& b, auto&) { return binary_(BinaryOp::Div, a, b, one); }},
+  };
+}
+
+// Within one float32 ulp of PyTorch (its scalar division multiplies by the reciprocal), NaN and
+// infinities exactly.
+void expect_matches(const Tensor& got, const Tensor& want, const std::string& what) {
+  ASSERT_EQ(got.sizes(), want.sizes()) << what;
+  ASSERT_EQ(got.dtype(), DType::Float32) << what;
+  const std::vector<float> g = values(got), w = values(want);
+  for (size_t i = 0; i < w.size(); ++i) {
+    SCOPED_TRACE(::testing::Message() << what << " element " << i << " got " << g[i] << " want " << w[i]);
+    ASSERT_EQ(std::isnan(g[i]), std::isnan(w[i]));
+    if (std::isnan(w[i])) continue;
+    if (std::isinf(w[i])) {
+      ASSERT_EQ(g[i], w[i]);
+      continue;
+    }
+    ASSERT_LE(std::abs(static_cast<double>(g[i]) - w[i]), ulp_of(w[i]));
+  }
+}
+
+// [rows, 2 * cols] storage whose even columns are t: t seen through a stride-2 view.
+Tensor spread_columns(const Tensor& t) {
+  Tensor wide = Tensor::empty({t.size(0), 2 * t.size(1)}, DType::Float32);
+  fill_(wide, Scalar(-7.0));
+  const Tensor view = wide.as_strided({t.size(0), t.size(1)}, {2 * t.size(1), 2}, 0);
+  copy_into(view, t);
+  return view;
+}
+
+TEST(VecMath, ScalarBoundAndArithmeticFastPathsMatchPyTorch) {
+  const Tensor a = load("ops_a"), b = load("ops_b"), r = load("ops_r");
+  ASSERT_EQ(a.sizes(), (Shape{3, 1000}));
+  const Tensor a2 = spread_columns(a), b2 = spread_columns(b);
+  for (const FastOp& f : fast_ops()) {
+    const Tensor want = load("op_" + f.name);
+    expect_matches(f.op(a, b, r), want, f.name);
+    expect_matches(f.op(a2, b2, r), want, f.name + " stride 2");
+    for (int64_t n : {1, 7, 15, 16, 17}) {
+      const std::string what = f.name + " columns " + std::to_string(n);
+      expect_matches(f.op(slice(a, 1, 0, n, 1), slice(b, 1, 0, n, 1), r), slice(want, 1, 0, n, 1), what);
+    }
+    if (!f.op_inplace) continue;
+    Tensor c = a.clone();
+    const Tensor res = f.op_inplace(c, b, r);
+    EXPECT_TRUE(res.is_same(c)) << f.name << " in place must return its argument";
+    expect_matches(c, want, f.name + " in place");
+    // Through a stride-2 view: the view's elements change, the columns between stay -7.
+    Tensor v = spread_columns(a);
+    f.op_inplace(v, b2, r);
+    expect_matches(v, want, f.name + " in place, stride 2");
+    const Tensor gaps = Tensor(v).as_strided({3, 1000}, {2000, 2}, 1);
+    for (int64_t i = 0; i < gaps.numel(); ++i) ASSERT_EQ(gaps.at_double(i), -7.0) << f.name << " wrote outside its view";
   }
 }
 
