@@ -1,4 +1,6 @@
 // copy.cpp — copy_into (broadcasting, converting, writing through views) and scalar tensors.
+#include <algorithm>
+#include <cstdint>
 #include <cstring>
 #include <type_traits>
 
@@ -25,6 +27,65 @@ bool may_overlap(const Tensor& a, const Tensor& b) {
   const auto ea = static_cast<int64_t>(a.element_size()), eb = static_cast<int64_t>(b.element_size());
   return alo * ea < (bhi + 1) * eb && blo * eb < (ahi + 1) * ea;
 }
+// Copies each 2-D slice (dims row_dim x last) of src into contiguous dst in 32 x 32 tiles, which
+// keep both the strided reads and the contiguous writes in L1.
+template <class E>
+void copy_tiles(const Tensor& dst, const Tensor& src, size_t row_dim) {
+  const size_t nd = static_cast<size_t>(dst.dim()), last = nd - 1;
+  const int64_t rows = dst.sizes()[row_dim], cols = dst.sizes()[last];
+  const int64_t src_cs = src.strides()[last], dst_rs = dst.strides()[row_dim];
+  Shape outer, src_st, dst_st;
+  for (size_t d = 0; d < last; ++d)
+    if (d != row_dim) {
+      outer.push_back(dst.sizes()[d]);
+      src_st.push_back(src.strides()[d]);
+      dst_st.push_back(dst.strides()[d]);
+    }
+  const E* x0 = static_cast<const E*>(src.raw_data());
+  E* y0 = static_cast<E*>(dst.raw_data());
+  const int64_t blocks = checked_numel(outer);
+  parallel_range(blocks, std::max<int64_t>(1, kParallelGrain / std::max<int64_t>(1, rows * cols)),
+                 [&](int64_t b0, int64_t b1) {
+                   for (int64_t b = b0; b < b1; ++b) {
+                     const E* x = x0;
+                     E* y = y0;
+                     int64_t rem = b;
+                     for (size_t k = outer.size(); k-- > 0;) {
+                       const int64_t i = rem % outer[k];
+                       rem /= outer[k];
+                       x += i * src_st[k];
+                       y += i * dst_st[k];
+                     }
+                     constexpr int64_t kTile = 32;
+                     for (int64_t r0 = 0; r0 < rows; r0 += kTile)
+                       for (int64_t c0 = 0; c0 < cols; c0 += kTile) {
+                         const int64_t r1 = std::min(rows, r0 + kTile), c1 = std::min(cols, c0 + kTile);
+                         for (int64_t r = r0; r < r1; ++r)
+                           for (int64_t c = c0; c < c1; ++c) y[r * dst_rs + c] = x[r + c * src_cs];
+                       }
+                   }
+                 });
+}
+
+// Same-dtype copy of a view whose unit-stride dim is not the last one (a transpose, or a permute
+// that moves the innermost dim such as NCHW -> NHWC) into contiguous dst of 4- or 8-byte
+// elements, where the element-wise path would read with a large stride for every element.
+// Returns false when the layout is not of that form.
+bool copy_transposed(const Tensor& dst, const Tensor& src) {
+  const size_t es = dst.element_size();
+  if (dst.dtype() != src.dtype() || (es != 4 && es != 8) || dst.dim() < 2 || dst.sizes() != src.sizes() ||
+      !dst.is_contiguous() || dst.numel() < 1024)
+    return false;
+  const size_t last = static_cast<size_t>(dst.dim()) - 1;
+  if (src.sizes()[last] < 2 || src.strides()[last] == 1) return false;
+  for (size_t d = 0; d < last; ++d)
+    if (src.strides()[d] == 1 && src.sizes()[d] > 1) {
+      if (es == 4) copy_tiles<uint32_t>(dst, src, d);
+      else copy_tiles<uint64_t>(dst, src, d);
+      return true;
+    }
+  return false;
+}
 }  // namespace
 
 void copy_into(const Tensor& dst, const Tensor& src) {
@@ -44,6 +105,7 @@ void copy_into(const Tensor& dst, const Tensor& src) {
     if (dst.numel() > 0) std::memcpy(dst.raw_data(), s.raw_data(), dst.nbytes());
     return;
   }
+  if (copy_transposed(dst, s)) return;
   TensorIterator it;
   it.add_output(dst, dst.dtype()).add_input(s).declare_shape(dst.sizes()).build();
   visit_dtype(dst.dtype(), [&](auto dtag) {
