@@ -63,8 +63,8 @@ class Module {
 // loaded object: calls inlined, attributes frozen (eval mode: `self.training` is a constant),
 // branches on constants dropped, batch-norm folded into convolutions, residual adds and
 // activations fused into them, dead code removed. Each pass can be turned off by name for
-// debugging: "inline", "freeze", "fold-constants", "fold-batch-norm", "fuse-conv", "dead-code",
-// or "all". The environment variable EMBER_DISABLE_PASSES (comma-separated names) adds to the
+// debugging: "inline", "freeze", "fold-constants", "fold-batch-norm", "fuse-conv",
+// "channels-last", "dead-code", or "all". The environment variable EMBER_DISABLE_PASSES (comma-separated names) adds to the
 // list. Results are the same either way up to float rounding.
 struct LoadOptions {
   std::vector<std::string> disabled_passes;

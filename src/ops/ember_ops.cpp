@@ -1,5 +1,11 @@
 // ember_ops.cpp — ember's own operators: the fused forms load-time passes (src/opt) rewrite
 // graphs into. They never appear in an archive's code, so `ember check` never lists them.
+//
+// ember::conv_fused(x, w, b, geometry..., activation, lo, hi, residual, scale, shift) is
+//   act((conv(x, w) + b) * scale[c] + shift[c] + residual)
+// with scale/shift an eval batch-norm folded in (both None when there was none). With
+// channels_last the result may come back NHWC-strided: the pass sets it only when every reader
+// of the result is another ember::conv_fused.
 #include <cmath>
 #include <optional>
 #include <vector>
@@ -39,7 +45,8 @@ Tensor epilogue_unfused(Tensor y, const OptTensor& residual, Act act, double lo,
 }
 
 Tensor conv_fused(const Tensor& x_, const Tensor& w, const OptTensor& b, const Ints& stride, const Ints& padding,
-                  const Ints& dilation, int64_t groups, int64_t act_code, double lo, double hi, const OptTensor& residual_) {
+                  const Ints& dilation, int64_t groups, int64_t act_code, double lo, double hi, const OptTensor& residual_,
+                  const OptTensor& scale, const OptTensor& shift, bool channels_last) {
   if (act_code < 0 || act_code > static_cast<int64_t>(Act::Gelu)) fail("ember::conv_fused: unknown activation ", act_code);
   const Act act = static_cast<Act>(act_code);
   const size_t spatial = static_cast<size_t>(w.dim()) - 2;
@@ -53,15 +60,19 @@ Tensor conv_fused(const Tensor& x_, const Tensor& w, const OptTensor& b, const I
   const bool fusable = x.dtype() == DType::Float32 &&
                        (!residual || (residual->dtype() == DType::Float32 &&
                                       residual->sizes() == cpu::conv_output_sizes(x, w, b, p)));
+  cpu::ConvEpilogue e;
+  e.channels_last = channels_last;
+  e.scale = scale ? &*scale : nullptr;
+  e.shift = shift ? &*shift : nullptr;
   if (fusable) {
-    cpu::ConvEpilogue e;
     e.act = act;
     e.lo = static_cast<float>(lo);
     e.hi = static_cast<float>(hi);
     e.residual = residual ? &*residual : nullptr;
     y = cpu::convolution_fused(x, w, b, p, e);
   } else {
-    y = epilogue_unfused(cpu::convolution(x, w, b, p), residual, act, lo, hi);
+    // A residual that broadcasts or differs in dtype: the add and the activation run as ops.
+    y = epilogue_unfused(cpu::convolution_fused(x, w, b, p, e), residual, act, lo, hi);
   }
   return unbatched ? cpu::squeeze(y, 0) : y;
 }
@@ -70,7 +81,7 @@ Tensor conv_fused(const Tensor& x_, const Tensor& w, const OptTensor& b, const I
 
 void register_ember_ops(Registry& r) {
   r.add("ember::conv_fused(Tensor input, Tensor weight, Tensor? bias, int[] stride, int[] padding, int[] dilation, "
-        "int groups, int activation, float lo, float hi, Tensor? residual) -> Tensor",
+        "int groups, int activation, float lo, float hi, Tensor? residual, Tensor? scale, Tensor? shift, bool channels_last) -> Tensor",
         wrap(conv_fused));
 }
 

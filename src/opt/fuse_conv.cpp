@@ -7,6 +7,7 @@
 // activation then become the convolution's epilogue (ember::conv_fused). Every step only fires
 // when the value it consumes has exactly that one reader in the same block, so nothing else can
 // observe the intermediate result that is no longer materialised.
+#include <algorithm>
 #include <cmath>
 #include <limits>
 
@@ -108,18 +109,23 @@ ir::Value* constant_before(ir::Graph& g, ir::Node* anchor, Value v, TypePtr t) {
   return out;
 }
 
-// W' = W·s and b' = (b − μ)·s + β, in double, per output channel (weight dim 0).
-bool fold_batch_norm(ir::Graph& g, const ConvSite& site, ir::Node* bn) {
+// An eval batch_norm after the convolution as a per-channel affine map of the convolution's
+// output (its bias folded in): y = conv(x, W)·s + t with s = γ / sqrt(σ² + ε) and
+// t = (b − μ)·s + β, in double, rounded once. The weights are not touched, so folding costs
+// nothing at load and keeps one copy of them in memory.
+struct Affine {
+  Tensor scale, shift;
+};
+
+std::optional<Affine> batch_norm_affine(const ConvSite& site, const ir::Node* bn) {
   // batch_norm(input, weight?, bias?, running_mean?, running_var?, training, momentum, eps, cudnn)
   const Value* training = constant_of(bn->inputs[5]);
   auto eps = constant_number(bn->inputs[7]);
-  if (!training || !training->is_bool() || training->to_bool() || !eps) return false;
-  if (!constant_float_tensor(bn->inputs[3]) || !constant_float_tensor(bn->inputs[4])) return false;
-  for (int i : {1, 2})
-    if (!constant_none(bn->inputs[static_cast<size_t>(i)]) && !constant_float_tensor(bn->inputs[static_cast<size_t>(i)]))
-      return false;
-  const Tensor w = constant_of(site.node->inputs[1])->to_tensor().contiguous();
-  const int64_t oc = w.size(0);
+  if (!training || !training->is_bool() || training->to_bool() || !eps) return std::nullopt;
+  if (!constant_float_tensor(bn->inputs[3]) || !constant_float_tensor(bn->inputs[4])) return std::nullopt;
+  for (size_t i : {1, 2})
+    if (!constant_none(bn->inputs[i]) && !constant_float_tensor(bn->inputs[i])) return std::nullopt;
+  const int64_t oc = constant_of(site.node->inputs[1])->to_tensor().size(0);
   auto per_channel = [&](const ir::Value* v) -> std::optional<Tensor> {
     const Value* c = constant_of(v);
     if (!c || c->is_none()) return std::nullopt;
@@ -128,22 +134,15 @@ bool fold_batch_norm(ir::Graph& g, const ConvSite& site, ir::Node* bn) {
   const Tensor mean = *per_channel(bn->inputs[3]), var = *per_channel(bn->inputs[4]);
   const auto gamma = per_channel(bn->inputs[1]), beta = per_channel(bn->inputs[2]), bias = per_channel(site.node->inputs[2]);
   for (const Tensor* t : {&mean, &var, gamma ? &*gamma : nullptr, beta ? &*beta : nullptr, bias ? &*bias : nullptr})
-    if (t && (t->dim() != 1 || t->size(0) != oc)) return false;
-
-  Tensor nw = Tensor::empty(w.sizes(), DType::Float32), nb = Tensor::empty({oc}, DType::Float32);
-  const int64_t per = w.numel() / oc;
-  const float* src = w.data<float>();
-  float* dst = nw.data<float>();
+    if (t && (t->dim() != 1 || t->size(0) != oc)) return std::nullopt;
+  Affine a{Tensor::empty({oc}, DType::Float32), Tensor::empty({oc}, DType::Float32)};
   for (int64_t o = 0; o < oc; ++o) {
     const double s = (gamma ? gamma->data<float>()[o] : 1.0) / std::sqrt(static_cast<double>(var.data<float>()[o]) + *eps);
-    for (int64_t k = 0; k < per; ++k) dst[o * per + k] = static_cast<float>(src[o * per + k] * s);
     const double b0 = bias ? bias->data<float>()[o] : 0.0;
-    nb.data<float>()[o] = static_cast<float>((b0 - mean.data<float>()[o]) * s + (beta ? beta->data<float>()[o] : 0.0));
+    a.scale.data<float>()[o] = static_cast<float>(s);
+    a.shift.data<float>()[o] = static_cast<float>((b0 - mean.data<float>()[o]) * s + (beta ? beta->data<float>()[o] : 0.0));
   }
-  const TypePtr tensor_t = Type::get(TypeKind::Tensor);
-  site.node->inputs[1] = constant_before(g, site.node, Value(nw), tensor_t);
-  site.node->inputs[2] = constant_before(g, site.node, Value(nb), Type::optional(tensor_t));
-  return true;
+  return a;
 }
 
 // The residual operand when `u` adds something to `v` (alpha 1) and may consume `v`.
@@ -201,7 +200,8 @@ std::optional<ActMatch> activation_of(const ir::Node* u, const ir::Value* v) {
 class ConvFuser {
  public:
   ConvFuser(ir::Graph& g, const PassSet& passes)
-      : g_(g), fold_bn_(passes.on("fold-batch-norm")), fuse_(passes.on("fuse-conv")) {
+      : g_(g), fold_bn_(passes.on("fold-batch-norm")), fuse_(passes.on("fuse-conv")),
+        channels_last_(passes.on("channels-last")) {
     fused_op_ = ops::Registry::global().find("ember::conv_fused", "");
     EMBER_ASSERT(fused_op_, "ember::conv_fused is not registered");
   }
@@ -210,8 +210,39 @@ class ConvFuser {
     if (!fold_bn_ && !fuse_) return;
     std::vector<ir::Node*> convs;
     collect(g_.top(), convs);
+    uses_ = collect_uses(g_);
     redirect_rank_reads();
     for (ir::Node* c : convs) rewrite(c);
+    if (channels_last_) mark_channels_last();
+  }
+
+  // A fused convolution whose every reader is another fused convolution (as its input or its
+  // residual) may hand over its result channels-last: the layout oneDNN's kernels use, which
+  // no other op then sees.
+  void mark_channels_last() {
+    std::vector<ir::Node*> fused;
+    collect_fused(g_.top(), fused);
+    const ir::Value* yes = nullptr;
+    for (ir::Node* f : fused) {
+      auto it = uses_.find(f->outputs[0]);
+      if (it == uses_.end() || it->second.empty()) continue;
+      bool only_convs = true;
+      for (const ir::Node* r : it->second) {
+        if (is_rank_read(r)) continue;  // the rank does not depend on the layout
+        only_convs = only_convs && r && r->op == fused_op_ && (r->inputs[0] == f->outputs[0] || r->inputs[10] == f->outputs[0]) &&
+                     r->inputs[1] != f->outputs[0];
+      }
+      if (!only_convs) continue;
+      if (!yes) yes = constant_before(g_, g_.top()->nodes.front(), Value(true), Type::get(TypeKind::Bool));
+      f->inputs[13] = const_cast<ir::Value*>(yes);
+    }
+  }
+
+  void collect_fused(ir::Block* b, std::vector<ir::Node*>& out) {
+    for (ir::Node* n : b->nodes) {
+      if (n->kind == ir::NodeKind::Call && n->op == fused_op_) out.push_back(n);
+      for (ir::Block* sub : n->blocks) collect_fused(sub, out);
+    }
   }
 
  private:
@@ -222,22 +253,55 @@ class ConvFuser {
     }
   }
 
-  // `x.dim()` on the output of a convolution, batch-norm, residual add or activation equals
-  // `dim()` of its input; reading it there leaves the output with the one reader fusion needs
-  // (torchvision's batch-norm checks its input's rank before normalising).
+  // ---- the readers map, kept current through every rewrite (one walk of the graph in all) --
+
+  void drop_reader(const ir::Value* v, const ir::Node* n) {
+    auto& readers = uses_[v];
+    auto it = std::find(readers.begin(), readers.end(), n);
+    if (it != readers.end()) readers.erase(it);
+  }
+  // Every read of `from` becomes a read of `to`.
+  void replace(ir::Value* from, ir::Value* to) {
+    auto it = uses_.find(from);
+    if (it == uses_.end()) return;
+    std::vector<ir::Node*> readers = std::move(it->second);
+    uses_.erase(it);
+    auto fix = [&](std::vector<ir::Value*>& vs) {
+      for (ir::Value*& v : vs)
+        if (v == from) v = to;
+    };
+    for (ir::Node* r : readers) {
+      if (!r) {
+        fix(g_.top()->returns);
+      } else {
+        fix(r->inputs);
+        for (ir::Block* b : r->blocks) fix(b->returns);
+      }
+      uses_[to].push_back(r);
+    }
+  }
+  void remove(ir::Node* n) {
+    for (const ir::Value* v : n->inputs) drop_reader(v, n);
+    remove_node(n);
+  }
+
+  // `x.dim()` on the output of a convolution, batch-norm or activation equals `dim()` of its
+  // input; reading it there leaves the output with the one reader fusion needs (torchvision's
+  // batch-norm checks its input's rank before normalising). Chains resolve in one pass because
+  // a redirected read is revisited at its new value.
   void redirect_rank_reads() {
-    bool changed = true;
-    while (changed) {
-      changed = false;
-      Uses uses = collect_uses(g_);
-      for (auto& [v, readers] : uses) {
+    std::vector<ir::Node*> work;
+    for (auto& [v, readers] : uses_)
+      for (ir::Node* r : readers)
+        if (r && is_op(r, "aten::dim", "")) work.push_back(r);
+    for (ir::Node* r : work) {
+      for (;;) {
+        ir::Value* v = r->inputs[0];
         const ir::Node* p = v->producer;
-        if (!p || !rank_preserving(p)) continue;
-        for (ir::Node* r : readers)
-          if (r && is_op(r, "aten::dim", "") && r->inputs[0] == v) {
-            r->inputs[0] = p->inputs[0];
-            changed = true;
-          }
+        if (!p || !rank_preserving(p)) break;
+        drop_reader(v, r);
+        r->inputs[0] = p->inputs[0];
+        uses_[r->inputs[0]].push_back(r);
       }
     }
   }
@@ -252,63 +316,73 @@ class ConvFuser {
     auto site = match_conv(c);
     if (!site) return;
     ir::Block* block = c->owner;
-    Uses uses = collect_uses(g_);
     ir::Value* cur = c->outputs[0];
-    if (fold_bn_) {
-      ir::Node* u = sole_reader(uses, cur, block);
-      if (u && is_op(u, "aten::batch_norm", "") && u->inputs[0] == cur && fold_batch_norm(g_, *site, u)) {
-        replace_all_uses(g_, u->outputs[0], cur);
-        remove_node(u);
-        uses = collect_uses(g_);
-      }
-    }
-    if (!fuse_) return;
     std::vector<ir::Node*> consumed;
-    ir::Value* residual = nullptr;
-    ActMatch act;
-    if (ir::Node* u = sole_reader(uses, cur, block)) {
-      if ((residual = residual_of(u, cur))) {
+    std::optional<Affine> affine;
+    if (fold_bn_) {
+      ir::Node* u = sole_reader(uses_, cur, block);
+      if (u && is_op(u, "aten::batch_norm", "") && u->inputs[0] == cur && (affine = batch_norm_affine(*site, u))) {
         consumed.push_back(u);
         cur = u->outputs[0];
       }
     }
-    if (ir::Node* u = sole_reader(uses, cur, block)) {
-      if (auto a = activation_of(u, cur)) {
-        act = *a;
-        consumed.push_back(u);
-        cur = u->outputs[0];
+    ir::Value* residual = nullptr;
+    ir::Node* add = nullptr;
+    ActMatch act;
+    if (fuse_) {
+      if (ir::Node* u = sole_reader(uses_, cur, block)) {
+        if ((residual = residual_of(u, cur))) {
+          add = u;
+          consumed.push_back(u);
+          cur = u->outputs[0];
+        }
+      }
+      if (ir::Node* u = sole_reader(uses_, cur, block)) {
+        if (auto a = activation_of(u, cur)) {
+          act = *a;
+          consumed.push_back(u);
+          cur = u->outputs[0];
+        }
       }
     }
     if (consumed.empty()) return;
-    // Placed where the first consumed node was: every input is defined by then (the residual
-    // is an input of that add), and every reader of a replaced value comes after it.
-    ir::Node* last = consumed.front();
+    // Placed where the residual add was (the residual may be computed after the convolution),
+    // else where the first consumed node was: every input is defined by then, and the values
+    // replaced are read only after it (their rank reads were moved to the conv's input).
+    ir::Node* first = add ? add : consumed.front();
     const TypePtr int_t = Type::get(TypeKind::Int), float_t = Type::get(TypeKind::Float);
     const TypePtr ints_t = Type::list(int_t), tensor_t = Type::get(TypeKind::Tensor);
+    const TypePtr opt_tensor_t = Type::optional(tensor_t);
+    auto at_first = [&](Value v, TypePtr t) { return constant_before(g_, first, std::move(v), std::move(t)); };
     auto int_list = [&](const std::vector<int64_t>& v) {
       std::vector<Value> items;
       for (int64_t x : v) items.emplace_back(x);
-      return constant_before(g_, last, Value(make_list(int_t, std::move(items))), ints_t);
+      return at_first(Value(make_list(int_t, std::move(items))), ints_t);
     };
-    std::vector<ir::Value*> ins{c->inputs[0], c->inputs[1], c->inputs[2], int_list(site->stride),
-                                int_list(site->padding), int_list(site->dilation),
-                                constant_before(g_, last, Value(site->groups), int_t),
-                                constant_before(g_, last, Value(static_cast<int64_t>(act.act)), int_t),
-                                constant_before(g_, last, Value(act.lo), float_t),
-                                constant_before(g_, last, Value(act.hi), float_t),
-                                residual ? residual : constant_before(g_, last, Value(), Type::optional(tensor_t))};
+    std::vector<ir::Value*> ins{c->inputs[0], c->inputs[1],
+                                affine ? at_first(Value(), opt_tensor_t) : c->inputs[2],  // bias is in the shift
+                                int_list(site->stride), int_list(site->padding), int_list(site->dilation),
+                                at_first(Value(site->groups), int_t),
+                                at_first(Value(static_cast<int64_t>(act.act)), int_t),
+                                at_first(Value(act.lo), float_t), at_first(Value(act.hi), float_t),
+                                residual ? residual : at_first(Value(), opt_tensor_t),
+                                affine ? at_first(Value(affine->scale), opt_tensor_t) : at_first(Value(), opt_tensor_t),
+                                affine ? at_first(Value(affine->shift), opt_tensor_t) : at_first(Value(), opt_tensor_t),
+                                at_first(Value(false), Type::get(TypeKind::Bool))};
     ir::Node* f = g_.append(block, ir::NodeKind::Call, ins, {tensor_t}, c->loc);
     f->op = fused_op_;
-    move_before(f, last);
+    move_before(f, first);
+    for (const ir::Value* v : f->inputs) uses_[v].push_back(f);
     for (ir::Node* u : consumed) {
-      replace_all_uses(g_, u->outputs[0], f->outputs[0]);
-      remove_node(u);
+      replace(u->outputs[0], f->outputs[0]);
+      remove(u);
     }
-    remove_node(c);
+    remove(c);
   }
 
   ir::Graph& g_;
-  bool fold_bn_, fuse_;
+  Uses uses_;
+  bool fold_bn_, fuse_, channels_last_;
   const ops::Operator* fused_op_;
 };
 

@@ -13,7 +13,7 @@ namespace ember::opt {
 
 const std::vector<std::string>& pass_names() {
   static const std::vector<std::string> names{"inline", "freeze", "fold-constants", "fold-batch-norm",
-                                              "fuse-conv", "dead-code"};
+                                              "fuse-conv", "channels-last", "dead-code"};
   return names;
 }
 

@@ -12,6 +12,8 @@
 //                   is folded into that convolution's weight and bias;
 //   fuse-conv       a residual add and an activation that follow a convolution run in its
 //                   epilogue (ember::conv_fused, one oneDNN primitive with post-ops);
+//   channels-last   a fused convolution read only by other fused convolutions hands its result
+//                   over in the NHWC layout their kernels use, skipping two layout conversions;
 //   dead-code       values nothing reads are not computed.
 // Each pass can be turned off by name for debugging (LoadOptions::disabled_passes, the CLI's
 // --disable-pass, or EMBER_DISABLE_PASSES=name,name); turning one off never changes results

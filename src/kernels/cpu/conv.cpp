@@ -1,4 +1,6 @@
 #include "kernels/cpu/conv.h"
+#include "kernels/cpu/vec_math.h"
+#include "tensor/iterator.h"
 
 #include <algorithm>
 #include <array>
@@ -8,6 +10,7 @@
 
 #include "kernels/cpu/dnnl_util.h"
 #include "kernels/cpu/nn_util.h"
+#include "kernels/cpu/shape.h"
 
 namespace ember::cpu {
 namespace {
@@ -211,6 +214,7 @@ struct FusedOps {
   ConvEpilogue::Act act = ConvEpilogue::Act::None;
   float lo = 0.0f, hi = 0.0f;
   bool residual = false;
+  bool affine = false;  // per-channel scale and shift (binary mul and add post-ops)
 };
 
 dnnl::algorithm eltwise_algorithm(ConvEpilogue::Act act) {
@@ -230,9 +234,17 @@ dnnl::algorithm eltwise_algorithm(ConvEpilogue::Act act) {
   return algorithm::undef;
 }
 
-// Residual first, so the activation sees conv + bias + residual as PyTorch's unfused graph does.
-dnnl::primitive_attr fused_attr(const FusedOps& f) {
+// Channel scale and shift, then the residual, so the activation sees what PyTorch's unfused
+// batch_norm, add and activation would. `out_dims` shapes the per-channel operands.
+dnnl::primitive_attr fused_attr(const FusedOps& f, const memory::dims& out_dims) {
   dnnl::post_ops ops;
+  if (f.affine) {
+    memory::dims per_channel(out_dims.size(), 1);
+    per_channel[1] = out_dims[1];
+    const memory::desc md(per_channel, memory::data_type::f32, dnnl_util::plain_tag(per_channel.size()));
+    ops.append_binary(dnnl::algorithm::binary_mul, md);
+    ops.append_binary(dnnl::algorithm::binary_add, md);
+  }
   if (f.residual) ops.append_sum(1.0f);
   if (f.act != ConvEpilogue::Act::None) {
     float alpha = 0.0f, beta = 0.0f;
@@ -257,12 +269,13 @@ bool prefer_blocked(const Tensor& weight, const ConvParams& p) {
 }
 
 dnnl_util::PrimitiveKey conv_key(const DnnlConvDesc& d, bool transposed, bool blocked,
-                                 const FusedOps& f) {
+                                 const FusedOps& f, bool src_channels_last) {
   dnnl_util::PrimitiveKey k(transposed ? "deconvolution" : "convolution");
+  k.add(static_cast<int64_t>(src_channels_last));
   k.add(d.src.dims()).add(d.weights.dims()).add(d.dst.dims());
   k.add(static_cast<int64_t>(d.has_bias)).add(static_cast<int64_t>(blocked));
   k.add(d.strides).add(d.dilates).add(d.pad_l).add(d.pad_r);
-  k.add(static_cast<int64_t>(f.act)).add(static_cast<int64_t>(f.residual));
+  k.add(static_cast<int64_t>(f.act)).add(static_cast<int64_t>(f.residual)).add(static_cast<int64_t>(f.affine));
   k.add(static_cast<double>(f.lo)).add(static_cast<double>(f.hi));
   return k;
 }
@@ -288,7 +301,7 @@ std::shared_ptr<const ConvPrimitive> build_conv(const DnnlConvDesc& d, bool tran
                                                        src, any_w, d.bias, dst, d.strides, d.dilates, d.pad_l, d.pad_r)
                            : convolution_forward::desc(prop_kind::forward_inference, algorithm::convolution_direct,
                                                        src, any_w, dst, d.strides, d.dilates, d.pad_l, d.pad_r);
-    convolution_forward::primitive_desc pd(desc, fused_attr(f), eng);
+    convolution_forward::primitive_desc pd(desc, fused_attr(f, d.dst.dims()), eng);
     cp->prim = convolution_forward(pd);
     cp->src = pd.src_desc(), cp->weights = pd.weights_desc(), cp->dst = pd.dst_desc();
   }
@@ -457,27 +470,48 @@ namespace {
 // convolution_dnnl with the fused part of an epilogue: `f` must be empty for transposed
 // convolutions, and `residual` (contiguous, the output's sizes) is given exactly when
 // f.residual.
+// NCHW sizes with NHWC strides (a size-1 batch may have any batch stride).
+bool is_channels_last_2d(const Tensor& t) {
+  if (t.dim() != 4 || t.is_contiguous()) return false;
+  const auto z = t.sizes();
+  const auto st = t.strides();
+  return st[1] == 1 && st[3] == z[1] && st[2] == z[3] * z[1] && (z[0] == 1 || st[0] == z[1] * z[2] * z[3]);
+}
+
+// A fresh NCHW-sized tensor laid out NHWC.
+Tensor empty_channels_last(const Shape& sizes) {
+  Tensor nhwc = Tensor::empty_uninitialized({sizes[0], sizes[2], sizes[3], sizes[1]}, DType::Float32);
+  return permute(nhwc, std::array<int64_t, 4>{0, 3, 1, 2});
+}
+
 Tensor convolution_dnnl_impl(const Tensor& input_, const Tensor& weight_,
                              const std::optional<Tensor>& bias_, const ConvParams& p,
-                             const FusedOps& f, const Tensor* residual) {
+                             const FusedOps& f, const Tensor* residual, const Tensor* scale = nullptr,
+                             const Tensor* shift = nullptr, bool keep_channels_last = false) {
   check_dtypes(input_, weight_, bias_);
   if (input_.dtype() != DType::Float32)
     fail("convolution: the oneDNN kernel takes float32, got ", dtype_name(input_.dtype()));
   EMBER_ASSERT(!p.transposed || (f.act == ConvEpilogue::Act::None && !f.residual),
                "fused epilogue on a transposed convolution");
   EMBER_ASSERT(f.residual == (residual != nullptr), "residual flag without a residual");
+  EMBER_ASSERT(f.affine == (scale != nullptr && shift != nullptr), "affine flag without scale and shift");
   const Shape out_sizes = conv_output_sizes(input_, weight_, bias_, p);
-  Tensor out = Tensor::empty(out_sizes, DType::Float32);
+  // Every element is written below, except when there is no input to sum over.
+  Tensor out = input_.numel() == 0 ? Tensor::empty(out_sizes, DType::Float32)
+                                   : Tensor::empty_uninitialized(out_sizes, DType::Float32);
   if (out.numel() == 0) return out;
   if (input_.numel() == 0) {  // no input channels: the sum is empty
-    ConvEpilogue e{f.act, f.lo, f.hi, residual};
-    if (f.act != ConvEpilogue::Act::None || residual) apply_conv_epilogue(out, e);
+    ConvEpilogue e{f.act, f.lo, f.hi, residual, scale, shift};
+    if (f.act != ConvEpilogue::Act::None || residual || scale) apply_conv_epilogue(out, e);
     return out;
   }
-  Tensor input = input_.contiguous(), weight = weight_.contiguous();
+  // A channels-last input is handed over as it is (oneDNN's acdb); anything else as plain NCHW.
+  const bool src_cl = !p.transposed && is_channels_last_2d(input_);
+  Tensor input = src_cl ? input_ : input_.contiguous(), weight = weight_.contiguous();
   std::optional<Tensor> bias;
   if (bias_) bias = bias_->contiguous();
   DnnlConvDesc d = dnnl_conv_desc(input, weight, bias.has_value(), out_sizes, p);
+  if (src_cl) d.src = memory::desc(d.src.dims(), memory::data_type::f32, memory::format_tag::acdb);
   // oneDNN rejects negative end padding, which a transposed convolution needs when its
   // output_padding exceeds its padding: those trailing positions receive no input, only bias.
   // Compute the covered part and place it in an output holding the bias elsewhere.
@@ -489,31 +523,57 @@ Tensor convolution_dnnl_impl(const Tensor& input_, const Tensor& weight_,
   if (grown) d.dst = dnnl_util::plain_desc(covered, DType::Float32);
   const char* what = p.transposed ? "conv_transpose" : "convolution";
   try {
-    const bool blocked = prefer_blocked(weight, p);
-    const dnnl_util::PrimitiveKey key = conv_key(d, p.transposed, blocked, f);
+    // Layout-choosing (blocked) kernels for spatial and grouped weights, and for any input or
+    // output kept channels-last; the plain gemm path otherwise.
+    // (Post-ops reaching here would run in a slow reference pass on the gemm path.)
+    const bool blocked = prefer_blocked(weight, p) || src_cl || keep_channels_last || f.affine ||
+                         f.act != ConvEpilogue::Act::None || (residual && !residual->is_contiguous());
+    const dnnl_util::PrimitiveKey key = conv_key(d, p.transposed, blocked, f, src_cl);
     const auto cp = conv_cache().get_or_make(key.bytes(), [&] { return build_conv(d, p.transposed, blocked, f); });
     const dnnl::engine& eng = dnnl_util::engine();
     dnnl::stream& s = dnnl_util::stream();
-    dnnl::memory src_plain = dnnl_util::wrap(input, d.src), dst_plain = dnnl_util::wrap(dst, d.dst);
+    // The primitive writes channels-last and the caller keeps that layout: the output tensor
+    // is that memory, strided, and no reorder runs.
+    const bool dst_cl = keep_channels_last && !grown && cp->reorder_dst &&
+                        cp->dst == memory::desc(d.dst.dims(), memory::data_type::f32, memory::format_tag::acdb);
+    if (dst_cl) out = dst = empty_channels_last(out_sizes);
+    dnnl::memory src_plain = src_cl ? dnnl::memory(d.src, eng, const_cast<void*>(static_cast<const void*>(input.raw_data())))
+                                    : dnnl_util::wrap(input, d.src);
+    dnnl::memory dst_plain = dst_cl ? dnnl::memory() : dnnl_util::wrap(dst, d.dst);
     dnnl::memory src = cp->reorder_src ? dnnl::memory(cp->src, eng) : src_plain;
-    dnnl::memory dst_mem = cp->reorder_dst ? dnnl::memory(cp->dst, eng) : dst_plain;
+    dnnl::memory dst_mem = dst_cl ? dnnl::memory(cp->dst, eng, dst.raw_data())
+                                  : cp->reorder_dst ? dnnl::memory(cp->dst, eng) : dst_plain;
     std::unordered_map<int, dnnl::memory> args{
         {DNNL_ARG_SRC, src},
         {DNNL_ARG_WEIGHTS, dnnl_util::cached_weights(weight, d.weights, cp->weights)},
         {DNNL_ARG_DST, dst_mem}};
     if (bias) args.emplace(DNNL_ARG_BIAS, dnnl_util::wrap(*bias, d.bias));
+    if (f.affine) {
+      memory::dims per_channel(d.dst.dims().size(), 1);
+      per_channel[1] = d.dst.dims()[1];
+      const memory::desc md(per_channel, memory::data_type::f32, dnnl_util::plain_tag(per_channel.size()));
+      args.emplace(DNNL_ARG_ATTR_MULTIPLE_POST_OP(0) | DNNL_ARG_SRC_1, dnnl_util::wrap(*scale, md));
+      args.emplace(DNNL_ARG_ATTR_MULTIPLE_POST_OP(1) | DNNL_ARG_SRC_1, dnnl_util::wrap(*shift, md));
+    }
     if (residual) {
-      // The sum post-op adds what dst holds before the convolution runs.
-      if (cp->reorder_dst) {
+      // The sum post-op adds what dst holds before the convolution runs: the residual goes
+      // there in the primitive's layout (a copy when the layouts agree, a reorder otherwise).
+      const bool res_cl = is_channels_last_2d(*residual);
+      const memory::desc res_md =
+          res_cl ? memory::desc(d.dst.dims(), memory::data_type::f32, memory::format_tag::acdb) : d.dst;
+      if (res_md == dst_mem.get_desc()) {
+        std::memcpy(dst_mem.get_data_handle(), residual->raw_data(), dst.nbytes());
+      } else if (!res_cl && cp->reorder_dst) {
         dnnl::memory r = dnnl_util::wrap(*residual, d.dst);
         cp->residual_in.execute(s, r, dst_mem);
       } else {
-        std::memcpy(dst.raw_data(), residual->raw_data(), dst.nbytes());
+        dnnl::memory r(res_md, eng, const_cast<void*>(static_cast<const void*>(residual->raw_data())));
+        dnnl::reorder(r, dst_mem).execute(s, r, dst_mem);
       }
     }
     if (cp->reorder_src) cp->src_in.execute(s, src_plain, src);
     cp->prim.execute(s, args);
-    if (cp->reorder_dst) cp->dst_out.execute(s, dst_mem, dst_plain);
+    if (cp->reorder_dst && !dst_cl) cp->dst_out.execute(s, dst_mem, dst_plain);
     s.wait();
   } catch (const dnnl::error& e) {
     dnnl_util::rethrow(what, e);
@@ -536,6 +596,41 @@ C activate(ConvEpilogue::Act act, C x, C lo, C hi) {
     case A::Gelu: return C(0.5) * x * (C(1) + std::erf(x * C(M_SQRT1_2)));
   }
   return x;
+}
+
+void check_affine(const ConvEpilogue& e, int64_t channels) {
+  if (!e.scale != !e.shift) fail("convolution_fused: scale and shift come together");
+  for (const Tensor* t : {e.scale, e.shift})
+    if (t && (t->dtype() != DType::Float32 || t->dim() != 1 || t->size(0) != channels || !t->is_contiguous()))
+      fail("convolution_fused: scale and shift must be contiguous float32 [", channels, "], got ",
+           dtype_name(t->dtype()), shape_string(t->sizes()));
+}
+
+// y[n, c, ...] = y * scale[c] + shift[c] in out's dtype (float32 math), rounding once, as an
+// eval batch-norm stores it.
+void apply_channel_affine(Tensor& out, const Tensor& scale, const Tensor& shift) {
+  const int64_t C = out.size(1), plane = out.numel() / std::max<int64_t>(out.size(0) * C, 1);
+  const float* s = scale.data<float>();
+  const float* t = shift.data<float>();
+  const int64_t planes = out.size(0) * C;
+  if (out.dtype() == DType::Float32) {
+    float* y = out.data<float>();
+    parallel_range(planes, std::max<int64_t>(1, kParallelGrain / std::max<int64_t>(plane, 1)), [&](int64_t b, int64_t end) {
+      for (int64_t pl = b; pl < end; ++pl) {
+        float* row = y + pl * plane;
+        const float a = s[pl % C], c = t[pl % C];
+        for (int64_t i = 0; i < plane; ++i) row[i] = row[i] * a + c;
+      }
+    });
+    return;
+  }
+  visit_floating(out.dtype(), "convolution_fused", [&](auto tag) {
+    using T = decltype(tag);
+    T* y = out.data<T>();
+    for (int64_t pl = 0; pl < planes; ++pl)
+      for (int64_t i = 0; i < plane; ++i)
+        y[pl * plane + i] = static_cast<T>(static_cast<float>(y[pl * plane + i]) * s[pl % C] + t[pl % C]);
+  });
 }
 
 void check_residual(const Tensor& residual, const Shape& out_sizes, DType dtype) {
@@ -561,6 +656,10 @@ void apply_conv_epilogue(Tensor& out, const ConvEpilogue& e) {
     check_residual(*e.residual, out.sizes(), out.dtype());
     r = e.residual->contiguous();
   }
+  if (e.scale || e.shift) {
+    check_affine(e, out.size(1));
+    apply_channel_affine(out, *e.scale, *e.shift);
+  }
   if (e.act == ConvEpilogue::Act::None && !r) return;
   if (is_reduced_float(out.dtype())) {
     // Computed in float32 with a rounding to the narrow type after the add, as the unfused ops
@@ -577,6 +676,28 @@ void apply_conv_epilogue(Tensor& out, const ConvEpilogue& e) {
     float* py = y.data<float>();
     for (int64_t i = 0; i < y.numel(); ++i) py[i] = activate<float, float>(e.act, py[i], e.lo, e.hi);
     out = y.to(narrow);
+    return;
+  }
+  if (out.dtype() == DType::Float32) {
+    // Vectorised array kernels, split over the threads in contiguous chunks.
+    float* y = out.data<float>();
+    const float* res = r ? r->data<float>() : nullptr;
+    parallel_range(out.numel(), kParallelGrain, [&](int64_t b, int64_t end) {
+      float* yb = y + b;
+      const int64_t n = end - b;
+      if (res) vec::binary(vec::Binary::Add, yb, 1, res + b, 1, yb, n, 1.0f);
+      using A = ConvEpilogue::Act;
+      switch (e.act) {
+        case A::None: break;
+        case A::Relu: vec::unary(vec::Unary::Relu, yb, yb, n); break;
+        case A::Clamp: vec::clamp(yb, yb, n, e.lo, e.hi); break;
+        case A::Silu: vec::unary(vec::Unary::Silu, yb, yb, n); break;
+        case A::Sigmoid: vec::unary(vec::Unary::Sigmoid, yb, yb, n); break;
+        case A::HardSwish: vec::unary(vec::Unary::Hardswish, yb, yb, n); break;
+        case A::Tanh: vec::unary(vec::Unary::Tanh, yb, yb, n); break;
+        case A::Gelu: vec::unary(vec::Unary::GeluErf, yb, yb, n); break;
+      }
+    });
     return;
   }
   visit_floating(out.dtype(), "convolution_fused", [&](auto t) {
@@ -604,13 +725,30 @@ Tensor convolution_fused(const Tensor& input, const Tensor& weight,
     apply_conv_epilogue(out, e);
     return out;
   }
-  FusedOps f{e.act, e.lo, e.hi, e.residual != nullptr};
+  FusedOps f{e.act, e.lo, e.hi, e.residual != nullptr, e.scale != nullptr};
+  const Shape out_sizes = conv_output_sizes(input, weight, bias, p);
+  check_affine(e, out_sizes[1]);
   std::optional<Tensor> residual;
   if (e.residual) {
-    check_residual(*e.residual, conv_output_sizes(input, weight, bias, p), DType::Float32);
-    residual = e.residual->contiguous();
+    check_residual(*e.residual, out_sizes, DType::Float32);
+    residual = is_channels_last_2d(*e.residual) ? *e.residual : e.residual->contiguous();
   }
-  return convolution_dnnl_impl(input, weight, bias, p, f, residual ? &*residual : nullptr);
+  const bool keep_cl = e.channels_last && input.dim() == 4;
+  // The gemm-based (plain layout) kernel takes a lone residual as a sum post-op for free (the
+  // GEMM accumulates into it) but runs other post-ops in a slow separate pass: those are
+  // applied after it by vectorised loops instead.
+  const bool gemm_path = !prefer_blocked(weight, p) && !keep_cl && !is_channels_last_2d(input) &&
+                         (!residual || residual->is_contiguous());
+  if (gemm_path && (e.act != ConvEpilogue::Act::None || e.scale)) {
+    const bool sum_in_gemm = !e.scale;  // the residual comes after the channel affine
+    FusedOps g;
+    g.residual = sum_in_gemm && residual;
+    Tensor out = convolution_dnnl_impl(input, weight, bias, p, g, g.residual ? &*residual : nullptr);
+    apply_conv_epilogue(out, ConvEpilogue{e.act, e.lo, e.hi, g.residual || !residual ? nullptr : &*residual,
+                                          e.scale, e.shift});
+    return out;
+  }
+  return convolution_dnnl_impl(input, weight, bias, p, f, residual ? &*residual : nullptr, e.scale, e.shift, keep_cl);
 }
 
 Tensor convolution(const Tensor& input, const Tensor& weight, const std::optional<Tensor>& bias,

@@ -48,12 +48,20 @@ Tensor convolution_reference(const Tensor& input, const Tensor& weight,
 Tensor convolution_dnnl(const Tensor& input, const Tensor& weight,
                         const std::optional<Tensor>& bias, const ConvParams& p);
 
-// What runs on a convolution's output before it is stored: y = act(conv(x, w) + bias + residual).
+// What runs on a convolution's output before it is stored:
+//   y = act((conv(x, w) + bias) * scale[c] + shift[c] + residual)
+// (scale/shift: an eval batch-norm folded in by the load-time passes, per output channel).
 struct ConvEpilogue {
   enum class Act : uint8_t { None, Relu, Clamp /* min(max(y, lo), hi): hardtanh, relu6 */, Silu, Sigmoid, HardSwish, Tanh, Gelu /* exact erf */ };
   Act act = Act::None;
   float lo = 0.0f, hi = 0.0f;          // Clamp bounds
   const Tensor* residual = nullptr;    // optional, float32, exactly the output's sizes (any strides)
+  const Tensor* scale = nullptr;       // optional, both or neither: float32 [C_out] each
+  const Tensor* shift = nullptr;
+  // The caller feeds the result only to other convolutions: a 2-D float32 result may come back
+  // channels-last (NCHW sizes, NHWC strides), the layout oneDNN's fast kernels read and write,
+  // so no layout conversion runs between the two. Channels-last inputs are always accepted.
+  bool channels_last = false;
 };
 // convolution() followed by the epilogue, in one oneDNN primitive where possible (post-ops:
 // sum or binary-add for the residual, eltwise for the activation); float32 forward (not

@@ -139,7 +139,12 @@ dnnl::memory cached_weights(const Tensor& weight, const dnnl::memory::desc& plai
   add_desc(k, plain);
   add_desc(k, wanted);
   k.add(static_cast<int64_t>(reinterpret_cast<intptr_t>(weight.storage().get()))).add(weight.offset());
-  const uint64_t sample = sample_hash(weight);
+  // Weights mapped from the archive are not sampled: their file pages leave the resident set
+  // once packed (below), and reading samples back would fault them in again, dozens of pages
+  // around each sample. The archive maps them read-only in effect (nothing in a frozen graph
+  // writes a convolution's weight), so the guard has nothing to catch there.
+  const bool mapped = weight.storage()->borrowed();
+  const uint64_t sample = mapped ? 0 : sample_hash(weight);
   LruCache<CachedWeight>& cache = weight_cache();
   if (auto hit = cache.find(k.bytes())) {
     if (hit->owner.lock() == weight.storage() && hit->sample == sample) return hit->mem;

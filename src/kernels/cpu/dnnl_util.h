@@ -148,7 +148,8 @@ void add_desc(PrimitiveKey& key, const dnnl::memory::desc& md);
 // so every primitive wanting the same layout of the same weight (e.g. one per input size)
 // shares one copy. Weights are frozen after load; a cached copy is dropped when its storage is
 // freed, and rebuilt when a sample of the weight's values no longer matches the one taken at
-// reorder time (a cheap guard against in-place writes, not a full check).
+// reorder time (a cheap guard against in-place writes, not a full check; weights mapped from
+// the archive are not sampled, so their file pages can stay out of memory once packed).
 dnnl::memory cached_weights(const Tensor& weight, const dnnl::memory::desc& plain,
                             const dnnl::memory::desc& wanted);
 // How many reordered weight copies the cache holds (tests).

@@ -99,14 +99,27 @@ TEST(OptPasses, ConvBatchNormActivationBecomeOneCall) {
 TEST(OptPasses, ResidualAddsFuse) {
   // Two blocks: conv1+bn1+relu, conv2+bn2+add+relu each, plus the downsample conv+bn.
   const std::string g = graph_of("resblock_traced");
-  EXPECT_EQ(count(g, "ember::conv_fused"), 4) << g;
+  EXPECT_EQ(count(g, "ember::conv_fused"), 5) << g;
   EXPECT_EQ(count(g, "aten::add"), 0) << g;
-  EXPECT_EQ(count(g, "_convolution"), 1) << g;  // the downsample, its batch-norm folded
+  EXPECT_EQ(count(g, "_convolution"), 0) << g;
   EXPECT_EQ(count(g, "batch_norm"), 0) << g;
   // mobilenet's `x + conv(x)`: the conv output is the add's second operand.
   const std::string ir = graph_of("inverted_residual_scripted");
   EXPECT_EQ(count(ir, "ember::conv_fused"), 3) << ir;
   EXPECT_EQ(count(ir, "aten::add"), 0) << ir;
+}
+
+TEST(OptPasses, ConvToConvHandsOverChannelsLast) {
+  // Block outputs feed only the next block's convolutions (input and residual): they may stay
+  // NHWC. The last one feeds the model's return and stays NCHW.
+  // (The pass adds one `True` constant, the flag those convolutions take.)
+  auto flags = [](const std::string& name, std::vector<std::string> off) {
+    return count(graph_of(name, std::move(off)), "bool = Constant[True]");
+  };
+  EXPECT_EQ(flags("resblock_traced", {}) - flags("resblock_traced", {"channels-last"}), 1);
+  EXPECT_EQ(flags("inverted_residual_traced", {}) - flags("inverted_residual_traced", {"channels-last"}), 1);
+  // A convolution read by something else (the mean) keeps the plain layout.
+  EXPECT_EQ(flags("shared_output_scripted", {}) - flags("shared_output_scripted", {"channels-last"}), 0);
 }
 
 TEST(OptPasses, LeavesWhatItMustNotTouch) {
@@ -136,8 +149,9 @@ TEST(OptPasses, EachSwitchTurnsItsPassOff) {
   const std::string name = "conv_bn_relu_scripted";
   EXPECT_EQ(graph_of(name, {"all"}), "");
   const std::string no_fuse = graph_of(name, {"fuse-conv"});
-  EXPECT_EQ(count(no_fuse, "ember::conv_fused"), 0) << no_fuse;
-  EXPECT_EQ(count(no_fuse, "batch_norm"), 0) << no_fuse;  // still folded
+  EXPECT_EQ(count(no_fuse, "ember::conv_fused"), 1) << no_fuse;  // batch-norm still folded
+  EXPECT_EQ(count(no_fuse, "batch_norm"), 0) << no_fuse;
+  EXPECT_EQ(count(no_fuse, "relu"), 1) << no_fuse;  // the activation stays an op
   const std::string no_fold = graph_of(name, {"fold-batch-norm"});
   EXPECT_EQ(count(no_fold, "batch_norm"), 1) << no_fold;
   EXPECT_EQ(count(no_fold, "ember::conv_fused"), 0) << no_fold;
