@@ -7,9 +7,12 @@
 #include <omp.h>
 
 #include <algorithm>
+#include <optional>
+#include <string_view>
 #include <type_traits>
 #include <vector>
 
+#include "kernels/cpu/dnnl_util.h"
 #include "kernels/cpu/elementwise.h"
 #include "kernels/cpu/shape.h"
 #include "tensor/broadcast.h"
@@ -241,12 +244,104 @@ Tensor add_product(const Tensor& self, const Tensor& a, const Tensor& b, const S
   return out;
 }
 
+// oneDNN's matmul primitive (brgemm kernels) for products with more than a couple of rows: as
+// fast as its sgemm here, but sgemm generates its kernels on first use in a process, about
+// 20 ms that would land in a model's first call, while a matmul primitive is built in well
+// under a millisecond per shape (and cached). Row-vector products stay on sgemm, whose gemv
+// path is faster and starts cheaply.
+struct MatmulPrimitive {
+  dnnl::matmul prim;
+  dnnl::memory::desc a, b, c;
+  bool ok = false;     // false: oneDNN has no fast matmul for this case (sgemm runs it)
+  bool dense = false;  // the operands are packed densely first (strided views make oneDNN
+                       // fall back to its sgemm-based matmul, which brings sgemm's start-up cost)
+};
+
+dnnl_util::LruCache<MatmulPrimitive>& matmul_cache() {
+  static dnnl_util::LruCache<MatmulPrimitive> cache(1024);
+  return cache;
+}
+
+// A matmul over row-major descriptors with the given leading dimensions, or null when oneDNN
+// would run it on its sgemm-based implementation.
+std::optional<dnnl::matmul> build_matmul(const dnnl::memory::desc& a, const dnnl::memory::desc& b,
+                                         const dnnl::memory::desc& c, float alpha, float beta) {
+  try {
+    dnnl::primitive_attr attr;
+    if (alpha != 1.f) attr.set_output_scales(0, {alpha});
+    if (beta != 0.f) {
+      dnnl::post_ops ops;
+      ops.append_sum(beta);
+      attr.set_post_ops(ops);
+    }
+    dnnl::matmul::primitive_desc pd(dnnl::matmul::desc(a, b, c), attr, dnnl_util::engine());
+    if (std::string_view(pd.impl_info_str()).substr(0, 4) == "gemm") return std::nullopt;
+    return dnnl::matmul(pd);
+  } catch (const dnnl::error&) {
+    return std::nullopt;
+  }
+}
+
+// Copies a rows x cols matrix with row stride ld into a dense buffer (or back when `back`).
+void pack_rows(const float* src, int64_t ld, int64_t rows, int64_t cols, float* dst) {
+  for (int64_t r = 0; r < rows; ++r) std::copy(src + r * ld, src + r * ld + cols, dst + r * cols);
+}
+
+bool matmul_gemm(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, float alpha, const float* a,
+                 int64_t lda, const float* b, int64_t ldb, float beta, float* c, int64_t ldc) {
+  using dnnl::memory;
+  dnnl_util::PrimitiveKey key("matmul");
+  key.add(m).add(n).add(k).add(static_cast<int64_t>(trans_a)).add(static_cast<int64_t>(trans_b));
+  key.add(lda).add(ldb).add(ldc).add(static_cast<double>(alpha)).add(static_cast<double>(beta));
+  // Stored shapes: A is [m, k] or, transposed, [k, m]; B is [k, n] or [n, k].
+  const int64_t a_rows = trans_a ? k : m, a_cols = trans_a ? m : k;
+  const int64_t b_rows = trans_b ? n : k, b_cols = trans_b ? k : n;
+  auto descs = [&](int64_t la, int64_t lb, int64_t lc, MatmulPrimitive& p) {
+    p.a = memory::desc({m, k}, memory::data_type::f32, trans_a ? memory::dims{1, la} : memory::dims{la, 1});
+    p.b = memory::desc({k, n}, memory::data_type::f32, trans_b ? memory::dims{1, lb} : memory::dims{lb, 1});
+    p.c = memory::desc({m, n}, memory::data_type::f32, memory::dims{lc, 1});
+  };
+  const auto mp = matmul_cache().get_or_make(key.bytes(), [&] {
+    auto p = std::make_shared<MatmulPrimitive>();
+    descs(lda, ldb, ldc, *p);
+    if (auto prim = build_matmul(p->a, p->b, p->c, alpha, beta)) {
+      p->prim = *prim, p->ok = true;
+    } else if (lda != a_cols || ldb != b_cols || ldc != n) {
+      descs(a_cols, b_cols, n, *p);
+      if (auto dense = build_matmul(p->a, p->b, p->c, alpha, beta)) p->prim = *dense, p->ok = p->dense = true;
+    }
+    return std::shared_ptr<const MatmulPrimitive>(std::move(p));
+  });
+  if (!mp->ok) return false;
+  const dnnl::engine& eng = dnnl_util::engine();
+  if (!mp->dense) {
+    dnnl::memory am(mp->a, eng, const_cast<float*>(a)), bm(mp->b, eng, const_cast<float*>(b)), cm(mp->c, eng, c);
+    dnnl_util::execute("matmul", mp->prim, {{DNNL_ARG_SRC, am}, {DNNL_ARG_WEIGHTS, bm}, {DNNL_ARG_DST, cm}});
+    return true;
+  }
+  // Small strided products (attention heads): packing costs a copy of each operand.
+  thread_local std::vector<float> buf;
+  buf.resize(static_cast<size_t>(a_rows * a_cols + b_rows * b_cols + m * n));
+  float* pa = buf.data();
+  float* pb = pa + a_rows * a_cols;
+  float* pc = pb + b_rows * b_cols;
+  pack_rows(a, lda, a_rows, a_cols, pa);
+  pack_rows(b, ldb, b_rows, b_cols, pb);
+  if (beta != 0.f) pack_rows(c, ldc, m, n, pc);
+  dnnl::memory am(mp->a, eng, pa), bm(mp->b, eng, pb), cm(mp->c, eng, pc);
+  dnnl_util::execute("matmul", mp->prim, {{DNNL_ARG_SRC, am}, {DNNL_ARG_WEIGHTS, bm}, {DNNL_ARG_DST, cm}});
+  for (int64_t r = 0; r < m; ++r) std::copy(pc + r * n, pc + (r + 1) * n, c + r * ldc);
+  return true;
+}
+
 }  // namespace
 
 void gemm(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, float alpha, const float* a,
           int64_t lda, const float* b, int64_t ldb, float beta, float* c, int64_t ldc) {
   if (m == 0 || n == 0) return;
   if (k == 0) return scale_c(m, n, beta, c, ldc);
+  // beta == 0 overwrites C without reading it (no NaN from C leaks in).
+  if (m > 2 && matmul_gemm(trans_a, trans_b, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)) return;
   if (beta == 0.f) {
     // Cleared so that NaNs already in C cannot leak in, whatever sgemm does with beta == 0.
     for (int64_t i = 0; i < m; ++i) std::fill(c + i * ldc, c + i * ldc + n, 0.f);
