@@ -9,6 +9,7 @@
 #include <algorithm>
 #include <optional>
 #include <string_view>
+#include <tuple>
 #include <type_traits>
 #include <vector>
 
@@ -251,7 +252,7 @@ Tensor add_product(const Tensor& self, const Tensor& a, const Tensor& b, const S
 // path is faster and starts cheaply.
 struct MatmulPrimitive {
   dnnl::matmul prim;
-  dnnl::memory::desc a, b, c;
+  dnnl::memory::desc a, b, c, scratch;
   bool ok = false;     // false: oneDNN has no fast matmul for this case (sgemm runs it)
   bool dense = false;  // the operands are packed densely first (strided views make oneDNN
                        // fall back to its sgemm-based matmul, which brings sgemm's start-up cost)
@@ -264,10 +265,15 @@ dnnl_util::LruCache<MatmulPrimitive>& matmul_cache() {
 
 // A matmul over row-major descriptors with the given leading dimensions, or null when oneDNN
 // would run it on its sgemm-based implementation.
-std::optional<dnnl::matmul> build_matmul(const dnnl::memory::desc& a, const dnnl::memory::desc& b,
-                                         const dnnl::memory::desc& c, float alpha, float beta) {
+std::optional<std::pair<dnnl::matmul, dnnl::memory::desc>> build_matmul(const dnnl::memory::desc& a,
+                                                                        const dnnl::memory::desc& b,
+                                                                        const dnnl::memory::desc& c, float alpha,
+                                                                        float beta) {
   try {
     dnnl::primitive_attr attr;
+    // Products run concurrently on several threads (one attention head or batch item each):
+    // each brings its own scratchpad, which the library-owned one is not safe for.
+    attr.set_scratchpad_mode(dnnl::scratchpad_mode::user);
     if (alpha != 1.f) attr.set_output_scales(0, {alpha});
     if (beta != 0.f) {
       dnnl::post_ops ops;
@@ -276,7 +282,7 @@ std::optional<dnnl::matmul> build_matmul(const dnnl::memory::desc& a, const dnnl
     }
     dnnl::matmul::primitive_desc pd(dnnl::matmul::desc(a, b, c), attr, dnnl_util::engine());
     if (std::string_view(pd.impl_info_str()).substr(0, 4) == "gemm") return std::nullopt;
-    return dnnl::matmul(pd);
+    return std::make_pair(dnnl::matmul(pd), pd.scratchpad_desc());
   } catch (const dnnl::error&) {
     return std::nullopt;
   }
@@ -305,18 +311,26 @@ bool matmul_gemm(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, fl
     auto p = std::make_shared<MatmulPrimitive>();
     descs(lda, ldb, ldc, *p);
     if (auto prim = build_matmul(p->a, p->b, p->c, alpha, beta)) {
-      p->prim = *prim, p->ok = true;
+      std::tie(p->prim, p->scratch) = *prim;
+      p->ok = true;
     } else if (lda != a_cols || ldb != b_cols || ldc != n) {
       descs(a_cols, b_cols, n, *p);
-      if (auto dense = build_matmul(p->a, p->b, p->c, alpha, beta)) p->prim = *dense, p->ok = p->dense = true;
+      if (auto dense = build_matmul(p->a, p->b, p->c, alpha, beta)) {
+        std::tie(p->prim, p->scratch) = *dense;
+        p->ok = p->dense = true;
+      }
     }
     return std::shared_ptr<const MatmulPrimitive>(std::move(p));
   });
   if (!mp->ok) return false;
   const dnnl::engine& eng = dnnl_util::engine();
+  thread_local std::vector<char> scratch_buf;
+  scratch_buf.resize(std::max<size_t>(mp->scratch.get_size(), 1));
+  dnnl::memory sm(mp->scratch, eng, scratch_buf.data());
   if (!mp->dense) {
     dnnl::memory am(mp->a, eng, const_cast<float*>(a)), bm(mp->b, eng, const_cast<float*>(b)), cm(mp->c, eng, c);
-    dnnl_util::execute("matmul", mp->prim, {{DNNL_ARG_SRC, am}, {DNNL_ARG_WEIGHTS, bm}, {DNNL_ARG_DST, cm}});
+    dnnl_util::execute("matmul", mp->prim,
+                       {{DNNL_ARG_SRC, am}, {DNNL_ARG_WEIGHTS, bm}, {DNNL_ARG_DST, cm}, {DNNL_ARG_SCRATCHPAD, sm}});
     return true;
   }
   // Small strided products (attention heads): packing costs a copy of each operand.
@@ -329,7 +343,8 @@ bool matmul_gemm(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, fl
   pack_rows(b, ldb, b_rows, b_cols, pb);
   if (beta != 0.f) pack_rows(c, ldc, m, n, pc);
   dnnl::memory am(mp->a, eng, pa), bm(mp->b, eng, pb), cm(mp->c, eng, pc);
-  dnnl_util::execute("matmul", mp->prim, {{DNNL_ARG_SRC, am}, {DNNL_ARG_WEIGHTS, bm}, {DNNL_ARG_DST, cm}});
+  dnnl_util::execute("matmul", mp->prim,
+                     {{DNNL_ARG_SRC, am}, {DNNL_ARG_WEIGHTS, bm}, {DNNL_ARG_DST, cm}, {DNNL_ARG_SCRATCHPAD, sm}});
   for (int64_t r = 0; r < m; ++r) std::copy(pc + r * n, pc + (r + 1) * n, c + r * ldc);
   return true;
 }

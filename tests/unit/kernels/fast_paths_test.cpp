@@ -117,6 +117,29 @@ TEST(FastPaths, DgemmEqualsReferenceBitForBit) {
   }
 }
 
+// Attention and small batched products call gemm from several threads at once, each on its
+// own strided slices (head views with a wide row stride): every product must still be right.
+TEST(FastPaths, ConcurrentStridedSgemmMatchesReference) {
+  ThreadScope scope(2);
+  constexpr int64_t kHeads = 96, m = 49, n = 32, k = 49, width = kHeads * n;
+  auto a = random_values<float>(static_cast<size_t>(kHeads * m * k), 11);
+  auto b = random_values<float>(static_cast<size_t>(k * width), 12);  // [k, heads * n]: head h is a column slice
+  std::vector<float> want(static_cast<size_t>(kHeads * m * n));
+  for (int64_t h = 0; h < kHeads; ++h)
+    gemm_reference<float>(false, false, m, n, k, 1.f, a.data() + h * m * k, k, b.data() + h * n, width, 0.f,
+                          want.data() + h * m * n, n);
+  // A race shows up only sometimes: repeat.
+  for (int round = 0; round < 10; ++round) {
+    std::vector<float> got(want.size(), -1.f);
+    parallel_range(kHeads, 1, [&](int64_t lo, int64_t hi) {
+      for (int64_t h = lo; h < hi; ++h)
+        gemm(false, false, m, n, k, 1.f, a.data() + h * m * k, k, b.data() + h * n, width, 0.f, got.data() + h * m * n, n);
+    });
+    for (size_t i = 0; i < got.size(); ++i)
+      ASSERT_NEAR(got[i], want[i], 1e-4 * (1 + std::abs(want[i]))) << "round " << round << " element " << i;
+  }
+}
+
 // a @ b through the reference loop on contiguous copies; a [batch, n, k], b [batch, k, m].
 Tensor reference_bmm(const Tensor& a_, const Tensor& b_) {
   Tensor a = a_.contiguous(), b = b_.contiguous();
