@@ -2,6 +2,9 @@
 #include "ember/tensor.h"
 
 #include <cstdlib>
+#if defined(__linux__)
+#include <sys/mman.h>
+#endif
 #include <cstring>
 #include <limits>
 #include <mutex>
@@ -50,7 +53,27 @@ class BlockCache {
         return;
       }
     }
+    release_block(p, bytes);
+  }
+
+  // Large blocks come straight from the kernel, populated: one call maps and zeroes every page
+  // instead of one page fault per 4 KiB on first touch (a model's first call touches every
+  // activation and packed-weight buffer for the first time).
+  static void* fresh_block(size_t bytes) {
+#if defined(__linux__)
+    void* p = mmap(nullptr, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE, -1, 0);
+    return p == MAP_FAILED ? nullptr : p;
+#else
+    return std::aligned_alloc(64, bytes);
+#endif
+  }
+  static void release_block(void* p, size_t bytes) {
+#if defined(__linux__)
+    munmap(p, bytes);
+#else
+    (void)bytes;
     std::free(p);
+#endif
   }
 
  private:
@@ -72,10 +95,13 @@ std::shared_ptr<Storage> allocate_block(size_t nbytes, bool zero) {
   size_t rounded = (nbytes + 63) / 64 * 64;
   if (rounded == 0) rounded = 64;
   const bool cacheable = rounded >= BlockCache::kMinBlockBytes && rounded <= BlockCache::kMaxBlockBytes;
+  if (cacheable) rounded = (rounded + 4095) / 4096 * 4096;  // whole pages (mapped directly)
   void* p = cacheable ? block_cache().take(rounded) : nullptr;
-  if (!p) p = std::aligned_alloc(64, rounded);
+  bool fresh_zeroed = false;
+  if (!p && cacheable) fresh_zeroed = (p = BlockCache::fresh_block(rounded)) != nullptr;
+  if (!p && !cacheable) p = std::aligned_alloc(64, rounded);
   if (!p) fail("out of memory allocating ", nbytes, " bytes");
-  if (zero) std::memset(p, 0, rounded);
+  if (zero && !fresh_zeroed) std::memset(p, 0, rounded);
   std::shared_ptr<void> owner;
   if (cacheable)
     owner = std::shared_ptr<void>(p, [rounded](void* q) { block_cache().give(q, rounded); });

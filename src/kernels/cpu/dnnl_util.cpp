@@ -87,6 +87,7 @@ namespace {
 struct CachedWeight {
   std::weak_ptr<Storage> owner;
   uint64_t sample = 0;
+  std::shared_ptr<Storage> packed;  // from ember's allocator (large blocks arrive pre-faulted)
   dnnl::memory mem;
 };
 
@@ -153,7 +154,8 @@ dnnl::memory cached_weights(const Tensor& weight, const dnnl::memory::desc& plai
   auto entry = std::make_shared<CachedWeight>();
   entry->owner = weight.storage();
   entry->sample = sample;
-  entry->mem = dnnl::memory(wanted, engine());
+  entry->packed = Storage::allocate_uninitialized(wanted.get_size());
+  entry->mem = dnnl::memory(wanted, engine(), entry->packed->data());
   dnnl::memory src = wrap(weight, plain);
   dnnl::reorder(src, entry->mem).execute(stream(), src, entry->mem);
   stream().wait();
