@@ -11,6 +11,7 @@
 #include <string_view>
 #include <tuple>
 #include <type_traits>
+#include <unordered_map>
 #include <vector>
 
 #include "kernels/cpu/dnnl_util.h"
@@ -268,7 +269,7 @@ dnnl_util::LruCache<MatmulPrimitive>& matmul_cache() {
 std::optional<std::pair<dnnl::matmul, dnnl::memory::desc>> build_matmul(const dnnl::memory::desc& a,
                                                                         const dnnl::memory::desc& b,
                                                                         const dnnl::memory::desc& c, float alpha,
-                                                                        float beta) {
+                                                                        float beta, bool bias) {
   try {
     dnnl::primitive_attr attr;
     // Products run concurrently on several threads (one attention head or batch item each):
@@ -280,7 +281,9 @@ std::optional<std::pair<dnnl::matmul, dnnl::memory::desc>> build_matmul(const dn
       ops.append_sum(beta);
       attr.set_post_ops(ops);
     }
-    dnnl::matmul::primitive_desc pd(dnnl::matmul::desc(a, b, c), attr, dnnl_util::engine());
+    const dnnl::memory::desc bias_md({1, c.dims()[1]}, dnnl::memory::data_type::f32, dnnl::memory::format_tag::ab);
+    dnnl::matmul::primitive_desc pd(bias ? dnnl::matmul::desc(a, b, bias_md, c) : dnnl::matmul::desc(a, b, c), attr,
+                                    dnnl_util::engine());
     if (std::string_view(pd.impl_info_str()).substr(0, 4) == "gemm") return std::nullopt;
     return std::make_pair(dnnl::matmul(pd), pd.scratchpad_desc());
   } catch (const dnnl::error&) {
@@ -294,9 +297,10 @@ void pack_rows(const float* src, int64_t ld, int64_t rows, int64_t cols, float* 
 }
 
 bool matmul_gemm(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, float alpha, const float* a,
-                 int64_t lda, const float* b, int64_t ldb, float beta, float* c, int64_t ldc) {
+                 int64_t lda, const float* b, int64_t ldb, float beta, float* c, int64_t ldc,
+                 const float* bias = nullptr) {
   using dnnl::memory;
-  dnnl_util::PrimitiveKey key("matmul");
+  dnnl_util::PrimitiveKey key(bias ? "matmul+bias" : "matmul");
   key.add(m).add(n).add(k).add(static_cast<int64_t>(trans_a)).add(static_cast<int64_t>(trans_b));
   key.add(lda).add(ldb).add(ldc).add(static_cast<double>(alpha)).add(static_cast<double>(beta));
   // Stored shapes: A is [m, k] or, transposed, [k, m]; B is [k, n] or [n, k].
@@ -310,12 +314,12 @@ bool matmul_gemm(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, fl
   const auto mp = matmul_cache().get_or_make(key.bytes(), [&] {
     auto p = std::make_shared<MatmulPrimitive>();
     descs(lda, ldb, ldc, *p);
-    if (auto prim = build_matmul(p->a, p->b, p->c, alpha, beta)) {
+    if (auto prim = build_matmul(p->a, p->b, p->c, alpha, beta, bias != nullptr)) {
       std::tie(p->prim, p->scratch) = *prim;
       p->ok = true;
     } else if (lda != a_cols || ldb != b_cols || ldc != n) {
       descs(a_cols, b_cols, n, *p);
-      if (auto dense = build_matmul(p->a, p->b, p->c, alpha, beta)) {
+      if (auto dense = build_matmul(p->a, p->b, p->c, alpha, beta, bias != nullptr)) {
         std::tie(p->prim, p->scratch) = *dense;
         p->ok = p->dense = true;
       }
@@ -327,10 +331,15 @@ bool matmul_gemm(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, fl
   thread_local std::vector<char> scratch_buf;
   scratch_buf.resize(std::max<size_t>(mp->scratch.get_size(), 1));
   dnnl::memory sm(mp->scratch, eng, scratch_buf.data());
+  std::unordered_map<int, dnnl::memory> args{{DNNL_ARG_SCRATCHPAD, sm}};
+  if (bias)
+    args.emplace(DNNL_ARG_BIAS, dnnl::memory(memory::desc({1, n}, memory::data_type::f32, memory::format_tag::ab), eng,
+                                             const_cast<float*>(bias)));
   if (!mp->dense) {
-    dnnl::memory am(mp->a, eng, const_cast<float*>(a)), bm(mp->b, eng, const_cast<float*>(b)), cm(mp->c, eng, c);
-    dnnl_util::execute("matmul", mp->prim,
-                       {{DNNL_ARG_SRC, am}, {DNNL_ARG_WEIGHTS, bm}, {DNNL_ARG_DST, cm}, {DNNL_ARG_SCRATCHPAD, sm}});
+    args.emplace(DNNL_ARG_SRC, dnnl::memory(mp->a, eng, const_cast<float*>(a)));
+    args.emplace(DNNL_ARG_WEIGHTS, dnnl::memory(mp->b, eng, const_cast<float*>(b)));
+    args.emplace(DNNL_ARG_DST, dnnl::memory(mp->c, eng, c));
+    dnnl_util::execute("matmul", mp->prim, args);
     return true;
   }
   // Small strided products (attention heads): packing costs a copy of each operand.
@@ -342,9 +351,10 @@ bool matmul_gemm(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, fl
   pack_rows(a, lda, a_rows, a_cols, pa);
   pack_rows(b, ldb, b_rows, b_cols, pb);
   if (beta != 0.f) pack_rows(c, ldc, m, n, pc);
-  dnnl::memory am(mp->a, eng, pa), bm(mp->b, eng, pb), cm(mp->c, eng, pc);
-  dnnl_util::execute("matmul", mp->prim,
-                     {{DNNL_ARG_SRC, am}, {DNNL_ARG_WEIGHTS, bm}, {DNNL_ARG_DST, cm}, {DNNL_ARG_SCRATCHPAD, sm}});
+  args.emplace(DNNL_ARG_SRC, dnnl::memory(mp->a, eng, pa));
+  args.emplace(DNNL_ARG_WEIGHTS, dnnl::memory(mp->b, eng, pb));
+  args.emplace(DNNL_ARG_DST, dnnl::memory(mp->c, eng, pc));
+  dnnl_util::execute("matmul", mp->prim, args);
   for (int64_t r = 0; r < m; ++r) std::copy(pc + r * n, pc + (r + 1) * n, c + r * ldc);
   return true;
 }
@@ -525,6 +535,16 @@ Tensor linear(const Tensor& x, const Tensor& weight, const std::optional<Tensor>
   Shape out_sizes(x.sizes().begin(), x.sizes().end() - 1);
   out_sizes.push_back(weight.size(0));
   const Shape flat{rows.size(0), weight.size(0)};
+  // float32 with unit-stride rows: the bias is the matmul primitive's own bias input, so the
+  // product is stored once instead of over a broadcast copy of the bias.
+  if (bias && x.dtype() == DType::Float32 && rows.size(0) > 2 && rows.stride(1) == 1 && weight.is_contiguous() &&
+      bias->is_contiguous()) {
+    Tensor out = Tensor::empty_uninitialized(flat, DType::Float32);
+    const int64_t m = rows.size(0), n = weight.size(0), k = weight.size(1);
+    if (k > 0 && matmul_gemm(false, true, m, n, k, 1.f, rows.data<float>(), std::max<int64_t>(rows.stride(0), k),
+                             weight.data<float>(), k, 0.f, out.data<float>(), n, bias->data<float>()))
+      return view(out, out_sizes);
+  }
   Tensor out = bias ? add_product(*bias, rows, t(weight), flat, Scalar(int64_t{1}), Scalar(int64_t{1}))
                     : product_new(rows, t(weight), flat);
   return view(out, out_sizes);
