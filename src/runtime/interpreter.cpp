@@ -1,6 +1,14 @@
 // interpreter.cpp — runs lowered code: one register file per call, kernels through the bound
 // operator pointers, method calls recursively.
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
 #include <exception>
+#include <map>
+#include <mutex>
+#include <string>
+#include <vector>
 
 #include "ir/graph.h"
 #include "ops/registry.h"
@@ -132,6 +140,42 @@ bool value_matches(const Value& v, const Type& t) {
 
 namespace {
 
+// EMBER_PROFILE=1: time spent in each operator, summed over the process and printed to stderr
+// at exit (slowest first), for finding where a model's time goes.
+class OpProfile {
+ public:
+  static OpProfile* get() {
+    static OpProfile* p = std::getenv("EMBER_PROFILE") && std::string(std::getenv("EMBER_PROFILE")) != "0" ? new OpProfile : nullptr;
+    return p;
+  }
+  void add(const ops::Operator* op, double ms) {
+    std::lock_guard<std::mutex> lock(mu_);
+    auto& e = totals_[op];
+    e.first += ms;
+    ++e.second;
+  }
+
+ private:
+  OpProfile() {
+    std::atexit([] { get()->print(); });
+  }
+  void print() {
+    std::lock_guard<std::mutex> lock(mu_);
+    std::vector<std::pair<double, std::string>> rows;
+    double all = 0;
+    for (const auto& [op, e] : totals_) {
+      all += e.first;
+      rows.emplace_back(e.first, op->schema.qualified_name() + (op->schema.overload.empty() ? "" : "." + op->schema.overload) +
+                                     " x" + std::to_string(e.second));
+    }
+    std::sort(rows.rbegin(), rows.rend());
+    std::fprintf(stderr, "ember op profile (%.1f ms in operators):\n", all);
+    for (const auto& [ms, name] : rows) std::fprintf(stderr, "  %9.2f ms  %5.1f%%  %s\n", ms, 100 * ms / all, name.c_str());
+  }
+  std::mutex mu_;
+  std::map<const ops::Operator*, std::pair<double, int64_t>> totals_;
+};
+
 [[noreturn]] void rethrow_located(const Function& fn, const Code& code, const Instr& in) {
   try {
     throw;
@@ -176,7 +220,14 @@ Value execute(const Function& fn, const Code& code, std::vector<Value> args) {
           stack.clear();
           for (uint32_t k = 0; k < in.n_in; ++k) stack.push_back(r[ins[k]]);
           if (in.op == OpCode::CallVararg) stack.push_back(Value(static_cast<int64_t>(in.n_in)));
-          static_cast<const ops::Operator*>(in.target)->kernel(stack);
+          if (OpProfile* prof = OpProfile::get()) {
+            const auto t0 = std::chrono::steady_clock::now();
+            static_cast<const ops::Operator*>(in.target)->kernel(stack);
+            prof->add(static_cast<const ops::Operator*>(in.target),
+                      std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count());
+          } else {
+            static_cast<const ops::Operator*>(in.target)->kernel(stack);
+          }
           if (stack.size() != in.n_out) {
             const auto* op = static_cast<const ops::Operator*>(in.target);
             fail("internal: ", op->schema.str(), " left ", stack.size(), " values, expected ", in.n_out);

@@ -252,7 +252,7 @@ dnnl::primitive_attr fused_attr(const FusedOps& f, const memory::dims& out_dims)
     if (f.act == ConvEpilogue::Act::Silu) alpha = 1.0f;  // swish(x) = x * sigmoid(alpha x)
     ops.append_eltwise(1.0f, eltwise_algorithm(f.act), alpha, beta);
   }
-  dnnl::primitive_attr attr;
+  dnnl::primitive_attr attr = dnnl_util::attr();
   attr.set_post_ops(ops);
   return attr;
 }
@@ -293,7 +293,7 @@ std::shared_ptr<const ConvPrimitive> build_conv(const DnnlConvDesc& d, bool tran
                                                          src, any_w, d.bias, dst, d.strides, d.dilates, d.pad_l, d.pad_r)
                            : deconvolution_forward::desc(prop_kind::forward_inference, algorithm::deconvolution_direct,
                                                          src, any_w, dst, d.strides, d.dilates, d.pad_l, d.pad_r);
-    deconvolution_forward::primitive_desc pd(desc, eng);
+    deconvolution_forward::primitive_desc pd(desc, dnnl_util::attr(), eng);
     cp->prim = deconvolution_forward(pd);
     cp->src = pd.src_desc(), cp->weights = pd.weights_desc(), cp->dst = pd.dst_desc();
   } else {
@@ -572,6 +572,7 @@ Tensor convolution_dnnl_impl(const Tensor& input_, const Tensor& weight_,
       }
     }
     if (cp->reorder_src) cp->src_in.execute(s, src_plain, src);
+    dnnl_util::add_scratchpad(cp->prim, args);
     cp->prim.execute(s, args);
     if (cp->reorder_dst && !dst_cl) cp->dst_out.execute(s, dst_mem, dst_plain);
     s.wait();

@@ -1,5 +1,8 @@
 #include "kernels/cpu/dnnl_util.h"
 
+#include <cstddef>
+#include <vector>
+
 #include <algorithm>
 #include <cstdlib>
 #include <cstring>
@@ -72,10 +75,29 @@ void rethrow(std::string_view what, const dnnl::error& e) {
   fail(what, ": oneDNN failed: ", e.what());
 }
 
+dnnl::primitive_attr attr() {
+  dnnl::primitive_attr a;
+  a.set_scratchpad_mode(dnnl::scratchpad_mode::user);
+  return a;
+}
+
+void add_scratchpad(const dnnl::primitive& p, std::unordered_map<int, dnnl::memory>& args) {
+  const dnnl_memory_desc_t* md = dnnl_primitive_desc_query_md(p.get_primitive_desc(), dnnl_query_scratchpad_md, 0);
+  if (!md) return;
+  const dnnl::memory::desc desc(*md);
+  const size_t bytes = desc.get_size();
+  if (bytes == 0) return;
+  thread_local std::vector<std::byte> buffer;
+  if (buffer.size() < bytes) buffer.resize(bytes);
+  args[DNNL_ARG_SCRATCHPAD] = dnnl::memory(desc, engine(), buffer.data());
+}
+
 void execute(std::string_view what, const dnnl::primitive& p,
              const std::unordered_map<int, dnnl::memory>& args) {
   try {
-    p.execute(stream(), args);
+    std::unordered_map<int, dnnl::memory> all = args;
+    add_scratchpad(p, all);
+    p.execute(stream(), all);
     stream().wait();
   } catch (const dnnl::error& e) {
     rethrow(what, e);

@@ -41,6 +41,14 @@ dnnl::memory::desc plain_desc(std::span<const int64_t> sizes, DType dtype);
 dnnl::memory wrap(const Tensor& t, const dnnl::memory::desc& md);
 dnnl::memory wrap(const Tensor& t);
 
+// Attributes every cached primitive is built with: a user-managed scratchpad. A cached
+// primitive may run on several threads at once (a model called from two threads, products one
+// per thread); the library's own scratchpad is one per primitive and races then, so each
+// thread brings its own (add_scratchpad; execute does it).
+dnnl::primitive_attr attr();
+// Adds this thread's scratchpad for `p` to `args` when `p` needs one.
+void add_scratchpad(const dnnl::primitive& p, std::unordered_map<int, dnnl::memory>& args);
+
 // Runs `p` on this thread's stream and waits; oneDNN errors become ember::Error naming `what`.
 void execute(std::string_view what, const dnnl::primitive& p,
              const std::unordered_map<int, dnnl::memory>& args);

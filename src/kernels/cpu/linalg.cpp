@@ -253,7 +253,7 @@ Tensor add_product(const Tensor& self, const Tensor& a, const Tensor& b, const S
 // path is faster and starts cheaply.
 struct MatmulPrimitive {
   dnnl::matmul prim;
-  dnnl::memory::desc a, b, c, scratch;
+  dnnl::memory::desc a, b, c;
   bool ok = false;     // false: oneDNN has no fast matmul for this case (sgemm runs it)
   bool dense = false;  // the operands are packed densely first (strided views make oneDNN
                        // fall back to its sgemm-based matmul, which brings sgemm's start-up cost)
@@ -266,15 +266,12 @@ dnnl_util::LruCache<MatmulPrimitive>& matmul_cache() {
 
 // A matmul over row-major descriptors with the given leading dimensions, or null when oneDNN
 // would run it on its sgemm-based implementation.
-std::optional<std::pair<dnnl::matmul, dnnl::memory::desc>> build_matmul(const dnnl::memory::desc& a,
-                                                                        const dnnl::memory::desc& b,
-                                                                        const dnnl::memory::desc& c, float alpha,
-                                                                        float beta, bool bias) {
+std::optional<dnnl::matmul> build_matmul(const dnnl::memory::desc& a, const dnnl::memory::desc& b,
+                                         const dnnl::memory::desc& c, float alpha, float beta, bool bias) {
   try {
-    dnnl::primitive_attr attr;
     // Products run concurrently on several threads (one attention head or batch item each):
-    // each brings its own scratchpad, which the library-owned one is not safe for.
-    attr.set_scratchpad_mode(dnnl::scratchpad_mode::user);
+    // each brings its own scratchpad (dnnl_util::attr).
+    dnnl::primitive_attr attr = dnnl_util::attr();
     if (alpha != 1.f) attr.set_output_scales(0, {alpha});
     if (beta != 0.f) {
       dnnl::post_ops ops;
@@ -285,7 +282,7 @@ std::optional<std::pair<dnnl::matmul, dnnl::memory::desc>> build_matmul(const dn
     dnnl::matmul::primitive_desc pd(bias ? dnnl::matmul::desc(a, b, bias_md, c) : dnnl::matmul::desc(a, b, c), attr,
                                     dnnl_util::engine());
     if (std::string_view(pd.impl_info_str()).substr(0, 4) == "gemm") return std::nullopt;
-    return std::make_pair(dnnl::matmul(pd), pd.scratchpad_desc());
+    return dnnl::matmul(pd);
   } catch (const dnnl::error&) {
     return std::nullopt;
   }
@@ -315,12 +312,12 @@ bool matmul_gemm(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, fl
     auto p = std::make_shared<MatmulPrimitive>();
     descs(lda, ldb, ldc, *p);
     if (auto prim = build_matmul(p->a, p->b, p->c, alpha, beta, bias != nullptr)) {
-      std::tie(p->prim, p->scratch) = *prim;
+      p->prim = *prim;
       p->ok = true;
     } else if (lda != a_cols || ldb != b_cols || ldc != n) {
       descs(a_cols, b_cols, n, *p);
       if (auto dense = build_matmul(p->a, p->b, p->c, alpha, beta, bias != nullptr)) {
-        std::tie(p->prim, p->scratch) = *dense;
+        p->prim = *dense;
         p->ok = p->dense = true;
       }
     }
@@ -328,10 +325,7 @@ bool matmul_gemm(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, fl
   });
   if (!mp->ok) return false;
   const dnnl::engine& eng = dnnl_util::engine();
-  thread_local std::vector<char> scratch_buf;
-  scratch_buf.resize(std::max<size_t>(mp->scratch.get_size(), 1));
-  dnnl::memory sm(mp->scratch, eng, scratch_buf.data());
-  std::unordered_map<int, dnnl::memory> args{{DNNL_ARG_SCRATCHPAD, sm}};
+  std::unordered_map<int, dnnl::memory> args;  // execute adds this thread's scratchpad
   if (bias)
     args.emplace(DNNL_ARG_BIAS, dnnl::memory(memory::desc({1, n}, memory::data_type::f32, memory::format_tag::ab), eng,
                                              const_cast<float*>(bias)));

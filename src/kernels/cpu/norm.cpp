@@ -347,7 +347,7 @@ std::tuple<Tensor, Tensor, Tensor> layer_norm_dnnl(const Tensor& input_,
       layer_normalization_forward::desc desc(
           prop_kind::forward_training, md, smd, static_cast<float>(eps),
           normalization_flags::use_scale | normalization_flags::use_shift);
-      layer_normalization_forward::primitive_desc pd(desc, dnnl_util::engine());
+      layer_normalization_forward::primitive_desc pd(desc, dnnl_util::attr(), dnnl_util::engine());
       return std::make_shared<const primitive>(layer_normalization_forward(pd));
     });
     dnnl_util::execute(op, *prim,

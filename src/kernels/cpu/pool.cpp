@@ -195,7 +195,7 @@ std::shared_ptr<const dnnl::primitive> pool_primitive(const DnnlPoolDesc& d) {
   return cache.get_or_make(key.bytes(), [&] {
     dnnl::pooling_v2_forward::desc desc(dnnl::prop_kind::forward_inference, d.alg, d.src, d.dst,
                                         d.strides, d.kernel, d.dilation, d.pad_l, d.pad_r);
-    dnnl::pooling_v2_forward::primitive_desc pd(desc, dnnl_util::engine());
+    dnnl::pooling_v2_forward::primitive_desc pd(desc, dnnl_util::attr(), dnnl_util::engine());
     return std::make_shared<const dnnl::primitive>(dnnl::pooling_v2_forward(pd));
   });
 }

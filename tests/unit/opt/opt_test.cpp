@@ -7,6 +7,7 @@
 #include <fstream>
 #include <sstream>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "archive/npy.h"
@@ -164,6 +165,33 @@ TEST(OptPasses, EachSwitchTurnsItsPassOff) {
   EXPECT_GE(count(no_fold_consts, "If("), 1) << no_fold_consts;
   const std::string no_dce = graph_of(name, {"dead-code"});
   EXPECT_GT(no_dce.size(), graph_of(name).size());
+}
+
+// A loaded Module may be called from several threads at once: cached primitives are shared,
+// so each call must bring its own scratch memory.
+TEST(OptPasses, OneModuleRunsOnSeveralThreadsAtOnce) {
+  for (const char* name : {"resblock_traced", "inverted_residual_scripted", "activations_traced"}) {
+    SCOPED_TRACE(name);
+    Module m = load(path_of(name, ".pt"));
+    const Tensor x = archive::load_npy(path_of(name, ".in_0.npy"));
+    const Tensor want = archive::load_npy(path_of(name, ".out_0.npy"));
+    std::vector<Tensor> got(4);
+    std::vector<std::string> errors(got.size());
+    std::vector<std::thread> threads;
+    for (size_t t = 0; t < got.size(); ++t)
+      threads.emplace_back([&, t] {
+        try {
+          for (int round = 0; round < 25; ++round) got[t] = m.forward({Value(x.clone())}).to_tensor();
+        } catch (const std::exception& e) {
+          errors[t] = e.what();
+        }
+      });
+    for (auto& th : threads) th.join();
+    for (size_t t = 0; t < got.size(); ++t) {
+      ASSERT_EQ(errors[t], "");
+      expect_close(got[t], want, "thread " + std::to_string(t));
+    }
+  }
 }
 
 TEST(OptPasses, UnknownPassNameIsAnError) {
