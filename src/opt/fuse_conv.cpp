@@ -10,6 +10,9 @@
 #include <algorithm>
 #include <cmath>
 #include <limits>
+#include <set>
+#include <string>
+#include <unordered_map>
 
 #include "ops/registry.h"
 #include "opt/passes.h"
@@ -216,26 +219,62 @@ class ConvFuser {
     if (channels_last_) mark_channels_last();
   }
 
-  // A fused convolution whose every reader is another fused convolution (as its input or its
-  // residual) may hand over its result channels-last: the layout oneDNN's kernels use, which
-  // no other op then sees.
+  // A fused convolution may hand its result over channels-last (the NHWC layout oneDNN's
+  // kernels use, so no conversion runs on either side) when nothing downstream can tell the
+  // layout: see layout_free.
   void mark_channels_last() {
     std::vector<ir::Node*> fused;
     collect_fused(g_.top(), fused);
     const ir::Value* yes = nullptr;
+    std::unordered_map<const ir::Value*, bool> memo;
     for (ir::Node* f : fused) {
-      auto it = uses_.find(f->outputs[0]);
-      if (it == uses_.end() || it->second.empty()) continue;
-      bool only_convs = true;
-      for (const ir::Node* r : it->second) {
-        if (is_rank_read(r)) continue;  // the rank does not depend on the layout
-        only_convs = only_convs && r && r->op == fused_op_ && (r->inputs[0] == f->outputs[0] || r->inputs[10] == f->outputs[0]) &&
-                     r->inputs[1] != f->outputs[0];
-      }
-      if (!only_convs) continue;
+      if (!layout_free(f->outputs[0], 0, memo)) continue;
       if (!yes) yes = constant_before(g_, g_.top()->nodes.front(), Value(true), Type::get(TypeKind::Bool));
       f->inputs[13] = const_cast<ir::Value*>(yes);
     }
+  }
+
+  // True when every reader of `v` takes a tensor in any layout and lets nothing depend on it:
+  // rank and size reads, a fused convolution's input or residual, global average pooling (its [N, C, 1, 1]
+  // result is the same in both layouts), and elementwise ops, whose result follows their
+  // input's layout and must then be layout-free itself. Anything else (views, reshapes, the
+  // method's result) sees strides, so the value stays NCHW.
+  bool layout_free(const ir::Value* v, int depth, std::unordered_map<const ir::Value*, bool>& memo) {
+    if (auto it = memo.find(v); it != memo.end()) return it->second;
+    memo[v] = false;  // a cycle (loop-carried value) is not layout-free
+    auto it = uses_.find(v);
+    bool ok = it != uses_.end() && !it->second.empty() && depth < 16;
+    for (size_t i = 0; ok && i < it->second.size(); ++i) {
+      const ir::Node* r = it->second[i];
+      if (!r) {
+        ok = false;
+      } else if (is_rank_read(r) || (r->kind == ir::NodeKind::Call && r->op->schema.qualified_name() == "aten::size")) {
+        continue;  // sizes do not depend on the layout
+      } else if (r->op == fused_op_) {
+        ok = (r->inputs[0] == v || r->inputs[10] == v) && r->inputs[1] != v && r->inputs[2] != v &&
+             r->inputs[11] != v && r->inputs[12] != v;
+      } else if (is_op(r, "aten::adaptive_avg_pool2d", "")) {
+        auto size = constant_int_list(r->inputs[1]);
+        ok = r->inputs[0] == v && size && *size == std::vector<int64_t>{1, 1};
+      } else if (layout_following(r)) {
+        ok = layout_free(r->outputs[0], depth + 1, memo);
+      } else {
+        ok = false;
+      }
+    }
+    memo[v] = ok;
+    return ok;
+  }
+
+  // Out-of-place elementwise ops: their result takes the layout of their tensor input(s).
+  static bool layout_following(const ir::Node* r) {
+    if (r->kind != ir::NodeKind::Call || r->outputs.size() != 1) return false;
+    static const std::set<std::pair<std::string, std::string>> ops{
+        {"aten::mul", "Tensor"}, {"aten::add", "Tensor"}, {"aten::sub", "Tensor"}, {"aten::div", "Tensor"},
+        {"aten::mul", "Scalar"}, {"aten::add", "Scalar"}, {"aten::relu", ""}, {"aten::sigmoid", ""},
+        {"aten::silu", ""}, {"aten::hardswish", ""}, {"aten::hardsigmoid", ""}, {"aten::tanh", ""},
+        {"aten::gelu", ""}};
+    return ops.count({r->op->schema.qualified_name(), r->op->schema.overload}) > 0;
   }
 
   void collect_fused(ir::Block* b, std::vector<ir::Node*>& out) {

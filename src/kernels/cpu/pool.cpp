@@ -407,12 +407,45 @@ void adaptive_pool_ref(const T* x, T* y, int64_t* idx, const Geometry& g) {
 
 }  // namespace
 
+namespace {
+
+// NCHW sizes with NHWC strides (channels-last; a size-1 batch may have any batch stride).
+bool is_channels_last_4d(const Tensor& t) {
+  if (t.dim() != 4 || t.is_contiguous()) return false;
+  const auto z = t.sizes();
+  const auto st = t.strides();
+  return st[1] == 1 && st[3] == z[1] && st[2] == z[3] * z[1] && (z[0] == 1 || st[0] == z[1] * z[2] * z[3]);
+}
+
+// Global average pooling of a channels-last float32 input: pixel rows of C channels summed in
+// double, without first copying the input to NCHW.
+Tensor channels_last_means(const Tensor& x, const Shape& out_sizes) {
+  const int64_t N = x.size(0), C = x.size(1), P = x.size(2) * x.size(3);
+  Tensor out = Tensor::empty_uninitialized(out_sizes, DType::Float32);
+  float* y = out.data<float>();
+  std::vector<double> acc(static_cast<size_t>(C));
+  for (int64_t n = 0; n < N; ++n) {
+    const float* base = x.data<float>() + n * x.stride(0);
+    std::fill(acc.begin(), acc.end(), 0.0);
+    for (int64_t p = 0; p < P; ++p) {
+      const float* row = base + p * C;
+      for (int64_t c = 0; c < C; ++c) acc[static_cast<size_t>(c)] += row[c];
+    }
+    for (int64_t c = 0; c < C; ++c) y[n * C + c] = static_cast<float>(acc[static_cast<size_t>(c)] / static_cast<double>(P));
+  }
+  return out;
+}
+
+}  // namespace
+
 Tensor adaptive_avg_pool(size_t spatial, const Tensor& input_,
                          std::span<const int64_t> output_size) {
   const std::string op = pool_name("adaptive_avg_pool", spatial);
   Shape out_sizes;
   const Geometry g = adaptive_geometry(spatial, input_, output_size, op, &out_sizes);
   return float_compute(input_, op, [&](const Tensor& in) {
+    if (in.dtype() == DType::Float32 && g.out_plane() == 1 && g.in_plane() > 0 && is_channels_last_4d(in))
+      return channels_last_means(in, out_sizes);
     const Tensor input = in.contiguous();
     Tensor out = Tensor::empty_uninitialized(out_sizes, input.dtype());
     if (input.dtype() == DType::Float32 && g.out_plane() == 1 && g.in_plane() > 0) {

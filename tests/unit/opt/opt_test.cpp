@@ -110,17 +110,36 @@ TEST(OptPasses, ResidualAddsFuse) {
   EXPECT_EQ(count(ir, "aten::add"), 0) << ir;
 }
 
+// How many fused convolutions take the channels-last flag: the pass puts its `True` constant
+// first in the graph and passes it as the call's last argument.
+int channels_last_convs(const std::string& g) {
+  std::istringstream lines(g);
+  std::string line, flag;
+  int n = 0;
+  while (std::getline(lines, line)) {
+    if (flag.empty() && line.find(" : bool = Constant[True]()") != std::string::npos && line.find("%") != std::string::npos)
+      flag = line.substr(line.find('%'), line.find(' ', line.find('%')) - line.find('%'));
+    if (!flag.empty() && line.find("ember::conv_fused") != std::string::npos &&
+        line.find(", " + flag + ")") != std::string::npos)
+      ++n;
+  }
+  return n;
+}
+
 TEST(OptPasses, ConvToConvHandsOverChannelsLast) {
   // Block outputs feed only the next block's convolutions (input and residual): they may stay
-  // NHWC. The last one feeds the model's return and stays NCHW.
-  // (The pass adds one `True` constant, the flag those convolutions take.)
-  auto flags = [](const std::string& name, std::vector<std::string> off) {
-    return count(graph_of(name, std::move(off)), "bool = Constant[True]");
-  };
-  EXPECT_EQ(flags("resblock_traced", {}) - flags("resblock_traced", {"channels-last"}), 1);
-  EXPECT_EQ(flags("inverted_residual_traced", {}) - flags("inverted_residual_traced", {"channels-last"}), 1);
+  // NHWC. The last one is the model's result and stays NCHW.
+  EXPECT_EQ(channels_last_convs(graph_of("resblock_traced")), 4) << graph_of("resblock_traced");
+  EXPECT_EQ(channels_last_convs(graph_of("resblock_traced", {"channels-last"})), 0);
+  EXPECT_EQ(channels_last_convs(graph_of("inverted_residual_traced")), 2) << graph_of("inverted_residual_traced");
+  // Squeeze-excitation: the expand conv's output goes to global pooling and a multiply whose
+  // result feeds a conv, so it may stay NHWC; the excitation convs feed a sigmoid whose result
+  // is multiplied into it (layout-free too); the projection's result is added to the input and
+  // returned.
+  const std::string se = graph_of("squeeze_excite_scripted");
+  EXPECT_EQ(channels_last_convs(se), 3) << se;
   // A convolution read by something else (the mean) keeps the plain layout.
-  EXPECT_EQ(flags("shared_output_scripted", {}) - flags("shared_output_scripted", {"channels-last"}), 0);
+  EXPECT_EQ(channels_last_convs(graph_of("shared_output_scripted")), 0);
 }
 
 TEST(OptPasses, LeavesWhatItMustNotTouch) {
