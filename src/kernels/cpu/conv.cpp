@@ -470,13 +470,6 @@ namespace {
 // convolution_dnnl with the fused part of an epilogue: `f` must be empty for transposed
 // convolutions, and `residual` (contiguous, the output's sizes) is given exactly when
 // f.residual.
-// NCHW sizes with NHWC strides (a size-1 batch may have any batch stride).
-bool is_channels_last_2d(const Tensor& t) {
-  if (t.dim() != 4 || t.is_contiguous()) return false;
-  const auto z = t.sizes();
-  const auto st = t.strides();
-  return st[1] == 1 && st[3] == z[1] && st[2] == z[3] * z[1] && (z[0] == 1 || st[0] == z[1] * z[2] * z[3]);
-}
 
 // A fresh NCHW-sized tensor laid out NHWC.
 Tensor empty_channels_last(const Shape& sizes) {

@@ -20,6 +20,17 @@ inline Shape expand_param(std::span<const int64_t> v, size_t n, std::string_view
   return Shape(v.begin(), v.end());
 }
 
+// A 4-D tensor with NCHW sizes laid out NHWC (channels-last: what oneDNN's fast kernels read
+// and write, and what fused convolutions hand each other). A size-1 batch may have any batch
+// stride; a contiguous tensor is not channels-last (ambiguous ones, C or H·W of 1, count as
+// NCHW).
+inline bool is_channels_last_2d(const Tensor& t) {
+  if (t.dim() != 4 || t.is_contiguous()) return false;
+  const auto z = t.sizes();
+  const auto st = t.strides();
+  return st[1] == 1 && st[3] == z[1] && st[2] == z[3] * z[1] && (z[0] == 1 || st[0] == z[1] * z[2] * z[3]);
+}
+
 // Calls f(T{}) with T = float or double for the dtype; half and bfloat16 inputs are computed in
 // float by the callers (converted before and after), as PyTorch's CPU kernels accumulate them.
 template <class F>

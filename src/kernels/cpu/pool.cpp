@@ -409,13 +409,6 @@ void adaptive_pool_ref(const T* x, T* y, int64_t* idx, const Geometry& g) {
 
 namespace {
 
-// NCHW sizes with NHWC strides (channels-last; a size-1 batch may have any batch stride).
-bool is_channels_last_4d(const Tensor& t) {
-  if (t.dim() != 4 || t.is_contiguous()) return false;
-  const auto z = t.sizes();
-  const auto st = t.strides();
-  return st[1] == 1 && st[3] == z[1] && st[2] == z[3] * z[1] && (z[0] == 1 || st[0] == z[1] * z[2] * z[3]);
-}
 
 // Global average pooling of a channels-last float32 input: pixel rows of C channels summed in
 // double, without first copying the input to NCHW.
@@ -444,7 +437,7 @@ Tensor adaptive_avg_pool(size_t spatial, const Tensor& input_,
   Shape out_sizes;
   const Geometry g = adaptive_geometry(spatial, input_, output_size, op, &out_sizes);
   return float_compute(input_, op, [&](const Tensor& in) {
-    if (in.dtype() == DType::Float32 && g.out_plane() == 1 && g.in_plane() > 0 && is_channels_last_4d(in))
+    if (in.dtype() == DType::Float32 && g.out_plane() == 1 && g.in_plane() > 0 && is_channels_last_2d(in))
       return channels_last_means(in, out_sizes);
     const Tensor input = in.contiguous();
     Tensor out = Tensor::empty_uninitialized(out_sizes, input.dtype());
