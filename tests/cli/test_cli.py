@@ -153,6 +153,42 @@ class CliTest(unittest.TestCase):
         j = json.loads(ember("inspect", self.dir / "mlp.pt", "--graph", "--json", check=0).stdout)
         self.assertTrue(all(m["graph"] for m in j["methods"]))
 
+    def test_inspect_optimized_and_pass_switches(self):
+        # resnet18 after the load-time passes: every conv with its batch-norm and activation is
+        # one ember::conv_fused call; with the passes off nothing is specialised.
+        out = ember("inspect", self.dir / "resnet18.pt", "--optimized", check=0).stdout
+        self.assertIn("optimised graph of __torch__.torchvision.models.resnet.ResNet.forward", out)
+        self.assertIn("ember::conv_fused", out)
+        self.assertNotIn("aten::batch_norm", out)
+        env = dict(os.environ, EMBER_DISABLE_PASSES="all")
+        off = subprocess.run([EMBER, "inspect", self.dir / "resnet18.pt", "--optimized"], capture_output=True,
+                             text=True, timeout=600, env=env)
+        self.assertEqual(off.returncode, 0, off.stderr)
+        self.assertIn("(no passes ran)", off.stdout)
+        j = json.loads(ember("inspect", self.dir / "resnet18.pt", "--optimized", "--json", check=0).stdout)
+        self.assertIn("ember::conv_fused", j["optimized"]["forward"])
+        bad = ember("run", self.dir / "mlp.pt", "-i", self.dir / "x.npy", "--disable-pass", "no-such-pass")
+        self.assertNotEqual(bad.returncode, 0)
+        self.assertIn("unknown optimisation pass 'no-such-pass'", bad.stderr)
+
+    def test_disabled_passes_give_the_same_outputs(self):
+        x = torch.randn(1, 3, 32, 32)
+        np.save(self.dir / "img.npy", x.numpy())
+        with torch.no_grad():
+            np.save(self.dir / "resnet_ref.npy", self.resnet(x).numpy())
+        for flags in ([], ["--disable-pass", "all"], ["--disable-pass", "fuse-conv", "--disable-pass", "channels-last"]):
+            p = ember("compare", self.dir / "resnet18.pt", "-i", self.dir / "img.npy", "--expect",
+                      self.dir / "resnet_ref.npy", *flags)
+            self.assertEqual(p.returncode, 0, f"{flags}: {p.stdout}{p.stderr}")
+
+    def test_profile_lists_operators(self):
+        env = dict(os.environ, EMBER_PROFILE="1")
+        p = subprocess.run([EMBER, "run", self.dir / "mlp.pt", "-i", self.dir / "x.npy"], capture_output=True,
+                           text=True, timeout=600, env=env)
+        self.assertEqual(p.returncode, 0, p.stderr)
+        self.assertIn("ember op profile", p.stderr)
+        self.assertIn("aten::linear x2", p.stderr)
+
     # --- check ----------------------------------------------------------------------------
     def test_check_supported_model(self):
         p = ember("check", self.dir / "mlp.pt", check=0)
