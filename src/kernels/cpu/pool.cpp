@@ -416,15 +416,23 @@ Tensor channels_last_means(const Tensor& x, const Shape& out_sizes) {
   const int64_t N = x.size(0), C = x.size(1), P = x.size(2) * x.size(3);
   Tensor out = Tensor::empty_uninitialized(out_sizes, DType::Float32);
   float* y = out.data<float>();
-  std::vector<double> acc(static_cast<size_t>(C));
+  // Threads take blocks of channels (each sums its slice of every pixel row), so every
+  // channel's sum runs in the same order whatever the thread count.
+  constexpr int64_t kBlock = 16;
+  const int64_t blocks = (C + kBlock - 1) / kBlock;
   for (int64_t n = 0; n < N; ++n) {
     const float* base = x.data<float>() + n * x.stride(0);
-    std::fill(acc.begin(), acc.end(), 0.0);
-    for (int64_t p = 0; p < P; ++p) {
-      const float* row = base + p * C;
-      for (int64_t c = 0; c < C; ++c) acc[static_cast<size_t>(c)] += row[c];
-    }
-    for (int64_t c = 0; c < C; ++c) y[n * C + c] = static_cast<float>(acc[static_cast<size_t>(c)] / static_cast<double>(P));
+    parallel_range(blocks, std::max<int64_t>(1, kParallelGrain / std::max<int64_t>(P * kBlock, 1)),
+                   [&](int64_t b0, int64_t b1) {
+                     const int64_t c0 = b0 * kBlock, c1 = std::min(C, b1 * kBlock);
+                     std::vector<double> acc(static_cast<size_t>(c1 - c0), 0.0);
+                     for (int64_t p = 0; p < P; ++p) {
+                       const float* row = base + p * C + c0;
+                       for (int64_t c = 0; c < c1 - c0; ++c) acc[static_cast<size_t>(c)] += row[c];
+                     }
+                     for (int64_t c = c0; c < c1; ++c)
+                       y[n * C + c] = static_cast<float>(acc[static_cast<size_t>(c - c0)] / static_cast<double>(P));
+                   });
   }
   return out;
 }
