@@ -155,16 +155,12 @@ TEST(VecMath, Float64StaysDouble) {
   }
 }
 
-// PyTorch's float32 softmax rows; log-softmax rows may differ from it by the rounding of x - max
-// and of max + log(sum) (a couple of ulps of the row's largest inputs).
-void check_rows(const Tensor& rows, const Tensor& got, const Tensor& want, const std::string& what) {
-  const std::vector<float> x = values(rows), g = values(got), w = values(want);
-  ASSERT_EQ(got.sizes(), want.sizes()) << what;
-  const auto n = static_cast<size_t>(rows.size(-1));
+// Element by element: NaN where PyTorch has NaN, infinities exactly, finite values within
+// tol(i) of PyTorch's.
+template <class Tol>
+void compare_values(const std::vector<float>& g, const std::vector<float>& w, const std::string& what, Tol tol) {
+  ASSERT_EQ(g.size(), w.size()) << what;
   for (size_t i = 0; i < w.size(); ++i) {
-    float big = 0;
-    for (size_t j = i / n * n; j < i / n * n + n; ++j)
-      if (std::isfinite(x[j])) big = std::max(big, std::abs(x[j]));
     SCOPED_TRACE(::testing::Message() << what << " element " << i << " got " << g[i] << " want " << w[i]);
     ASSERT_EQ(std::isnan(g[i]), std::isnan(w[i]));
     if (std::isnan(w[i])) continue;
@@ -172,8 +168,22 @@ void check_rows(const Tensor& rows, const Tensor& got, const Tensor& want, const
       ASSERT_EQ(g[i], w[i]);
       continue;
     }
-    ASSERT_LE(std::abs(static_cast<double>(g[i]) - w[i]), 4 * ulp_of(w[i]) + 1e-6 * std::abs(w[i]) + 2 * ulp_of(big));
+    ASSERT_LE(std::abs(static_cast<double>(g[i]) - w[i]), tol(i));
   }
+}
+
+// PyTorch's float32 softmax rows; log-softmax rows may differ from it by the rounding of x - max
+// and of max + log(sum) (a couple of ulps of the row's largest inputs).
+void check_rows(const Tensor& rows, const Tensor& got, const Tensor& want, const std::string& what) {
+  const std::vector<float> x = values(rows), g = values(got), w = values(want);
+  ASSERT_EQ(got.sizes(), want.sizes()) << what;
+  const auto n = static_cast<size_t>(rows.size(-1));
+  compare_values(g, w, what, [&](size_t i) {
+    float big = 0;
+    for (size_t j = i / n * n; j < i / n * n + n; ++j)
+      if (std::isfinite(x[j])) big = std::max(big, std::abs(x[j]));
+    return 4 * ulp_of(w[i]) + 1e-6 * std::abs(w[i]) + 2 * ulp_of(big);
+  });
 }
 
 TEST(VecMath, SoftmaxRowsMatchPyTorch) {
@@ -238,16 +248,7 @@ void expect_matches(const Tensor& got, const Tensor& want, const std::string& wh
   ASSERT_EQ(got.sizes(), want.sizes()) << what;
   ASSERT_EQ(got.dtype(), DType::Float32) << what;
   const std::vector<float> g = values(got), w = values(want);
-  for (size_t i = 0; i < w.size(); ++i) {
-    SCOPED_TRACE(::testing::Message() << what << " element " << i << " got " << g[i] << " want " << w[i]);
-    ASSERT_EQ(std::isnan(g[i]), std::isnan(w[i]));
-    if (std::isnan(w[i])) continue;
-    if (std::isinf(w[i])) {
-      ASSERT_EQ(g[i], w[i]);
-      continue;
-    }
-    ASSERT_LE(std::abs(static_cast<double>(g[i]) - w[i]), ulp_of(w[i]));
-  }
+  compare_values(g, w, what, [&](size_t i) { return ulp_of(w[i]); });
 }
 
 // [rows, 2 * cols] storage whose even columns are t: t seen through a stride-2 view.
