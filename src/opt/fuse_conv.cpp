@@ -2,11 +2,12 @@
 //
 // After freezing, a torchvision-style block reads
 //     y = conv(x, W, b) ; y = batch_norm(y, γ, β, μ, σ², training=False) ; y = y + r ; y = act(y)
-// with W, b, γ, β, μ, σ² constants. Eval batch-norm is a per-channel affine map, so it folds into
-// the convolution (W' = W·s, b' = (b − μ)·s + β with s = γ / sqrt(σ² + ε)); the add and the
-// activation then become the convolution's epilogue (ember::conv_fused). Every step only fires
-// when the value it consumes has exactly that one reader in the same block, so nothing else can
-// observe the intermediate result that is no longer materialised.
+// with W, b, γ, β, μ, σ² constants. Eval batch-norm is a per-channel affine map of the
+// convolution's output (y·s + t with s = γ / sqrt(σ² + ε), t = (b − μ)·s + β), so it, the add
+// and the activation all become the convolution's epilogue (ember::conv_fused); the weights are
+// left as they are. Every step only fires when the value it consumes has exactly that one reader
+// in the same block (rank reads aside), so nothing else can observe the intermediate result that
+// is no longer materialised.
 #include <algorithm>
 #include <cmath>
 #include <limits>
@@ -14,6 +15,7 @@
 #include <string>
 #include <unordered_map>
 
+#include "kernels/cpu/conv.h"
 #include "ops/registry.h"
 #include "opt/passes.h"
 #include "runtime/function.h"
@@ -22,8 +24,13 @@ namespace ember::opt {
 
 namespace {
 
-// Must match cpu::ConvEpilogue::Act (kernels/cpu/conv.h); ember::conv_fused takes it as an int.
-enum class Act : int64_t { None, Relu, Clamp, Silu, Sigmoid, HardSwish, Tanh, Gelu };
+using Act = cpu::ConvEpilogue::Act;  // ember::conv_fused takes it as an int
+
+// ember::conv_fused's arguments (ops/ember_ops.cpp), in schema order.
+enum FusedArg : size_t {
+  kInput, kWeight, kBias, kStride, kPadding, kDilation, kGroups, kAct, kLo, kHi, kResidual, kScale, kShift,
+  kChannelsLast, kNumFusedArgs
+};
 
 bool is_op(const ir::Node* n, std::string_view qualified, std::string_view overload) {
   return n->kind == ir::NodeKind::Call && n->op->schema.overload == overload &&
@@ -206,7 +213,8 @@ class ConvFuser {
       : g_(g), fold_bn_(passes.on("fold-batch-norm")), fuse_(passes.on("fuse-conv")),
         channels_last_(passes.on("channels-last")) {
     fused_op_ = ops::Registry::global().find("ember::conv_fused", "");
-    EMBER_ASSERT(fused_op_, "ember::conv_fused is not registered");
+    EMBER_ASSERT(fused_op_ && fused_op_->schema.arguments.size() == kNumFusedArgs,
+                 "ember::conv_fused is not registered with the arguments FusedArg lists");
   }
 
   void run() {
@@ -219,6 +227,7 @@ class ConvFuser {
     if (channels_last_) mark_channels_last();
   }
 
+ private:
   // A fused convolution may hand its result over channels-last (the NHWC layout oneDNN's
   // kernels use, so no conversion runs on either side) when nothing downstream can tell the
   // layout: see layout_free.
@@ -230,7 +239,7 @@ class ConvFuser {
     for (ir::Node* f : fused) {
       if (!layout_free(f->outputs[0], 0, memo)) continue;
       if (!yes) yes = constant_before(g_, g_.top()->nodes.front(), Value(true), Type::get(TypeKind::Bool));
-      f->inputs[13] = const_cast<ir::Value*>(yes);
+      f->inputs[kChannelsLast] = const_cast<ir::Value*>(yes);
     }
   }
 
@@ -251,8 +260,8 @@ class ConvFuser {
       } else if (is_rank_read(r) || (r->kind == ir::NodeKind::Call && r->op->schema.qualified_name() == "aten::size")) {
         continue;  // sizes do not depend on the layout
       } else if (r->op == fused_op_) {
-        ok = (r->inputs[0] == v || r->inputs[10] == v) && r->inputs[1] != v && r->inputs[2] != v &&
-             r->inputs[11] != v && r->inputs[12] != v;
+        ok = (r->inputs[kInput] == v || r->inputs[kResidual] == v) && r->inputs[kWeight] != v &&
+             r->inputs[kBias] != v && r->inputs[kScale] != v && r->inputs[kShift] != v;
       } else if (is_op(r, "aten::adaptive_avg_pool2d", "")) {
         auto size = constant_int_list(r->inputs[1]);
         ok = r->inputs[0] == v && size && *size == std::vector<int64_t>{1, 1};
@@ -284,7 +293,6 @@ class ConvFuser {
     }
   }
 
- private:
   void collect(ir::Block* b, std::vector<ir::Node*>& out) {
     for (ir::Node* n : b->nodes) {
       if (match_conv(n)) out.push_back(n);
@@ -332,7 +340,7 @@ class ConvFuser {
     std::vector<ir::Node*> work;
     for (auto& [v, readers] : uses_)
       for (ir::Node* r : readers)
-        if (r && is_op(r, "aten::dim", "")) work.push_back(r);
+        if (is_rank_read(r)) work.push_back(r);
     for (ir::Node* r : work) {
       for (;;) {
         ir::Value* v = r->inputs[0];
@@ -398,16 +406,21 @@ class ConvFuser {
       for (int64_t x : v) items.emplace_back(x);
       return at_first(Value(make_list(int_t, std::move(items))), ints_t);
     };
-    std::vector<ir::Value*> ins{c->inputs[0], c->inputs[1],
-                                affine ? at_first(Value(), opt_tensor_t) : c->inputs[2],  // bias is in the shift
-                                int_list(site->stride), int_list(site->padding), int_list(site->dilation),
-                                at_first(Value(site->groups), int_t),
-                                at_first(Value(static_cast<int64_t>(act.act)), int_t),
-                                at_first(Value(act.lo), float_t), at_first(Value(act.hi), float_t),
-                                residual ? residual : at_first(Value(), opt_tensor_t),
-                                affine ? at_first(Value(affine->scale), opt_tensor_t) : at_first(Value(), opt_tensor_t),
-                                affine ? at_first(Value(affine->shift), opt_tensor_t) : at_first(Value(), opt_tensor_t),
-                                at_first(Value(false), Type::get(TypeKind::Bool))};
+    std::vector<ir::Value*> ins(kNumFusedArgs);
+    ins[kInput] = c->inputs[0];
+    ins[kWeight] = c->inputs[1];
+    ins[kBias] = affine ? at_first(Value(), opt_tensor_t) : c->inputs[2];  // the bias is in the shift
+    ins[kStride] = int_list(site->stride);
+    ins[kPadding] = int_list(site->padding);
+    ins[kDilation] = int_list(site->dilation);
+    ins[kGroups] = at_first(Value(site->groups), int_t);
+    ins[kAct] = at_first(Value(static_cast<int64_t>(act.act)), int_t);
+    ins[kLo] = at_first(Value(act.lo), float_t);
+    ins[kHi] = at_first(Value(act.hi), float_t);
+    ins[kResidual] = residual ? residual : at_first(Value(), opt_tensor_t);
+    ins[kScale] = at_first(affine ? Value(affine->scale) : Value(), opt_tensor_t);
+    ins[kShift] = at_first(affine ? Value(affine->shift) : Value(), opt_tensor_t);
+    ins[kChannelsLast] = at_first(Value(false), Type::get(TypeKind::Bool));
     ir::Node* f = g_.append(block, ir::NodeKind::Call, ins, {tensor_t}, c->loc);
     f->op = fused_op_;
     move_before(f, first);

@@ -34,26 +34,36 @@ PassSet make_pass_set(const std::vector<std::string>& disabled) {
   return p;
 }
 
-std::unique_ptr<Function> specialise_method(const Function& method, const Value& self,
-                                            const script::CompilationUnit& cu, const PassSet& passes) {
-  if (!method.graph || !method.code) return nullptr;
+std::vector<std::pair<std::string, std::unique_ptr<Function>>> specialise_methods(const Value& self,
+                                                                                   const script::CompilationUnit& cu,
+                                                                                   const PassSet& passes) {
+  std::vector<std::pair<std::string, std::unique_ptr<Function>>> out;
   if (std::none_of(pass_names().begin(), pass_names().end(), [&](const std::string& n) { return passes.on(n); }))
-    return nullptr;
-  auto f = std::make_unique<Function>();
-  f->name = method.name;
-  f->qualname = method.qualname;
-  f->owner = method.owner;
-  f->params = method.params;
-  f->return_type = method.return_type;
-  f->file = method.file;
-  f->line = method.line;
-  f->graph = std::make_unique<ir::Graph>();
-  specialise_graph(method, self, assigned_attributes(cu), passes, *f->graph);
-  if (passes.on("dead-code")) eliminate_dead_code(*f->graph);
-  fuse_convolutions(*f->graph, passes);
-  if (passes.on("dead-code")) eliminate_dead_code(*f->graph);
-  f->code = std::make_unique<runtime::Code>(runtime::lower(*f->graph));
-  return f;
+    return out;
+  const AssignedAttrs assigned = assigned_attributes(cu);
+  for (const auto& [name, method] : self.to_object()->type->methods) {
+    if (name == "__setstate__" || name == "__getstate__" || !method->graph || !method->code) continue;
+    try {
+      auto f = std::make_unique<Function>();
+      f->name = method->name;
+      f->qualname = method->qualname;
+      f->owner = method->owner;
+      f->params = method->params;
+      f->return_type = method->return_type;
+      f->file = method->file;
+      f->line = method->line;
+      f->graph = std::make_unique<ir::Graph>();
+      specialise_graph(*method, self, assigned, passes, *f->graph);
+      if (passes.on("dead-code")) eliminate_dead_code(*f->graph);
+      fuse_convolutions(*f->graph, passes);
+      if (passes.on("dead-code")) eliminate_dead_code(*f->graph);
+      f->code = std::make_unique<runtime::Code>(runtime::lower(*f->graph));
+      out.emplace_back(name, std::move(f));
+    } catch (const Error& e) {
+      fail("optimising ", method->qualname, " failed: ", e.what());
+    }
+  }
+  return out;
 }
 
 // ---- dead code ----------------------------------------------------------------------------------
@@ -124,15 +134,6 @@ void collect_uses_in(ir::Block* b, Uses& uses) {
   for (const ir::Value* v : b->returns) uses[v].push_back(b->owner);
 }
 
-void replace_in(ir::Block* b, ir::Value* from, ir::Value* to) {
-  for (ir::Node* n : b->nodes) {
-    for (ir::Value*& v : n->inputs)
-      if (v == from) v = to;
-    for (ir::Block* sub : n->blocks) replace_in(sub, from, to);
-  }
-  for (ir::Value*& v : b->returns)
-    if (v == from) v = to;
-}
 
 }  // namespace
 
@@ -150,8 +151,6 @@ Uses collect_uses(ir::Graph& g) {
   collect_uses_in(g.top(), uses);
   return uses;
 }
-
-void replace_all_uses(ir::Graph& g, ir::Value* from, ir::Value* to) { replace_in(g.top(), from, to); }
 
 void remove_node(ir::Node* n) {
   auto& nodes = n->owner->nodes;

@@ -25,6 +25,7 @@
 #include <set>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "ember/value.h"
@@ -49,9 +50,11 @@ struct PassSet {
 // Builds the passes to run from the names turned off; fails on an unknown name.
 PassSet make_pass_set(const std::vector<std::string>& disabled);
 
-// A copy of `method` (a method of `self`'s class) specialised for `self`, with the enabled
-// passes applied and lowered, ready to run. Returns null when no pass is enabled.
-std::unique_ptr<Function> specialise_method(const Function& method, const Value& self,
-                                            const script::CompilationUnit& cu, const PassSet& passes);
+// Copies of the methods of `self`'s class (not __setstate__/__getstate__) specialised for
+// `self`, with the enabled passes applied and lowered, ready to run, by name. Empty when no pass
+// is enabled. A pass failing is an ember::Error naming the method.
+std::vector<std::pair<std::string, std::unique_ptr<Function>>> specialise_methods(const Value& self,
+                                                                                   const script::CompilationUnit& cu,
+                                                                                   const PassSet& passes);
 
 }  // namespace ember::opt

@@ -35,8 +35,6 @@ void eliminate_dead_code(ir::Graph& g);
 // count as a read by the block's owner (nullptr for the graph's own return).
 using Uses = std::unordered_map<const ir::Value*, std::vector<ir::Node*>>;
 Uses collect_uses(ir::Graph& g);
-// Rewrites every read of `from` (node inputs and block returns) to read `to`.
-void replace_all_uses(ir::Graph& g, ir::Value* from, ir::Value* to);
 // Removes `n` from its block (its outputs must be unused).
 void remove_node(ir::Node* n);
 

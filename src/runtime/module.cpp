@@ -145,14 +145,10 @@ Module load(const std::string& path, const LoadOptions& options) {
   m->format_version = c.contents.format_version;
   m->cu = std::move(c.cu);
   m->root = std::move(c.contents.root);
-  for (const auto& [name, fn] : m->root.to_object()->type->methods) {
-    if (name == "__setstate__" || name == "__getstate__") continue;
-    try {
-      if (auto s = opt::specialise_method(*fn, m->root, *m->cu, passes)) m->specialised.emplace(name, std::move(s));
-    } catch (const Error& e) {
-      fail(path, ": optimising ", fn->qualname, " failed: ", e.what(),
-           "\n  (EMBER_DISABLE_PASSES=all or LoadOptions::disabled_passes loads it unoptimised)");
-    }
+  try {
+    for (auto& [name, fn] : opt::specialise_methods(m->root, *m->cu, passes)) m->specialised.emplace(name, std::move(fn));
+  } catch (const Error& e) {
+    fail(path, ": ", e.what(), "\n  (EMBER_DISABLE_PASSES=all or LoadOptions::disabled_passes loads it unoptimised)");
   }
   return Module(std::move(m));
 }

@@ -234,14 +234,19 @@ dnnl::algorithm eltwise_algorithm(ConvEpilogue::Act act) {
   return algorithm::undef;
 }
 
+// The scale and shift operands of the affine post-ops: [1, C, 1, ...] for an output of `out_dims`.
+memory::desc per_channel_desc(const memory::dims& out_dims) {
+  memory::dims per_channel(out_dims.size(), 1);
+  per_channel[1] = out_dims[1];
+  return memory::desc(per_channel, memory::data_type::f32, dnnl_util::plain_tag(per_channel.size()));
+}
+
 // Channel scale and shift, then the residual, so the activation sees what PyTorch's unfused
 // batch_norm, add and activation would. `out_dims` shapes the per-channel operands.
 dnnl::primitive_attr fused_attr(const FusedOps& f, const memory::dims& out_dims) {
   dnnl::post_ops ops;
   if (f.affine) {
-    memory::dims per_channel(out_dims.size(), 1);
-    per_channel[1] = out_dims[1];
-    const memory::desc md(per_channel, memory::data_type::f32, dnnl_util::plain_tag(per_channel.size()));
+    const memory::desc md = per_channel_desc(out_dims);
     ops.append_binary(dnnl::algorithm::binary_mul, md);
     ops.append_binary(dnnl::algorithm::binary_add, md);
   }
@@ -266,6 +271,15 @@ bool prefer_blocked(const Tensor& weight, const ConvParams& p) {
   for (int64_t i = 2; i < weight.dim(); ++i)
     if (weight.size(i) > 1) return true;
   return false;
+}
+
+// Whether the plain gemm-based kernel runs a convolution: a 1x1 ungrouped weight (see
+// prefer_blocked) with everything around it plain NCHW. A channels-last input or output, or a
+// residual in another layout, takes the layout-choosing (blocked) kernels.
+bool plain_gemm_fits(const Tensor& weight, const ConvParams& p, bool input_channels_last, bool keep_channels_last,
+                     const Tensor* residual) {
+  return !prefer_blocked(weight, p) && !input_channels_last && !keep_channels_last &&
+         (!residual || residual->is_contiguous());
 }
 
 dnnl_util::PrimitiveKey conv_key(const DnnlConvDesc& d, bool transposed, bool blocked,
@@ -467,16 +481,16 @@ Tensor convolution_reference(const Tensor& input_, const Tensor& weight_,
 
 namespace {
 
-// convolution_dnnl with the fused part of an epilogue: `f` must be empty for transposed
-// convolutions, and `residual` (contiguous, the output's sizes) is given exactly when
-// f.residual.
-
 // A fresh NCHW-sized tensor laid out NHWC.
 Tensor empty_channels_last(const Shape& sizes) {
   Tensor nhwc = Tensor::empty_uninitialized({sizes[0], sizes[2], sizes[3], sizes[1]}, DType::Float32);
   return permute(nhwc, std::array<int64_t, 4>{0, 3, 1, 2});
 }
 
+// convolution_dnnl with the fused part of an epilogue: `f` must be empty for transposed
+// convolutions; `residual` (the output's sizes, contiguous or channels-last) is given exactly
+// when f.residual, scale and shift exactly when f.affine. With keep_channels_last the result
+// may come back channels-last (when the primitive writes that layout).
 Tensor convolution_dnnl_impl(const Tensor& input_, const Tensor& weight_,
                              const std::optional<Tensor>& bias_, const ConvParams& p,
                              const FusedOps& f, const Tensor* residual, const Tensor* scale = nullptr,
@@ -516,11 +530,10 @@ Tensor convolution_dnnl_impl(const Tensor& input_, const Tensor& weight_,
   if (grown) d.dst = dnnl_util::plain_desc(covered, DType::Float32);
   const char* what = p.transposed ? "conv_transpose" : "convolution";
   try {
-    // Layout-choosing (blocked) kernels for spatial and grouped weights, and for any input or
-    // output kept channels-last; the plain gemm path otherwise.
-    // (Post-ops reaching here would run in a slow reference pass on the gemm path.)
-    const bool blocked = prefer_blocked(weight, p) || src_cl || keep_channels_last || f.affine ||
-                         f.act != ConvEpilogue::Act::None || (residual && !residual->is_contiguous());
+    // Post-ops other than a lone residual sum would run in a slow reference pass on the gemm
+    // path: they take the blocked kernels too (convolution_fused applies them itself instead).
+    const bool blocked = !plain_gemm_fits(weight, p, src_cl, keep_channels_last, residual) || f.affine ||
+                         f.act != ConvEpilogue::Act::None;
     const dnnl_util::PrimitiveKey key = conv_key(d, p.transposed, blocked, f, src_cl);
     const auto cp = conv_cache().get_or_make(key.bytes(), [&] { return build_conv(d, p.transposed, blocked, f); });
     const dnnl::engine& eng = dnnl_util::engine();
@@ -542,9 +555,7 @@ Tensor convolution_dnnl_impl(const Tensor& input_, const Tensor& weight_,
         {DNNL_ARG_DST, dst_mem}};
     if (bias) args.emplace(DNNL_ARG_BIAS, dnnl_util::wrap(*bias, d.bias));
     if (f.affine) {
-      memory::dims per_channel(d.dst.dims().size(), 1);
-      per_channel[1] = d.dst.dims()[1];
-      const memory::desc md(per_channel, memory::data_type::f32, dnnl_util::plain_tag(per_channel.size()));
+      const memory::desc md = per_channel_desc(d.dst.dims());
       args.emplace(DNNL_ARG_ATTR_MULTIPLE_POST_OP(0) | DNNL_ARG_SRC_1, dnnl_util::wrap(*scale, md));
       args.emplace(DNNL_ARG_ATTR_MULTIPLE_POST_OP(1) | DNNL_ARG_SRC_1, dnnl_util::wrap(*shift, md));
     }
@@ -576,7 +587,7 @@ Tensor convolution_dnnl_impl(const Tensor& input_, const Tensor& weight_,
   return out;
 }
 
-template <class T, class C>
+template <class C>
 C activate(ConvEpilogue::Act act, C x, C lo, C hi) {
   using A = ConvEpilogue::Act;
   switch (act) {
@@ -668,7 +679,7 @@ void apply_conv_epilogue(Tensor& out, const ConvEpilogue& e) {
       y = y.to(narrow).to(DType::Float32);
     }
     float* py = y.data<float>();
-    for (int64_t i = 0; i < y.numel(); ++i) py[i] = activate<float, float>(e.act, py[i], e.lo, e.hi);
+    for (int64_t i = 0; i < y.numel(); ++i) py[i] = activate<float>(e.act, py[i], e.lo, e.hi);
     out = y.to(narrow);
     return;
   }
@@ -704,7 +715,7 @@ void apply_conv_epilogue(Tensor& out, const ConvEpilogue& e) {
     for (int64_t i = 0; i < n; ++i) {
       T v = y[i];
       if (res) v = static_cast<T>(static_cast<C>(v) + static_cast<C>(res[i]));
-      y[i] = static_cast<T>(activate<T, C>(e.act, static_cast<C>(v), lo, hi));
+      y[i] = static_cast<T>(activate<C>(e.act, static_cast<C>(v), lo, hi));
     }
   });
 }
@@ -731,8 +742,7 @@ Tensor convolution_fused(const Tensor& input, const Tensor& weight,
   // The gemm-based (plain layout) kernel takes a lone residual as a sum post-op for free (the
   // GEMM accumulates into it) but runs other post-ops in a slow separate pass: those are
   // applied after it by vectorised loops instead.
-  const bool gemm_path = !prefer_blocked(weight, p) && !keep_cl && !is_channels_last_2d(input) &&
-                         (!residual || residual->is_contiguous());
+  const bool gemm_path = plain_gemm_fits(weight, p, is_channels_last_2d(input), keep_cl, residual ? &*residual : nullptr);
   if (gemm_path && (e.act != ConvEpilogue::Act::None || e.scale)) {
     const bool sum_in_gemm = !e.scale;  // the residual comes after the channel affine
     FusedOps g;

@@ -92,12 +92,10 @@ void add_scratchpad(const dnnl::primitive& p, std::unordered_map<int, dnnl::memo
   args[DNNL_ARG_SCRATCHPAD] = dnnl::memory(desc, engine(), buffer.data());
 }
 
-void execute(std::string_view what, const dnnl::primitive& p,
-             const std::unordered_map<int, dnnl::memory>& args) {
+void execute(std::string_view what, const dnnl::primitive& p, std::unordered_map<int, dnnl::memory> args) {
   try {
-    std::unordered_map<int, dnnl::memory> all = args;
-    add_scratchpad(p, all);
-    p.execute(stream(), all);
+    add_scratchpad(p, args);
+    p.execute(stream(), args);
     stream().wait();
   } catch (const dnnl::error& e) {
     rethrow(what, e);
@@ -184,7 +182,7 @@ dnnl::memory cached_weights(const Tensor& weight, const dnnl::memory::desc& plai
   cache.insert(k.bytes(), entry);
   // Weights read straight from an mmap'd archive are now held twice; let the file's copy leave
   // the resident set (it faults back in from the page cache if anything reads it again).
-  if (weight.storage()->borrowed()) archive::release_file_pages(weight.raw_data(), weight.nbytes());
+  if (mapped) archive::release_file_pages(weight.raw_data(), weight.nbytes());
   return entry->mem;
 }
 

@@ -50,8 +50,7 @@ dnnl::primitive_attr attr();
 void add_scratchpad(const dnnl::primitive& p, std::unordered_map<int, dnnl::memory>& args);
 
 // Runs `p` on this thread's stream and waits; oneDNN errors become ember::Error naming `what`.
-void execute(std::string_view what, const dnnl::primitive& p,
-             const std::unordered_map<int, dnnl::memory>& args);
+void execute(std::string_view what, const dnnl::primitive& p, std::unordered_map<int, dnnl::memory> args);
 
 // Converts a dnnl::error thrown while building a primitive into an ember::Error.
 [[noreturn]] void rethrow(std::string_view what, const dnnl::error& e);

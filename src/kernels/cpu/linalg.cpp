@@ -9,7 +9,6 @@
 #include <algorithm>
 #include <optional>
 #include <string_view>
-#include <tuple>
 #include <type_traits>
 #include <unordered_map>
 #include <vector>
@@ -288,7 +287,7 @@ std::optional<dnnl::matmul> build_matmul(const dnnl::memory::desc& a, const dnnl
   }
 }
 
-// Copies a rows x cols matrix with row stride ld into a dense buffer (or back when `back`).
+// Copies a rows x cols matrix with row stride ld into a dense buffer.
 void pack_rows(const float* src, int64_t ld, int64_t rows, int64_t cols, float* dst) {
   for (int64_t r = 0; r < rows; ++r) std::copy(src + r * ld, src + r * ld + cols, dst + r * cols);
 }
@@ -296,6 +295,7 @@ void pack_rows(const float* src, int64_t ld, int64_t rows, int64_t cols, float* 
 bool matmul_gemm(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, float alpha, const float* a,
                  int64_t lda, const float* b, int64_t ldb, float beta, float* c, int64_t ldc,
                  const float* bias = nullptr) {
+  if (m <= 2) return false;  // row-vector products: sgemm's gemv path (see above)
   using dnnl::memory;
   dnnl_util::PrimitiveKey key(bias ? "matmul+bias" : "matmul");
   key.add(m).add(n).add(k).add(static_cast<int64_t>(trans_a)).add(static_cast<int64_t>(trans_b));
@@ -333,7 +333,7 @@ bool matmul_gemm(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, fl
     args.emplace(DNNL_ARG_SRC, dnnl::memory(mp->a, eng, const_cast<float*>(a)));
     args.emplace(DNNL_ARG_WEIGHTS, dnnl::memory(mp->b, eng, const_cast<float*>(b)));
     args.emplace(DNNL_ARG_DST, dnnl::memory(mp->c, eng, c));
-    dnnl_util::execute("matmul", mp->prim, args);
+    dnnl_util::execute("matmul", mp->prim, std::move(args));
     return true;
   }
   // Small strided products (attention heads): packing costs a copy of each operand.
@@ -348,7 +348,7 @@ bool matmul_gemm(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, fl
   args.emplace(DNNL_ARG_SRC, dnnl::memory(mp->a, eng, pa));
   args.emplace(DNNL_ARG_WEIGHTS, dnnl::memory(mp->b, eng, pb));
   args.emplace(DNNL_ARG_DST, dnnl::memory(mp->c, eng, pc));
-  dnnl_util::execute("matmul", mp->prim, args);
+  dnnl_util::execute("matmul", mp->prim, std::move(args));
   for (int64_t r = 0; r < m; ++r) std::copy(pc + r * n, pc + (r + 1) * n, c + r * ldc);
   return true;
 }
@@ -360,7 +360,7 @@ void gemm(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, float alp
   if (m == 0 || n == 0) return;
   if (k == 0) return scale_c(m, n, beta, c, ldc);
   // beta == 0 overwrites C without reading it (no NaN from C leaks in).
-  if (m > 2 && matmul_gemm(trans_a, trans_b, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)) return;
+  if (matmul_gemm(trans_a, trans_b, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)) return;
   if (beta == 0.f) {
     // Cleared so that NaNs already in C cannot leak in, whatever sgemm does with beta == 0.
     for (int64_t i = 0; i < m; ++i) std::fill(c + i * ldc, c + i * ldc + n, 0.f);
@@ -531,8 +531,7 @@ Tensor linear(const Tensor& x, const Tensor& weight, const std::optional<Tensor>
   const Shape flat{rows.size(0), weight.size(0)};
   // float32 with unit-stride rows: the bias is the matmul primitive's own bias input, so the
   // product is stored once instead of over a broadcast copy of the bias.
-  if (bias && x.dtype() == DType::Float32 && rows.size(0) > 2 && rows.stride(1) == 1 && weight.is_contiguous() &&
-      bias->is_contiguous()) {
+  if (bias && x.dtype() == DType::Float32 && rows.stride(1) == 1 && weight.is_contiguous() && bias->is_contiguous()) {
     Tensor out = Tensor::empty_uninitialized(flat, DType::Float32);
     const int64_t m = rows.size(0), n = weight.size(0), k = weight.size(1);
     if (k > 0 && matmul_gemm(false, true, m, n, k, 1.f, rows.data<float>(), std::max<int64_t>(rows.stride(0), k),

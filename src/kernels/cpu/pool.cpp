@@ -409,9 +409,8 @@ void adaptive_pool_ref(const T* x, T* y, int64_t* idx, const Geometry& g) {
 
 namespace {
 
-
-// Global average pooling of a channels-last float32 input: pixel rows of C channels summed in
-// double, without first copying the input to NCHW.
+// Global average pooling of a channels-last float32 input: pixel rows of C channels summed
+// (vec::column_sums), without first copying the input to NCHW.
 Tensor channels_last_means(const Tensor& x, const Shape& out_sizes) {
   const int64_t N = x.size(0), C = x.size(1), P = x.size(2) * x.size(3);
   Tensor out = Tensor::empty_uninitialized(out_sizes, DType::Float32);
