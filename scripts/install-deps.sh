@@ -1,16 +1,30 @@
 #!/usr/bin/env bash
 # Installs what ember needs on Debian 12 from Debian's archive. Idempotent: installs only what is
-# missing. `--bench` adds libtorch-dev for the side-by-side benchmark.
+# missing. Usage: install-deps.sh [--build | --bench]
+#   (default)  everything the test command needs: the build, GoogleTest, and Debian's PyTorch for
+#              the fixtures
+#   --build    only what building the library and the CLI needs (the demo)
+#   --bench    the default set plus libtorch-dev for the side-by-side benchmark
 set -euo pipefail
 
-packages=(
+# oneDNN's development package only recommends OpenCL's headers; ember's build does not need them
+# (cmake/FindEmberDnnl.cmake), and --no-install-recommends below keeps them out.
+build_packages=(
   g++ cmake ninja-build pkg-config
   zlib1g-dev libdnnl-dev            # runtime: inflate, oneDNN primitives
   libcli11-dev nlohmann-json3-dev libstb-dev   # CLI only
+)
+test_packages=(
   libgtest-dev                      # unit tests
   python3-torch python3-torchvision python3-numpy python3-sklearn  # fixtures and the demo model
 )
-if [[ "${1:-}" == "--bench" ]]; then packages+=(libtorch-dev); fi
+packages=("${build_packages[@]}")
+case "${1:-}" in
+  --build) ;;
+  --bench) packages+=("${test_packages[@]}" libtorch-dev) ;;
+  "") packages+=("${test_packages[@]}") ;;
+  *) echo "usage: install-deps.sh [--build | --bench]" >&2; exit 2 ;;
+esac
 
 missing=()
 for p in "${packages[@]}"; do

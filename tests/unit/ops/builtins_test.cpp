@@ -156,7 +156,7 @@ TEST(Builtins, MatchTorchScript) {
 }
 
 std::set<std::string> file_schemas() {
-  std::ifstream in(EMBER_SCHEMA_FILE);
+  std::ifstream in(ember::testing::fixture("schemas/schemas-torch.txt"));
   std::set<std::string> out;
   for (std::string line; std::getline(in, line);)
     if (!line.empty()) out.insert(parse_schema(line).str());
