@@ -13,10 +13,12 @@ build_packages=(
   g++ cmake ninja-build pkg-config
   zlib1g-dev libdnnl-dev            # runtime: inflate, oneDNN primitives
   libcli11-dev nlohmann-json3-dev libstb-dev   # CLI only
+  libcpp-httplib-dev libgrpc++-dev libprotobuf-dev protobuf-compiler protobuf-compiler-grpc  # ember serve
 )
 test_packages=(
   libgtest-dev                      # unit tests
   python3-torch python3-torchvision python3-numpy python3-sklearn  # fixtures and the demo model
+  python3-grpcio python3-protobuf   # ember serve's gRPC test client
 )
 packages=("${build_packages[@]}")
 case "${1:-}" in

@@ -14,5 +14,6 @@ Command add_check(CLI::App& app);
 Command add_run(CLI::App& app);
 Command add_compare(CLI::App& app);
 Command add_bench(CLI::App& app);
+Command add_serve(CLI::App& app);
 
 }  // namespace ember::cli

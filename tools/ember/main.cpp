@@ -1,4 +1,4 @@
-// main.cpp — `ember`: inspect, check, run, compare and bench TorchScript models.
+// main.cpp — `ember`: inspect, check, run, compare, bench and serve TorchScript models.
 #include <cstdio>
 #include <exception>
 
@@ -20,6 +20,7 @@ int main(int argc, char** argv) {
   add(ember::cli::add_run);
   add(ember::cli::add_compare);
   add(ember::cli::add_bench);
+  add(ember::cli::add_serve);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
