@@ -124,6 +124,11 @@ ArchiveContents load_archive(const std::string& path) {
       else if (rel.size() > 3 && rel.compare(rel.size() - 3, 3, ".py") == 0) out.code.emplace(rel, zip.read(e));
     }
   }
+  // Lite-interpreter files (_save_for_lite_interpreter, .ptl) carry code/ beside bytecode.pkl
+  // unless they were saved without it; ember compiles code/, never the bytecode.
+  if (out.code.empty() && zip.has("bytecode.pkl"))
+    fail(path, ": a lite-interpreter file holding bytecode only (bytecode.pkl, no code/ sources); ember runs the "
+               "TorchScript source in code/: save the model with torch.jit.save (a .pt file) to run it here");
   return out;
 }
 

@@ -782,7 +782,11 @@ class Unpickler {
   Value persistent_load(const Value& pid) {
     if (!pid.is_tuple()) bad_at("persistent id is not a tuple");
     const auto& t = pid.to_tuple()->items;
-    if (t.size() != 5 || !t[0].is_string() || t[0].to_string() != "storage")
+    // PyTorch 1.4 and earlier append a sixth item, the storage view (always None in TorchScript
+    // archives); PyTorch's loader reads only the first five.
+    if (t.size() == 6 && !t[5].is_none())
+      bad_at("persistent id names a view of another storage, which TorchScript archives never hold");
+    if ((t.size() != 5 && t.size() != 6) || !t[0].is_string() || t[0].to_string() != "storage")
       bad_at("persistent id is not ('storage', type, key, location, numel)");
     const GlobalRef* g = as_global(t[1]);
     DType dtype;

@@ -124,6 +124,10 @@ void ZipReader::index() {
   const uint64_t size = file_->size();
   if (size < 4 || rd32(base) != kLocalHeaderSig) {
     if (size >= kEndSize && rd32(base) == kEndSig) bad("empty zip archive");
+    // _save_for_lite_interpreter(..., _use_flatbuffer=True) writes a FlatBuffer tagged "PTMF".
+    if (size >= 8 && std::memcmp(base + 4, "PTMF", 4) == 0)
+      bad("a FlatBuffer lite-interpreter file (mobile bytecode only, no TorchScript source); ember runs zip "
+          "archives with code/: save the model with torch.jit.save (a .pt file) to run it here");
     bad("not a zip archive");
   }
   if (size < kEndSize) bad("truncated zip: no end of central directory record");

@@ -27,6 +27,9 @@ void register_random_ops(Registry& r);
 void register_loss_ops(Registry& r);
 void register_misc_ops(Registry& r);
 void register_ember_ops(Registry& r);
+void register_prepacked_ops(Registry& r);
+void register_legacy_ops(Registry& r);
+void register_recent_ops(Registry& r);
 
 void register_all_ops(Registry& r) {
   register_scalar_ops(r);
@@ -49,6 +52,9 @@ void register_all_ops(Registry& r) {
   register_loss_ops(r);
   register_misc_ops(r);
   register_ember_ops(r);
+  register_prepacked_ops(r);
+  register_legacy_ops(r);
+  register_recent_ops(r);
 }
 
 }  // namespace ember::ops

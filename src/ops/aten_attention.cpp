@@ -112,6 +112,12 @@ void register_attention_ops(Registry& r) {
                 bool need_weights, bool is_causal) {
           return cpu::scaled_dot_product_attention(q, k, v, mask, dropout_p, need_weights, is_causal);
         }));
+  // PyTorch 2.x's public op (F.scaled_dot_product_attention).
+  r.add("aten::scaled_dot_product_attention(Tensor query, Tensor key, Tensor value, Tensor? attn_mask=None, float dropout_p=0., bool is_causal=False, *, float? scale=None, bool enable_gqa=False) -> Tensor",
+        wrap([](const Tensor& q, const Tensor& k, const Tensor& v, OptTensor mask, double dropout_p, bool is_causal,
+                std::optional<double> scale, bool enable_gqa) {
+          return cpu::scaled_dot_product_attention_v2(q, k, v, mask, dropout_p, is_causal, scale, enable_gqa);
+        }));
 }
 
 }  // namespace ember::ops

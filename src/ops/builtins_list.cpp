@@ -42,6 +42,15 @@ bool less(const Value& a, const Value& b) {
   if (a.is_int() && b.is_int()) return a.to_int() < b.to_int();
   if (a.is_bool() && b.is_bool()) return !a.to_bool() && b.to_bool();
   if (a.is_number() && b.is_number()) return a.to_number() < b.to_number();
+  if (a.is_tensor() && b.is_tensor()) {  // PyTorch: bool(a < b), defined for one-element tensors
+    const Tensor& x = a.to_tensor();
+    const Tensor& y = b.to_tensor();
+    if (x.numel() != 1 || y.numel() != 1) fail("Boolean value of Tensor with more than one value is ambiguous");
+    if (is_complex(x.dtype()) || is_complex(y.dtype())) fail("'<' is not supported for complex tensors");
+    if (!is_floating(x.dtype()) && !is_floating(y.dtype()) && x.dtype() != DType::Bool && y.dtype() != DType::Bool)
+      return x.to(DType::Int64).data<int64_t>()[0] < y.to(DType::Int64).data<int64_t>()[0];
+    return x.at_double(0) < y.at_double(0);
+  }
   fail("'<' not supported between instances of '", a.type()->str(), "' and '", b.type()->str(), "'");
 }
 

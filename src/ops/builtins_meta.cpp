@@ -1,5 +1,6 @@
 // builtins_meta.cpp — ops that only read tensor metadata (sizes, dtype, device) and devices.
 #include "ember/error.h"
+#include "ops/code_device.h"
 #include "ops/kernel_util.h"
 #include "ops/registry.h"
 
@@ -32,7 +33,7 @@ void register_meta_ops(Registry& r) {
   r.add("prim::layout(Tensor a) -> Layout", wrap([](const Tensor&) { return int64_t{0}; }));  // strided
   r.add("aten::is_floating_point(Tensor self) -> bool", wrap([](const Tensor& t) { return is_floating(t.dtype()); }));
   r.add("aten::is_complex(Tensor self) -> bool", wrap([](const Tensor& t) { return is_complex(t.dtype()); }));
-  r.add("aten::device(str a) -> Device", wrap([](const std::string& s) { return Device::parse(s); }));
+  r.add("aten::device(str a) -> Device", wrap([](const std::string& s) { return code_device(s); }));
   r.add("prim::type(Device self) -> str", wrap([](const Device& d) { return Device{d.type, -1}.str(); }));
   r.add("prim::index(Device self) -> int?", wrap([](const Device& d) {
           return d.index < 0 ? std::optional<int64_t>() : std::optional<int64_t>(d.index);

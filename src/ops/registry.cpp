@@ -1,6 +1,8 @@
 // registry.cpp — the operator table, TorchScript's overload resolution and the C++ call helper.
 #include "ops/registry.h"
 
+#include "ops/code_device.h"
+
 #include <algorithm>
 #include <map>
 #include <mutex>
@@ -483,7 +485,7 @@ Value convert_arg(ArgConversion c, const Value& v, const TypePtr& target_type, i
     case ArgConversion::NumberToFloat: return Value(v.to_number());
     case ArgConversion::NumberToComplex:
       return v.is_complex() ? v : Value(std::complex<double>(v.to_number(), 0));
-    case ArgConversion::StrToDevice: return Value(Device::parse(v.to_string()));
+    case ArgConversion::StrToDevice: return Value(code_device(v.to_string()));
   }
   return v;
 }

@@ -91,5 +91,8 @@ Value execute(const Function& fn, const Code& code, std::vector<Value> args);
 
 // True when `v` may be used as a value of type `t` (isinstance and argument checks).
 bool value_matches(const Value& v, const Type& t);
+// `v` (which value_matches `t`) with the List/Dict element types `t` declares where v's are Any, as
+// lists and dicts read from a torch.save pickle are; other values unchanged.
+Value typed_as(Value v, const TypePtr& t);
 
 }  // namespace ember::runtime

@@ -56,7 +56,7 @@ Value Function::call(std::vector<Value> args, const Value* self) const {
       if (!runtime::value_matches(args[i], *p.type))
         fail(name, "() expected argument '", p.name, "' of type ", p.type->str(), " but got ",
              args[i].type()->str());
-      full.push_back(std::move(args[i]));
+      full.push_back(runtime::typed_as(std::move(args[i]), p.type));
     } else if (p.default_value) {
       full.push_back(*p.default_value);
     } else {
@@ -67,6 +67,44 @@ Value Function::call(std::vector<Value> args, const Value* self) const {
 }
 
 namespace runtime {
+
+Value typed_as(Value v, const TypePtr& t) {
+  const Type* ty = t.get();
+  if (ty->kind == TypeKind::Optional) {
+    if (v.is_none()) return v;
+    ty = ty->contained[0].get();
+  }
+  if (ty->kind == TypeKind::List && v.is_list() && v.to_list()->elem_type->kind == TypeKind::Any &&
+      ty->contained[0]->kind != TypeKind::Any) {
+    std::vector<Value> items;
+    for (const auto& x : v.to_list()->items) items.push_back(typed_as(x, ty->contained[0]));
+    return Value(make_list(ty->contained[0], std::move(items)));
+  }
+  if (ty->kind == TypeKind::Dict && v.is_dict()) {
+    const auto& d = *v.to_dict();
+    const bool any_key = !d.key_type || d.key_type->kind == TypeKind::Any;
+    const bool any_value = !d.value_type || d.value_type->kind == TypeKind::Any;
+    if (!any_key && !any_value) return v;
+    auto out = std::make_shared<Dict>();
+    out->key_type = ty->contained[0];
+    out->value_type = ty->contained[1];
+    d.for_each([&](const Value& k, const Value& x) { out->set(k, typed_as(x, ty->contained[1])); });
+    return Value(std::move(out));
+  }
+  if (ty->kind == TypeKind::Tuple && !ty->cls && v.is_tuple() && v.to_tuple()->items.size() == ty->contained.size()) {
+    const auto& in = v.to_tuple()->items;
+    std::vector<Value> items;
+    bool changed = false;
+    for (size_t i = 0; i < ty->contained.size(); ++i) {
+      items.push_back(typed_as(in[i], ty->contained[i]));
+      changed = changed || (items.back().is_list() && items.back().to_list() != in[i].to_list()) ||
+                (items.back().is_dict() && items.back().to_dict() != in[i].to_dict()) ||
+                (items.back().is_tuple() && items.back().to_tuple() != in[i].to_tuple());
+    }
+    if (changed) return Value(make_tuple(std::move(items)));
+  }
+  return v;
+}
 
 bool value_matches(const Value& v, const Type& t) {
   switch (t.kind) {
@@ -105,6 +143,16 @@ bool value_matches(const Value& v, const Type& t) {
     case TypeKind::Dict: {
       if (!v.is_dict()) return false;
       const auto& d = *v.to_dict();
+      const bool any_key = d.key_type && d.key_type->kind == TypeKind::Any;
+      const bool any_value = d.value_type && d.value_type->kind == TypeKind::Any;
+      if (any_key || any_value) {  // read from a pickle (torch.save): check the entries
+        bool ok = true;
+        d.for_each([&](const Value& k, const Value& x) {
+          ok = ok && (!any_key || value_matches(k, *t.contained[0])) && (!any_value || value_matches(x, *t.contained[1]));
+        });
+        return ok && (any_key || d.key_type->is_subtype_of(*t.contained[0])) &&
+               (any_value || d.value_type->is_subtype_of(*t.contained[1]));
+      }
       return (!d.key_type || d.key_type->is_subtype_of(*t.contained[0])) &&
              (!d.value_type || d.value_type->is_subtype_of(*t.contained[1]));
     }

@@ -9,6 +9,7 @@
 
 #include "archive/archive.h"
 #include "ir/graph.h"
+#include "ops/custom_class.h"
 #include "opt/optimize.h"
 #include "runtime/function.h"
 #include "script/compiler.h"
@@ -64,6 +65,11 @@ void run_setstate(const Value& v, std::unordered_set<const void*>& seen) {
       if (o->pending_state) {
         run_setstate(*o->pending_state, seen);
         const Function* f = o->type->find_method("__setstate__");
+        // torch.classes.* objects (op contexts, packed weights) are rebuilt natively.
+        if (!f && (ops::is_native_class_name(o->type->qualname) || ops::find_custom_class(o->type->qualname))) {
+          ops::restore_custom_object(v);
+          return;
+        }
         if (!f) fail("'", o->type->qualname, "' was saved with a custom state but has no __setstate__ method");
         Value state = *o->pending_state;
         o->pending_state.reset();
@@ -140,6 +146,9 @@ Module load(const std::string& path, const LoadOptions& options) {
   if (!c.contents.root.is_object()) fail(path, ": data.pkl does not hold a module object");
   std::unordered_set<const void*> seen;
   run_setstate(c.contents.root, seen);
+  // CONSTANTS.cN may hold objects too (optimize_for_mobile's op contexts); the compiled code
+  // shares them, so restoring them here is what the methods see.
+  run_setstate(c.contents.constants, seen);
   auto m = std::make_shared<detail::LoadedModel>();
   m->path = path;
   m->format_version = c.contents.format_version;

@@ -204,9 +204,9 @@ Tensor Tensor::from_storage(std::shared_ptr<Storage> storage, DType dtype, Shape
       fail("tensor of size ", shape_string(sizes), " with strides ", shape_string(strides),
            " and offset ", offset, " needs storage elements ", lo, "..", hi, " but the storage holds ",
            capacity, " elements of ", dtype_name(dtype));
-  } else if (offset > capacity) {
-    fail("tensor offset ", offset, " lies past the end of its storage of ", capacity, " elements");
   }
+  // An empty tensor reads no element, so, as in PyTorch (a zero-element tensor needs zero storage
+  // bytes), its offset may lie anywhere: x[1:] of a [1, 0] tensor has offset 1 in an empty storage.
   auto impl = std::make_shared<TensorImpl>();
   impl->storage = std::move(storage);
   impl->dtype = dtype;

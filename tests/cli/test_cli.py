@@ -10,7 +10,7 @@ import subprocess
 import sys
 import tempfile
 import unittest
-from typing import Dict, List, Tuple
+from typing import Dict, List, Optional, Tuple
 
 import numpy as np
 import torch
@@ -63,6 +63,20 @@ class Echo(nn.Module):
         return x, x.mean([2, 3])
 
 
+class Containers(nn.Module):
+    """A detector-style List[Tensor] argument, a Dict argument, a tuple and an Optional one."""
+
+    def forward(self, images: List[Tensor], weights: Dict[str, Tensor], pair: Tuple[Tensor, int],
+                bias: Optional[Tensor]) -> List[Tensor]:
+        out: List[Tensor] = []
+        for img in images:
+            y = img * weights["scale"] + pair[0] * pair[1]
+            if bias is not None:
+                y = y + bias
+            out.append(y)
+        return out
+
+
 class Unsupported(nn.Module):
     def forward(self, x: Tensor) -> Tensor:
         a = torch.special.erfcx(x)
@@ -82,6 +96,7 @@ class CliTest(unittest.TestCase):
         torch.jit.script(Unsupported()).save(str(d / "unsupported.pt"))
         torch.jit.script(WithMethod()).save(str(d / "method.pt"))
         torch.jit.script(Echo()).save(str(d / "echo.pt"))
+        torch.jit.script(Containers()).save(str(d / "containers.pt"))
         from PIL import Image
         rng = np.random.default_rng(0)
         cls.rgb = rng.integers(0, 256, size=(6, 5, 3), dtype=np.uint8)
@@ -238,6 +253,24 @@ class CliTest(unittest.TestCase):
         self.assertEqual(o["dtype"], "float32")
         self.assertEqual(o["shape"], [2, 3])
         np.testing.assert_allclose(o["first_values"], self.ref.flatten()[:8].tolist(), rtol=1e-5, atol=1e-5)
+
+    def test_run_torch_save_containers_and_none(self):
+        images = [torch.randn(2, 3), torch.randn(4, 3)]
+        weights = {"scale": torch.tensor(0.5)}
+        pair = (torch.randn(3), 3)
+        bias = torch.randn(3)
+        torch.save(images, self.dir / "images.pt")
+        torch.save(weights, self.dir / "weights.pt")
+        torch.save(pair, self.dir / "pair.pt")
+        torch.save(bias, self.dir / "bias.pt")
+        m = Containers()
+        for last, b in (("none", None), (self.dir / "bias.pt", bias)):
+            out_dir = self.dir / f"containers_out_{b is None}"
+            ember("run", self.dir / "containers.pt", "-i", self.dir / "images.pt", "-i", self.dir / "weights.pt",
+                  "-i", self.dir / "pair.pt", "-i", last, "-o", out_dir, check=0)
+            for i, want in enumerate(m(images, weights, pair, b)):
+                np.testing.assert_allclose(np.load(out_dir / f"out_{i}.npy"), want.numpy(), rtol=1e-5, atol=1e-6)
+            self.assertFalse((out_dir / "out_2.npy").exists())
 
     def test_run_topk_on_image(self):
         p = ember("run", DIGITS / "digits.pt", "-i", DIGITS / "samples" / "digit_3.png", "--preprocess", "unit",

@@ -32,6 +32,10 @@
 #include "ember/ember.h"
 #include "ops/registry.h"
 
+namespace compat_report {
+std::string section();  // compat_report.cpp
+}
+
 namespace {
 
 namespace fs = std::filesystem;
@@ -583,6 +587,7 @@ void write_report(const std::string& path) {
     }
     md << "\nThe corpus's archives bind " << c.ops_used.size() << " distinct registered ops.\n";
   }
+  md << compat_report::section();
   std::ofstream f(path);
   f << md.str();
   std::cout << "wrote " << path << "\n";

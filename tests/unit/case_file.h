@@ -84,6 +84,18 @@ struct Parser {
       for (int64_t i = 0; i < n; ++i) items.push_back(value());
       return Value(make_tuple(std::move(items)));
     }
+    if (tag == "D") {  // D <key type> <value type> <n> (key value)...
+      TypePtr kt = script::parse_type_string(word()), vt = script::parse_type_string(word());
+      const int64_t n = integer();
+      auto d = std::make_shared<Dict>();
+      d->key_type = kt;
+      d->value_type = vt;
+      for (int64_t i = 0; i < n; ++i) {
+        Value k = value();
+        d->set(k, value());
+      }
+      return Value(std::move(d));
+    }
     if (tag == "L") {
       TypePtr elem = format.typed_lists ? script::parse_type_string(word()) : nullptr;
       const int64_t n = integer();
@@ -189,6 +201,17 @@ inline std::string compare_values(const Value& got, const Value& want) {
     for (size_t i = 0; i < w.size(); ++i) {
       std::string e = compare_values(g[i], w[i]);
       if (!e.empty()) return "item " + std::to_string(i) + ": " + e;
+    }
+    return "";
+  }
+  if (want.is_dict()) {
+    if (!got.is_dict()) return "expected a dict, got " + std::string(got.tag_name());
+    const auto g = got.to_dict()->items(), w = want.to_dict()->items();
+    if (g.size() != w.size()) return "dict size " + std::to_string(g.size()) + " != " + std::to_string(w.size());
+    for (size_t i = 0; i < w.size(); ++i) {
+      if (!g[i].first.equals(w[i].first)) return "key " + std::to_string(i) + ": got " + g[i].first.repr() + ", want " + w[i].first.repr();
+      std::string e = compare_values(g[i].second, w[i].second);
+      if (!e.empty()) return "[" + w[i].first.repr() + "]: " + e;
     }
     return "";
   }

@@ -135,6 +135,8 @@ void set_image_size(ImageOptions& image, const std::string& size) {
 }
 
 Value parse_input(const std::string& spec, const ImageOptions& image) {
+  // `none` passes None (an Optional argument left out in the middle of the list).
+  if (spec == "none" && !std::filesystem::exists(spec)) return Value();
   auto colon = spec.find(':');
   if (colon != std::string::npos && !std::filesystem::exists(spec)) {
     std::string kind = spec.substr(0, colon), text = spec.substr(colon + 1);

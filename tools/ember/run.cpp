@@ -129,7 +129,7 @@ Command add_run(CLI::App& app) {
   sub->add_option("model", o->model, "TorchScript archive (.pt)")->required();
   sub->add_option("--method", o->method, "Method to run (default forward)");
   sub->add_option("-i,--input", o->inputs,
-                  "An input: file.npy, a torch.save file, an image (.png/.jpg/.bmp), or int:3 / float:0.5 / bool:true / str:text; repeat in argument order");
+                  "An input: file.npy, a torch.save file, an image (.png/.jpg/.bmp), or int:3 / float:0.5 / bool:true / str:text / none (a torch.save'd list, tuple or dict is one argument); repeat in argument order");
   sub->add_option("-o,--output-dir", o->output_dir, "Write the flattened outputs as out_0.npy, out_1.npy, ...");
   sub->add_option("--topk", o->topk, "Show the k most likely classes of the first output")->check(CLI::PositiveNumber);
   sub->add_option("--threads", o->threads, "Intra-op threads (default: all cores)")->check(CLI::PositiveNumber);

@@ -13,6 +13,7 @@
 #include "kernels/cpu/elementwise.h"
 #include "kernels/cpu/linalg.h"
 #include "kernels/cpu/norm.h"
+#include "kernels/cpu/random.h"
 #include "kernels/cpu/vec_math.h"
 #include "tensor/broadcast.h"
 
@@ -373,20 +374,23 @@ Tensor transformer_encoder_layer_fwd(const Tensor& src, int64_t embed_dim, int64
   return x;
 }
 
-std::tuple<Tensor, Tensor> scaled_dot_product_attention(const Tensor& query, const Tensor& key,
-                                                        const Tensor& value,
-                                                        const std::optional<Tensor>& attn_mask,
-                                                        double dropout_p, bool need_attn_weights,
-                                                        bool is_causal) {
-  (void)need_attn_weights;  // PyTorch 1.13's math path returns the weights either way
-  const std::string op = "_scaled_dot_product_attention";
+namespace {
+
+struct SdpaOptions {
+  std::string op;
+  std::optional<double> scale;  // nullopt: 1/sqrt(E)
+  bool zero_masked_rows = false;
+  double dropout_p = 0;
+};
+
+std::tuple<Tensor, Tensor> sdpa(const Tensor& query, const Tensor& key, const Tensor& value,
+                                const std::optional<Tensor>& attn_mask, bool is_causal, const SdpaOptions& o) {
+  const std::string& op = o.op;
   check_floating(op, query);
   check_same_dtype(op, key, query.dtype(), "key");
   check_same_dtype(op, value, query.dtype(), "value");
   if (query.dim() < 2 || key.dim() < 2 || value.dim() < 2)
     fail(op, ": query, key and value need at least 2 dimensions");
-  if (dropout_p > 0)
-    fail(op, ": dropout_p = ", dropout_p, " would apply random dropout; ember only runs inference");
   if (is_causal && attn_mask)
     fail(op, ": Explicit attn_mask should not be set when is_causal=True");
   const int64_t L = query.size(-2), E = query.size(-1), S = key.size(-2), Ev = value.size(-1);
@@ -417,10 +421,17 @@ std::tuple<Tensor, Tensor> scaled_dot_product_attention(const Tensor& query, con
   Tensor out = Tensor::empty(with(L, Ev), query.dtype());
   visit_float(query.dtype(), [&](auto tag) {
     using T = decltype(tag);
-    const T scale = static_cast<T>(std::sqrt(std::sqrt(static_cast<double>(E))));
+    // q kᵀ scaled through both operands by sqrt(scale), as PyTorch's math path does.
     std::vector<T> qs(static_cast<size_t>(q.numel())), ks(static_cast<size_t>(k.numel()));
-    for (size_t i = 0; i < qs.size(); ++i) qs[i] = q.data<T>()[i] / scale;
-    for (size_t i = 0; i < ks.size(); ++i) ks[i] = k.data<T>()[i] / scale;
+    if (o.scale) {
+      const T root = static_cast<T>(std::sqrt(*o.scale));
+      for (size_t i = 0; i < qs.size(); ++i) qs[i] = q.data<T>()[i] * root;
+      for (size_t i = 0; i < ks.size(); ++i) ks[i] = k.data<T>()[i] * root;
+    } else {
+      const T root = static_cast<T>(std::sqrt(std::sqrt(static_cast<double>(E))));
+      for (size_t i = 0; i < qs.size(); ++i) qs[i] = q.data<T>()[i] / root;
+      for (size_t i = 0; i < ks.size(); ++i) ks[i] = k.data<T>()[i] / root;
+    }
     T* w = weights.data<T>();
     const T neg_inf = -std::numeric_limits<T>::infinity();
     for (int64_t b = 0; b < nb; ++b) {
@@ -439,11 +450,75 @@ std::tuple<Tensor, Tensor> scaled_dot_product_attention(const Tensor& query, con
             }
           }
         }
+      std::vector<char> all_masked;
+      if (o.zero_masked_rows) {
+        all_masked.assign(static_cast<size_t>(L), 1);
+        for (int64_t i = 0; i < L; ++i)
+          for (int64_t j = 0; j < S && all_masked[static_cast<size_t>(i)]; ++j)
+            if (!(wb[i * S + j] == neg_inf)) all_masked[static_cast<size_t>(i)] = 0;
+      }
       softmax_dim<T>(wb, nullptr, wb, L, S, 1);
-      gemm(false, false, L, Ev, S, T(1), wb, S, v.data<T>() + b * S * Ev, Ev, T(0), out.data<T>() + b * L * Ev, Ev);
+      for (int64_t i = 0; i < static_cast<int64_t>(all_masked.size()); ++i)
+        if (all_masked[static_cast<size_t>(i)]) std::fill(wb + i * S, wb + (i + 1) * S, T(0));
     }
+    if (o.dropout_p > 0) weights = dropout(DropoutKind::Plain, weights, o.dropout_p, true, false).contiguous();
+    for (int64_t b = 0; b < nb; ++b)
+      gemm(false, false, L, Ev, S, T(1), weights.data<T>() + b * L * S, S, v.data<T>() + b * S * Ev, Ev, T(0),
+           out.data<T>() + b * L * Ev, Ev);
   });
   return {out, weights};
+}
+
+// Each of key's `heads` heads (dim -3) repeated `groups` times in a row (repeat_interleave).
+Tensor repeat_heads(const Tensor& t, int64_t groups) {
+  if (groups == 1) return t;
+  Shape sizes = t.sizes();
+  const size_t h = sizes.size() - 3;
+  Shape expanded = sizes;
+  expanded.insert(expanded.begin() + static_cast<std::ptrdiff_t>(h) + 1, groups);
+  Shape out = sizes;
+  out[h] *= groups;
+  Tensor u = t.contiguous();
+  Shape st = contiguous_strides(sizes);
+  Shape est = st;
+  est.insert(est.begin() + static_cast<std::ptrdiff_t>(h) + 1, 0);
+  return u.as_strided(expanded, est, u.offset()).contiguous().as_strided(out, contiguous_strides(out), 0);
+}
+
+}  // namespace
+
+std::tuple<Tensor, Tensor> scaled_dot_product_attention(const Tensor& query, const Tensor& key,
+                                                        const Tensor& value,
+                                                        const std::optional<Tensor>& attn_mask,
+                                                        double dropout_p, bool need_attn_weights,
+                                                        bool is_causal) {
+  (void)need_attn_weights;  // PyTorch 1.13's math path returns the weights either way
+  SdpaOptions o;
+  o.op = "_scaled_dot_product_attention";
+  if (dropout_p > 0)
+    fail(o.op, ": dropout_p = ", dropout_p, " would apply random dropout; ember only runs inference");
+  return sdpa(query, key, value, attn_mask, is_causal, o);
+}
+
+Tensor scaled_dot_product_attention_v2(const Tensor& query, const Tensor& key, const Tensor& value,
+                                       const std::optional<Tensor>& attn_mask, double dropout_p,
+                                       bool is_causal, std::optional<double> scale, bool enable_gqa) {
+  SdpaOptions o;
+  o.op = "scaled_dot_product_attention";
+  o.scale = scale;
+  o.zero_masked_rows = true;
+  if (dropout_p < 0 || dropout_p > 1) fail(o.op, ": dropout_p must be in [0, 1], got ", dropout_p);
+  o.dropout_p = dropout_p;
+  Tensor k = key, v = value;
+  if (enable_gqa && query.dim() >= 3 && key.dim() >= 3 && value.dim() >= 3) {
+    const int64_t hq = query.size(-3), hk = key.size(-3), hv = value.size(-3);
+    if (hk == 0 || hv == 0 || hq % hk != 0 || hq % hv != 0)
+      fail(o.op, ": with enable_gqa, the query's ", hq, " heads must be a multiple of the key's ", hk,
+           " and the value's ", hv);
+    k = repeat_heads(key, hq / hk);
+    v = repeat_heads(value, hq / hv);
+  }
+  return std::get<0>(sdpa(query, k, v, attn_mask, is_causal, o));
 }
 
 }  // namespace ember::cpu

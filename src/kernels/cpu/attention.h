@@ -67,4 +67,14 @@ std::tuple<Tensor, Tensor> scaled_dot_product_attention(const Tensor& query, con
                                                         double dropout_p, bool need_attn_weights,
                                                         bool is_causal);
 
+// aten::scaled_dot_product_attention (PyTorch 2.x's public F.scaled_dot_product_attention, its
+// documented reference formula): softmax(q kᵀ * scale + bias) v, with scale 1/sqrt(E) unless
+// given; bias from is_causal (lower-triangular) or attn_mask (bool: True attends; float: added);
+// enable_gqa repeats each key/value head (dim -3) for its group of query heads; dropout_p > 0
+// drops weights with ember's generator (training-mode semantics, not PyTorch's stream). Rows whose
+// every score is -inf give 0, as PyTorch 2.5+'s _safe_softmax does (NaN in 1.13's op above).
+Tensor scaled_dot_product_attention_v2(const Tensor& query, const Tensor& key, const Tensor& value,
+                                       const std::optional<Tensor>& attn_mask, double dropout_p,
+                                       bool is_causal, std::optional<double> scale, bool enable_gqa);
+
 }  // namespace ember::cpu

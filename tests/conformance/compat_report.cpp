@@ -1,0 +1,103 @@
+// compat_report.cpp — the mobile-optimized and public-sample rows of docs/models.md: every archive
+// of the case files tests/fixtures/gen_mobile.py and gen_compat.py write (mobile/cases.txt,
+// compat/wild/cases.txt), loaded and run on the recorded inputs and compared with PyTorch 1.13's
+// outputs, with the same comparison the unit tests make (tests/unit/compat).
+#include <algorithm>
+#include <chrono>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <string>
+
+#include "../unit/case_file.h"
+#include "ember/module.h"
+
+namespace compat_report {
+
+namespace {
+
+namespace fs = std::filesystem;
+namespace cf = ember::testing::case_file;
+
+std::string escape(std::string s) {
+  for (size_t i = 0; (i = s.find('|', i)) != std::string::npos; i += 2) s.replace(i, 1, "\\|");
+  for (char& c : s)
+    if (c == '\n') c = ' ';
+  if (s.size() > 300) s = s.substr(0, 300) + "…";
+  return s;
+}
+
+// One row per archive: | name | what it is | result |.
+void rows(const fs::path& dir, const std::string& what, std::ostringstream& md, int& pass, int& total) {
+  std::ifstream in(dir / "cases.txt");
+  if (!in) {
+    md << "| (" << dir.filename().string() << ") | " << what << " | not made: " << (dir / "cases.txt").string() << " is missing |\n";
+    return;
+  }
+  const std::string blob = cf::read_file((dir / "data.bin").string());
+  std::string line;
+  while (std::getline(in, line)) {
+    if (line.empty()) continue;
+    cf::Parser p(line, blob, cf::Format{true, 200});
+    if (p.word() != "model") continue;
+    std::string archive = p.word();
+    const std::string method = p.word();
+    const fs::path file = archive[0] == '/' ? fs::path(archive) : dir / archive;
+    const int64_t calls = p.integer();
+    std::string result;
+    double worst_s = 0;
+    try {
+      const ember::Module m = ember::load(file.string());
+      for (int64_t c = 0; c < calls && result.empty(); ++c) {
+        const int64_t nargs = p.integer();
+        std::vector<ember::Value> args;
+        for (int64_t i = 0; i < nargs; ++i) args.push_back(p.value());
+        p.word();  // "->"
+        const ember::Value want = p.value();
+        const auto t0 = std::chrono::steady_clock::now();
+        const ember::Value got = m.run_method(method, args);
+        worst_s = std::max(worst_s, std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
+        const std::string err = cf::compare_values(got, want);
+        if (!err.empty()) result = "**fails**: call " + std::to_string(c + 1) + ": " + err;
+      }
+    } catch (const std::exception& e) {
+      result = "**fails**: " + std::string(e.what());
+    }
+    ++total;
+    if (result.empty()) {
+      ++pass;
+      std::ostringstream s;
+      s.precision(3);
+      s << std::fixed << "passes (" << calls << (calls == 1 ? " call" : " calls") << ", slowest " << worst_s << " s)";
+      result = s.str();
+    }
+    md << "| `" << file.filename().string() << "` | " << what << " | " << escape(result) << " |\n";
+  }
+}
+
+}  // namespace
+
+std::string section() {
+  const char* env = std::getenv("EMBER_FIXTURES");
+  const fs::path fixtures = env ? env : "fixtures";
+  std::ostringstream md, body;
+  int pass = 0, total = 0;
+  rows(fixtures / "mobile", "optimize_for_mobile (1.13)", body, pass, total);
+  const bool wild_absent = fs::exists(fixtures / "compat/wild/absent");
+  if (!wild_absent) rows(fixtures / "compat/wild", "public sample", body, pass, total);
+  md << "\n## Mobile-optimized archives and public samples\n\n"
+     << "`tests/fixtures/gen_mobile.py` runs torchvision models and a small convnet through\n"
+     << "`torch.utils.mobile_optimizer.optimize_for_mobile` (XNNPACK `prepacked::*_clamp_run` ops with\n"
+     << "`torch.classes.xnnpack.*OpContext` constants, `_add_relu`), saved with `torch.jit.save` (`.pt`) and\n"
+     << "`_save_for_lite_interpreter` (`.ptl`); the public samples are the archives of `../shared/wild-samples`\n"
+     << "(PyTorch 1.4 to 2.0 exports, a lite-interpreter file), fed as their repositories feed them"
+     << (wild_absent ? " (not in this checkout: their rows are missing)" : "") << ". Each archive runs\n"
+     << "the recorded calls in order on one loaded module, compared with PyTorch 1.13 as above.\n\n"
+     << "Result: " << pass << " of " << total << " pass.\n\n"
+     << "| archive | kind | result |\n|---|---|---|\n"
+     << body.str();
+  return md.str();
+}
+
+}  // namespace compat_report
