@@ -5,6 +5,7 @@
 //   ember::Value out = m.forward({ember::Value(input_tensor)});
 #pragma once
 
+#include "ember/deadline.h"
 #include "ember/dtype.h"
 #include "ember/error.h"
 #include "ember/module.h"

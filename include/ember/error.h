@@ -12,9 +12,15 @@
 
 namespace ember {
 
+namespace detail {
+// The message with control bytes (terminal escapes among them) written as \xNN: messages quote
+// names and text from files, which may hold any byte. Newlines and tabs stay.
+std::string printable(std::string message);
+}  // namespace detail
+
 class Error : public std::runtime_error {
  public:
-  explicit Error(std::string message) : std::runtime_error(std::move(message)) {}
+  explicit Error(std::string message) : std::runtime_error(detail::printable(std::move(message))) {}
 };
 
 namespace detail {

@@ -9,6 +9,7 @@
 // and can be copied cheaply (copies share the model).
 #pragma once
 
+#include <cstdint>
 #include <memory>
 #include <string>
 #include <utility>
@@ -66,8 +67,13 @@ class Module {
 // debugging: "inline", "freeze", "fold-constants", "fold-batch-norm", "fuse-conv",
 // "channels-last", "dead-code", or "all". The environment variable EMBER_DISABLE_PASSES (comma-separated names) adds to the
 // list. Results are the same either way up to float rounding.
+//
+// The limits bound what an untrusted file can make load() allocate (docs/security.md); the
+// defaults fit any real model, and going past one is an ember::Error naming the option.
 struct LoadOptions {
   std::vector<std::string> disabled_passes;
+  uint64_t max_inflated_bytes = uint64_t{2} << 30;  // all deflated zip entries together
+  uint64_t max_pickle_items = uint64_t{1} << 23;    // list items + dict entries built per pickle
 };
 
 // Loads and compiles a `torch.jit.save` archive.

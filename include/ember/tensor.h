@@ -20,6 +20,9 @@ namespace ember {
 
 using Shape = std::vector<int64_t>;
 
+// Bytes of `numel` elements of `dtype`; fails past 2^62 bytes.
+size_t checked_nbytes(int64_t numel, DType dtype);
+
 class Storage {
  public:
   // Borrows `data`; `owner` (may be null) is kept alive as long as the storage is.
@@ -102,7 +105,7 @@ class Tensor {
   int64_t dim() const { return static_cast<int64_t>(impl().sizes.size()); }
   int64_t numel() const;
   size_t element_size() const { return ember::element_size(dtype()); }
-  size_t nbytes() const { return static_cast<size_t>(numel()) * element_size(); }
+  size_t nbytes() const { return checked_nbytes(numel(), dtype()); }
   bool is_contiguous() const;
   bool requires_grad() const { return impl().requires_grad; }
 
@@ -148,6 +151,11 @@ class Tensor {
 Shape contiguous_strides(std::span<const int64_t> sizes);
 // Product of sizes with overflow checks; fails with a clear message on overflow or negatives.
 int64_t checked_numel(std::span<const int64_t> sizes);
+// Every storage size and view extent goes through checked_nbytes and checked_extent, so no
+// product of sizes, strides or element sizes wraps around.
+// How many elements a storage needs so that sizes/strides starting at `offset` stay inside it
+// (0 for an empty tensor); fails with a clear message when the extent overflows.
+int64_t checked_extent(std::span<const int64_t> sizes, std::span<const int64_t> strides, int64_t offset = 0);
 std::string shape_string(std::span<const int64_t> sizes);
 
 }  // namespace ember

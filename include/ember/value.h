@@ -146,9 +146,28 @@ class Value {
   Storage v_;
 };
 
+namespace detail {
+// Containers hand their children here when they die, and the outermost teardown on a thread
+// frees them one by one: dropping a value nested a million levels deep uses a constant amount of
+// stack instead of one destructor frame per level.
+void release_children(std::vector<Value>& items);
+void release_child(Value& v);
+}  // namespace detail
+
+// The rule of five spelled out for the containers below: each has a destructor (the iterative
+// teardown) and stays copyable and movable.
+#define EMBER_VALUE_CONTAINER(T)    \
+  T() = default;                   \
+  T(const T&) = default;           \
+  T(T&&) = default;                \
+  T& operator=(const T&) = default; \
+  T& operator=(T&&) = default;     \
+  ~T()
+
 struct List {
   TypePtr elem_type;  // never null; Any when unknown
   std::vector<Value> items;
+  EMBER_VALUE_CONTAINER(List) { detail::release_children(items); }
 };
 
 // Insertion-ordered dict keyed by str, int, float, bool or Tensor (by identity), like
@@ -156,6 +175,7 @@ struct List {
 struct Dict {
   TypePtr key_type;
   TypePtr value_type;
+  EMBER_VALUE_CONTAINER(Dict);
 
   size_t size() const { return index_.size(); }
   const Value* find(const Value& key) const;
@@ -190,6 +210,7 @@ struct Dict {
 struct Tuple {
   std::vector<Value> items;
   TypePtr type;  // null for a plain tuple whose element types follow its items; set for NamedTuple
+  EMBER_VALUE_CONTAINER(Tuple) { detail::release_children(items); }
 };
 
 struct Object {
@@ -202,18 +223,22 @@ struct Object {
   bool has_attr(std::string_view name) const;
   // Loaded with a non-dict state: the argument __setstate__ must receive.
   std::shared_ptr<Value> pending_state;
+  EMBER_VALUE_CONTAINER(Object);
 };
 
 struct EnumValue {
   ClassTypePtr type;
   std::string name;
   Value value;
+  EMBER_VALUE_CONTAINER(EnumValue) { detail::release_child(value); }
 };
 
 struct Future {
   Value value;
   bool completed = false;
+  EMBER_VALUE_CONTAINER(Future) { detail::release_child(value); }
 };
+#undef EMBER_VALUE_CONTAINER
 
 // Helpers to build shared containers.
 std::shared_ptr<List> make_list(TypePtr elem_type, std::vector<Value> items = {});

@@ -22,6 +22,23 @@ std::span<const uint8_t> bytes_of(const std::string& s) {
   return {reinterpret_cast<const uint8_t*>(s.data()), s.size()};
 }
 
+}  // namespace
+
+std::shared_ptr<Storage> normalised_bools(std::shared_ptr<Storage> s) {
+  // A bool holding any byte but 0 or 1 is undefined behaviour in C++; a file may hold any byte.
+  const auto* p = static_cast<const uint8_t*>(s->data());
+  const size_t n = s->nbytes();
+  size_t i = 0;
+  while (i < n && p[i] <= 1) ++i;
+  if (i == n) return s;
+  auto copy = Storage::allocate_uninitialized(n);
+  auto* q = static_cast<uint8_t*>(copy->data());
+  for (size_t k = 0; k < n; ++k) q[k] = p[k] != 0;
+  return copy;
+}
+
+namespace {
+
 // Storages of one pickle, loaded from `<prefix><dir><key>` and counted once each.
 struct StorageLoader {
   const ZipReader& zip;
@@ -42,6 +59,7 @@ struct StorageLoader {
       const std::string own = zip.path() + ": ";
       throw Error(msg.rfind(own, 0) == 0 ? msg.substr(own.size()) : msg);
     }
+    if (dtype == DType::Bool) s = normalised_bools(std::move(s));
     if (counted->insert(s.get()).second) *total += s->nbytes();
     return s;
   }
@@ -49,9 +67,10 @@ struct StorageLoader {
 
 Value read_pickle(const ZipReader& zip, const std::string& name, const std::string& storage_dir,
                   std::function<ClassTypePtr(const std::string&)> resolve,
-                  std::unordered_set<const Storage*>* counted, uint64_t* total) {
+                  std::unordered_set<const Storage*>* counted, uint64_t* total, const ArchiveLimits& limits) {
   const std::string bytes = zip.read(name);
   UnpickleContext ctx;
+  ctx.max_items = limits.max_pickle_items;
   ctx.label = zip.path() + ": " + name;
   ctx.storage_dir = storage_dir;
   ctx.load_storage = StorageLoader{zip, storage_dir, counted, total};
@@ -69,10 +88,19 @@ void check_byteorder(const ZipReader& zip, std::string* out) {
 
 }  // namespace
 
-ArchiveContents load_archive(const std::string& path) {
-  ZipReader zip(path);
+std::string ArchiveContents::read_extra(const std::string& name) const {
+  const ZipEntry* e = zip ? zip->find("extra/" + name) : nullptr;
+  if (!e) fail(path, ": no extra file '", name, "'");
+  return zip->read(*e);
+}
+
+ArchiveContents load_archive(const std::string& path, const ArchiveLimits& limits) {
+  auto reader = std::make_shared<ZipReader>(path);
+  reader->set_inflate_limit(limits.max_inflated_bytes);
+  const ZipReader& zip = *reader;
   ArchiveContents out;
   out.path = path;
+  out.zip = reader;
 
   const char* version_name = zip.has(".data/version") ? ".data/version" : zip.has("version") ? "version" : nullptr;
   if (!version_name) {
@@ -107,9 +135,9 @@ ArchiveContents load_archive(const std::string& path) {
     return slot;
   };
   std::unordered_set<const Storage*> counted;
-  out.root = read_pickle(zip, "data.pkl", "data/", resolve, &counted, &out.tensor_bytes);
+  out.root = read_pickle(zip, "data.pkl", "data/", resolve, &counted, &out.tensor_bytes, limits);
   if (zip.has("constants.pkl")) {
-    out.constants = read_pickle(zip, "constants.pkl", "constants/", resolve, &counted, &out.tensor_bytes);
+    out.constants = read_pickle(zip, "constants.pkl", "constants/", resolve, &counted, &out.tensor_bytes, limits);
     if (!out.constants.is_tuple()) fail(path, ": constants.pkl does not hold a tuple");
   } else {
     out.constants = Value(make_tuple({}));
@@ -118,7 +146,7 @@ ArchiveContents load_archive(const std::string& path) {
   for (const ZipEntry& e : zip.entries()) {
     std::string rel = zip.relative_name(e);
     if (rel.rfind("extra/", 0) == 0 && rel.size() > 6) {
-      out.extra_files.emplace(rel.substr(6), zip.read(e));
+      out.extra_files.emplace(rel.substr(6), e.uncompressed_size);
     } else if (rel.rfind("code/", 0) == 0) {
       if (rel.size() >= 10 && rel.compare(rel.size() - 10, 10, ".debug_pkl") == 0) out.producer.has_debug_info = true;
       else if (rel.size() > 3 && rel.compare(rel.size() - 3, 3, ".py") == 0) out.code.emplace(rel, zip.read(e));
@@ -132,14 +160,15 @@ ArchiveContents load_archive(const std::string& path) {
   return out;
 }
 
-Value load_torch_save(const std::string& path) {
+Value load_torch_save(const std::string& path, const ArchiveLimits& limits) {
   ZipReader zip(path);
+  zip.set_inflate_limit(limits.max_inflated_bytes);
   if (!zip.has("data.pkl")) fail(path, ": missing data.pkl");
   std::string unused;
   check_byteorder(zip, &unused);
   std::unordered_set<const Storage*> counted;
   uint64_t total = 0;
-  return read_pickle(zip, "data.pkl", "data/", nullptr, &counted, &total);
+  return read_pickle(zip, "data.pkl", "data/", nullptr, &counted, &total, limits);
 }
 
 }  // namespace ember::archive

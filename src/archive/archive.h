@@ -9,12 +9,15 @@
 
 #include <cstdint>
 #include <map>
+#include <memory>
 #include <string>
 
 #include "ember/type.h"
 #include "ember/value.h"
 
 namespace ember::archive {
+
+class ZipReader;
 
 struct ProducerInfo {
   // Where the version was found: "version" (the PyTorch 1.x layout) or ".data/version" (newer).
@@ -33,22 +36,36 @@ struct ArchiveContents {
   ProducerInfo producer;
   Value root;       // data.pkl: the top module Object
   Value constants;  // constants.pkl: a Tuple (empty when the archive has no constants.pkl)
-  // extra/ files by the name given to torch.jit.save(_extra_files=...): "foo.txt" -> bytes.
-  std::map<std::string, std::string> extra_files;
+  // extra/ files by the name given to torch.jit.save(_extra_files=...): "foo.txt" -> its size.
+  // They are not read at load (a file can hold a deflate bomb there); read_extra() reads one.
+  std::map<std::string, uint64_t> extra_files;
+  std::string read_extra(const std::string& name) const;
   // code/ sources by archive path without the top folder: "code/__torch__/foo.py" -> text.
   std::map<std::string, std::string> code;
   // Every class named in the pickles, by qualified name ("__torch__.foo.Bar").
   std::map<std::string, ClassTypePtr> classes;
   // Bytes of all distinct tensor storages of data.pkl and constants.pkl.
   uint64_t tensor_bytes = 0;
+  // The open archive, for read_extra.
+  std::shared_ptr<const ZipReader> zip;
 };
+
+// Bounds on what a file may make ember allocate; the defaults fit any real model.
+struct ArchiveLimits {
+  uint64_t max_inflated_bytes = uint64_t{2} << 30;  // all deflated entries together
+  uint64_t max_pickle_items = uint64_t{1} << 23;    // list items + dict entries per pickle
+};
+
+// The storage itself when every byte is 0 or 1, else a copy with every nonzero byte set to 1 (a
+// bool with another byte is undefined behaviour; files may hold any byte).
+std::shared_ptr<Storage> normalised_bools(std::shared_ptr<Storage> s);
 
 // Reads a torch.jit.save archive. Fails with "<path>: <problem>" on any malformed content,
 // unsupported version or byte order, missing record, disallowed pickle global or bad tensor.
-ArchiveContents load_archive(const std::string& path);
+ArchiveContents load_archive(const std::string& path, const ArchiveLimits& limits = {});
 
 // Reads a zip-format torch.save file (PyTorch >= 1.6): tensors, Parameters, and dicts, lists and
 // tuples of them, nested. `__torch__` objects are rejected.
-Value load_torch_save(const std::string& path);
+Value load_torch_save(const std::string& path, const ArchiveLimits& limits = {});
 
 }  // namespace ember::archive

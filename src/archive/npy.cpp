@@ -150,18 +150,22 @@ Tensor load_npy(const std::string& path) {
   if (order != '<' && order != '|' && order != '=' && !(order == '>' && esize == 1))
     fail(path, ": unsupported .npy dtype '", descr, "'");
 
-  int64_t numel = 1;
-  for (int64_t d : shape) {
-    if (d != 0 && numel > (int64_t{1} << 62) / d) fail(path, ": .npy shape ", shape_string(shape), " overflows");
-    numel *= d;
+  int64_t numel = 0;
+  uint64_t need = 0;
+  try {
+    numel = checked_numel(shape);
+    need = checked_nbytes(numel, type->dtype);
+  } catch (const Error&) {
+    fail(path, ": .npy shape ", shape_string(shape), " overflows");
   }
   const size_t data_start = header_start + header_len;
-  const uint64_t need = static_cast<uint64_t>(numel) * esize;
   if (need > size - data_start)
     fail(path, ": truncated .npy data: shape ", shape_string(shape), " of ", descr, " needs ", need,
          " bytes but the file holds ", size - data_start);
   auto storage = Storage::allocate(static_cast<size_t>(need));
   if (need) std::memcpy(storage->data(), p + data_start, static_cast<size_t>(need));
+  if (type->dtype == DType::Bool)  // any byte but 0/1 in a C++ bool is undefined behaviour
+    for (auto* b = static_cast<uint8_t*>(storage->data()), *e = b + need; b != e; ++b) *b = *b != 0;
 
   Shape strides(shape.size());
   if (fortran) {

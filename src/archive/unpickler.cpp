@@ -304,13 +304,22 @@ class Unpickler {
   void check_plain(const Value& v, const char* where) {
     if (v.is_capsule()) bad_at(std::string("a ") + v.to_capsule()->type_name + " cannot be used as " + where);
   }
+  // Every list item and dict entry the pickle makes counts against one budget: a few bytes of
+  // pickle can copy a memoised list of pairs into a new dict again and again (a memo bomb).
+  void count_item() {
+    if (++items_ > ctx_.max_items)
+      bad_at("the pickle builds more than " + std::to_string(ctx_.max_items) +
+             " list items and dict entries (LoadOptions::max_pickle_items)");
+  }
   void set_item(Value& target, Value key, Value value) {
+    count_item();
     if (!target.is_dict()) bad_at("SETITEM on a " + std::string(target.tag_name()) + ", not a dict");
     check_plain(key, "a dict key");
     check_plain(value, "a dict value");
     target.to_dict()->set(key, std::move(value));
   }
   void append(Value& target, Value item) {
+    count_item();
     if (!target.is_list()) bad_at("APPEND to a " + std::string(target.tag_name()) + ", not a list");
     check_plain(item, "a list item");
     target.to_list()->items.push_back(std::move(item));
@@ -909,6 +918,7 @@ class Unpickler {
   std::vector<Value> stack_;
   std::vector<size_t> marks_;
   std::unordered_map<uint64_t, Value> memo_;
+  uint64_t items_ = 0;
   std::unordered_map<std::string, std::shared_ptr<Storage>> storages_;
   std::unordered_set<const void*> keep_;
 };

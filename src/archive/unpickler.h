@@ -33,6 +33,9 @@ struct UnpickleContext {
   // The ClassType for a TorchScript qualified name ("__torch__.foo.Bar"); must return the same
   // record for the same name. When empty, `__torch__` globals are errors.
   std::function<ClassTypePtr(const std::string& qualname)> resolve_class;
+  // List items plus dict entries the pickle may build in all (a model's pickles hold thousands;
+  // a memo bomb copies a memoised list again and again).
+  uint64_t max_items = uint64_t{1} << 23;
 };
 
 // Unpickles `data` (protocol 0-5 opcodes; PyTorch writes protocol 2). Fails with an ember::Error

@@ -81,7 +81,9 @@ size_t release_file_pages(const void* data, size_t nbytes) {
 }
 
 std::shared_ptr<MappedFile> MappedFile::open(const std::string& path) {
-  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  // O_NONBLOCK: opening a FIFO (or a device) must not wait for a writer; anything but a regular
+  // file is refused below.
+  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
   if (fd < 0) fail(path, ": cannot open: ", std::strerror(errno));
   struct stat st {};
   if (fstat(fd, &st) != 0) {
@@ -258,50 +260,76 @@ std::string ZipReader::relative_name(const ZipEntry& e) const {
   return e.name;
 }
 
-void ZipReader::inflate_into(const ZipEntry& e, uint8_t* out) const {
+void ZipReader::charge_inflate(const ZipEntry& e) const {
+  // Checked against the header's claim before anything is allocated; the stream must then
+  // inflate to exactly that size.
+  const uint64_t before = inflated_.fetch_add(e.uncompressed_size);
+  if (before + e.uncompressed_size > inflate_limit_)
+    bad("deflated entries inflate to more than " + std::to_string(inflate_limit_) + " bytes in all (at '" + e.name +
+        "', which claims " + std::to_string(e.uncompressed_size) + "); LoadOptions::max_inflated_bytes raises the limit");
+}
+
+void ZipReader::inflate_chunks(const ZipEntry& e, const std::function<void(const uint8_t*, size_t)>& sink) const {
   z_stream zs{};
   if (inflateInit2(&zs, -MAX_WBITS) != Z_OK) bad("cannot initialise zlib");
   const uint8_t* in = file_->data() + e.data_offset;
   uint64_t in_left = e.compressed_size, out_left = e.uncompressed_size;
-  zs.next_out = out;
+  std::vector<uint8_t> chunk(size_t{1} << 16);
   int rc = Z_OK;
-  // zlib counts in 32-bit units; feed it in chunks so multi-GB entries work.
+  // Output goes through a small buffer: memory grows with the bytes that really arrive, not with
+  // the size the header claims.
   while (true) {
     const uInt in_chunk = static_cast<uInt>(std::min<uint64_t>(in_left, 1u << 30));
-    const uInt out_chunk = static_cast<uInt>(std::min<uint64_t>(out_left, 1u << 30));
+    const uInt out_chunk = static_cast<uInt>(std::min<uint64_t>(out_left, chunk.size()));
     zs.next_in = const_cast<Bytef*>(in);
     zs.avail_in = in_chunk;
+    zs.next_out = chunk.data();
     zs.avail_out = out_chunk;
     rc = inflate(&zs, Z_NO_FLUSH);
     const uInt used_in = in_chunk - zs.avail_in, used_out = out_chunk - zs.avail_out;
     in += used_in;
     in_left -= used_in;
     out_left -= used_out;
+    if (used_out) {
+      try {
+        sink(chunk.data(), used_out);
+      } catch (...) {
+        inflateEnd(&zs);
+        throw;
+      }
+    }
     if (rc == Z_STREAM_END || rc != Z_OK) break;
     if (used_in == 0 && used_out == 0) {
       rc = Z_BUF_ERROR;
       break;
     }
   }
+  const std::string zmsg = zs.msg ? std::string(" (") + zs.msg + ")" : std::string();
   inflateEnd(&zs);
   if (rc == Z_STREAM_END && out_left == 0) return;
   if (rc == Z_STREAM_END)
     bad("corrupt zip: deflated entry '" + e.name + "' inflates to fewer bytes than its header says");
   if (rc == Z_BUF_ERROR && out_left == 0)
     bad("corrupt zip: deflated entry '" + e.name + "' inflates to more bytes than its header says");
-  bad("corrupt zip: deflate stream of '" + e.name + "' is invalid" +
-      (zs.msg ? std::string(" (") + zs.msg + ")" : std::string()));
+  bad("corrupt zip: deflate stream of '" + e.name + "' is invalid" + zmsg);
+}
+
+void ZipReader::inflate_into(const ZipEntry& e, uint8_t* out) const {
+  inflate_chunks(e, [&](const uint8_t* p, size_t n) {
+    std::memcpy(out, p, n);
+    out += n;
+  });
 }
 
 std::string ZipReader::read(const ZipEntry& e) const {
   if (e.method != 0 && e.method != 8)
     bad("zip entry '" + e.name + "' uses unsupported compression method " + std::to_string(e.method));
   std::string out;
-  out.resize(static_cast<size_t>(e.uncompressed_size));
   if (e.method == 0) {
-    if (!out.empty()) std::memcpy(out.data(), file_->data() + e.data_offset, out.size());
+    out.assign(reinterpret_cast<const char*>(file_->data() + e.data_offset), static_cast<size_t>(e.uncompressed_size));
   } else {
-    inflate_into(e, reinterpret_cast<uint8_t*>(out.data()));
+    charge_inflate(e);
+    inflate_chunks(e, [&](const uint8_t* p, size_t n) { out.append(reinterpret_cast<const char*>(p), n); });
   }
   uLong crc = 0;
   for (size_t done = 0; done < out.size();) {
@@ -326,7 +354,9 @@ std::shared_ptr<Storage> ZipReader::storage(const ZipEntry& e, size_t alignment)
   const size_t n = static_cast<size_t>(e.uncompressed_size);
   if (e.method == 0 && alignment > 0 && reinterpret_cast<uintptr_t>(p) % alignment == 0)
     return std::make_shared<Storage>(p, n, file_, true);
-  auto s = Storage::allocate(n);
+  if (e.method == 8) charge_inflate(e);
+  // Filled in full below (or the load fails), so never zero-filled first.
+  auto s = Storage::allocate_uninitialized(n);
   if (e.method == 0) {
     if (n) std::memcpy(s->data(), p, n);
   } else {

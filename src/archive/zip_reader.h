@@ -8,7 +8,9 @@
 // file, never a crash or an allocation larger than the file can justify.
 #pragma once
 
+#include <atomic>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -82,16 +84,25 @@ class ZipReader {
   // load); anything else is copied into a fresh 64-byte aligned allocation.
   std::shared_ptr<Storage> storage(const ZipEntry& e, size_t alignment) const;
 
+  // Deflated entries read through this reader may inflate to at most this many bytes in all
+  // (their headers' claims are checked before anything is allocated).
+  static constexpr uint64_t kDefaultInflateLimit = uint64_t{2} << 30;
+  void set_inflate_limit(uint64_t bytes) { inflate_limit_ = bytes; }
+
  private:
   void index();
   [[noreturn]] void bad(const std::string& what) const;
   void inflate_into(const ZipEntry& e, uint8_t* out) const;
+  void inflate_chunks(const ZipEntry& e, const std::function<void(const uint8_t*, size_t)>& sink) const;
+  void charge_inflate(const ZipEntry& e) const;
 
   std::string path_;
   std::shared_ptr<MappedFile> file_;
   std::string prefix_;
   std::vector<ZipEntry> entries_;
   std::unordered_map<std::string, size_t> by_name_;
+  uint64_t inflate_limit_ = kDefaultInflateLimit;
+  mutable std::atomic<uint64_t> inflated_{0};
 };
 
 }  // namespace ember::archive

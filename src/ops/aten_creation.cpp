@@ -41,14 +41,11 @@ Scalar fill_scalar(const Value& v) {
 // A zero-filled tensor with exactly these strides over a storage just large enough for them.
 Tensor empty_strided(const IntList& size, const IntList& stride, DType dtype) {
   if (size.size() != stride.size()) fail("mismatch in length of strides and shape");
-  int64_t extent = 1;
   for (size_t i = 0; i < size.size(); ++i) {
     if (size[i] < 0) fail("Trying to create tensor with negative dimension ", size[i], ": ", shape_string(size));
     if (stride[i] < 0) fail("empty_strided: negative strides are not supported");
-    if (size[i] == 0) extent = 0;
   }
-  if (extent != 0)
-    for (size_t i = 0; i < size.size(); ++i) extent += (size[i] - 1) * stride[i];
+  const int64_t extent = checked_extent(size, stride);
   return Tensor::empty(Shape{extent}, dtype).as_strided(size, stride, 0);
 }
 

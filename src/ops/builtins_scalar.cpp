@@ -320,7 +320,7 @@ void register_scalar_ops(Registry& r) {
   r.add("aten::fmod.float(float a, float b) -> float", wrap([](double a, double b) { return std::fmod(a, b); }));
   r.add("aten::gcd.int(int a, int b) -> int", wrap([](int64_t a, int64_t b) {
           while (b != 0) {
-            int64_t t = a % b;
+            int64_t t = b == -1 ? 0 : a % b;  // INT64_MIN % -1 traps
             a = b;
             b = t;
           }
@@ -334,9 +334,15 @@ void register_scalar_ops(Registry& r) {
         }));
   r.add("aten::__range_length(int lo, int hi, int step) -> int", wrap([](int64_t lo, int64_t hi, int64_t step) {
           if (step == 0) fail("range() arg 3 must not be zero");
-          if (step > 0 && lo < hi) return 1 + (hi - 1 - lo) / step;
-          if (step < 0 && lo > hi) return 1 + (lo - 1 - hi) / (0 - step);
-          return int64_t{0};
+          // In unsigned arithmetic: hi - lo and -step can exceed int64's range.
+          uint64_t n = 0;
+          if (step > 0 && lo < hi)
+            n = 1 + (static_cast<uint64_t>(hi) - static_cast<uint64_t>(lo) - 1) / static_cast<uint64_t>(step);
+          if (step < 0 && lo > hi)
+            n = 1 + (static_cast<uint64_t>(lo) - static_cast<uint64_t>(hi) - 1) / (0 - static_cast<uint64_t>(step));
+          if (n > static_cast<uint64_t>(std::numeric_limits<int64_t>::max()))
+            fail("range(", lo, ", ", hi, ", ", step, ") has more than 2^63-1 elements");
+          return static_cast<int64_t>(n);
         }));
   r.add("aten::__derive_index(int index, int start, int step) -> int",
         wrap([](int64_t index, int64_t start, int64_t step) { return wrap_add(start, wrap_mul(index, step)); }));

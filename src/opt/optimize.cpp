@@ -107,9 +107,11 @@ void count_reads(const ir::Block* b, std::unordered_map<const ir::Value*, int>& 
   for (const ir::Value* v : b->returns) ++reads[v];
 }
 
-// Removes dead pure nodes from `b` back to front so a chain of them goes in one sweep.
+// Removes dead pure nodes from `b` back to front so a chain of them goes in one sweep; the
+// block's node list is compacted once at the end (erasing one by one is quadratic in its length).
 bool sweep(ir::Block* b, std::unordered_map<const ir::Value*, int>& reads) {
   bool changed = false;
+  std::vector<bool> dead(b->nodes.size(), false);
   for (size_t i = b->nodes.size(); i-- > 0;) {
     ir::Node* n = b->nodes[i];
     for (ir::Block* sub : n->blocks) changed |= sweep(sub, reads);
@@ -120,8 +122,14 @@ bool sweep(ir::Block* b, std::unordered_map<const ir::Value*, int>& reads) {
     });
     if (used) continue;
     for (const ir::Value* v : n->inputs) --reads[v];
-    b->nodes.erase(b->nodes.begin() + static_cast<std::ptrdiff_t>(i));
+    dead[i] = true;
     changed = true;
+  }
+  if (changed) {
+    size_t kept = 0;
+    for (size_t i = 0; i < b->nodes.size(); ++i)
+      if (!dead[i]) b->nodes[kept++] = b->nodes[i];
+    b->nodes.resize(kept);
   }
   return changed;
 }

@@ -13,6 +13,7 @@
 #include "ir/graph.h"
 #include "ops/registry.h"
 #include "runtime/code.h"
+#include "runtime/deadline_poll.h"
 #include "runtime/function.h"
 #include "runtime/located_error.h"
 
@@ -227,6 +228,8 @@ class OpProfile {
 [[noreturn]] void rethrow_located(const Function& fn, const Code& code, const Instr& in) {
   try {
     throw;
+  } catch (const Cancelled&) {
+    throw;  // keeps its type: callers tell a stopped run from a failed one
   } catch (const LocatedError&) {
     throw;
   } catch (const std::exception& e) {
@@ -244,12 +247,31 @@ std::string exception_message(const Value& msg, const Value* cls) {
   return name + ": " + text;
 }
 
+// Calls nest at most this deep on one thread. Recursion is refused when compiling, so only a long
+// static chain of calls can come near it; the bound keeps such a file from exhausting the stack.
+constexpr int kMaxCallDepth = 400;
+thread_local int call_depth = 0;
+
+struct CallDepth {
+  explicit CallDepth(const Function& fn) {
+    if (++call_depth > kMaxCallDepth) {
+      --call_depth;
+      fail("calls nest more than ", kMaxCallDepth, " deep (entering ", fn.qualname, ")");
+    }
+  }
+  ~CallDepth() { --call_depth; }
+  CallDepth(const CallDepth&) = delete;
+  CallDepth& operator=(const CallDepth&) = delete;
+};
+
 }  // namespace
 
 Value execute(const Function& fn, const Code& code, std::vector<Value> args) {
+  CallDepth depth(fn);
+  poll_deadline();
   std::vector<Value> r(code.num_regs);
-  EMBER_ASSERT(args.size() == code.param_regs.size(), fn.qualname, " called with ", args.size(),
-               " arguments, expects ", code.param_regs.size());
+  if (args.size() != code.param_regs.size())
+    fail(fn.qualname, " called with ", args.size(), " arguments, expects ", code.param_regs.size());
   for (size_t i = 0; i < args.size(); ++i) r[code.param_regs[i]] = std::move(args[i]);
   ops::Stack stack;
   const uint32_t* operands = code.operands.data();
@@ -304,7 +326,10 @@ Value execute(const Function& fn, const Code& code, std::vector<Value> args) {
           if (in.n_out) r[outs[0]] = std::move(res);
           break;
         }
-        case OpCode::Jump: pc = static_cast<size_t>(in.imm); continue;
+        case OpCode::Jump:
+          if (static_cast<size_t>(in.imm) <= pc) poll_deadline();  // a loop's back-edge
+          pc = static_cast<size_t>(in.imm);
+          continue;
         case OpCode::JumpIfFalse:
           if (!r[ins[0]].to_bool()) {
             pc = static_cast<size_t>(in.imm);
@@ -312,6 +337,7 @@ Value execute(const Function& fn, const Code& code, std::vector<Value> args) {
           }
           break;
         case OpCode::LoopCheck:
+          poll_deadline();
           if (!(r[ins[0]].int_unchecked() < r[ins[1]].to_int() && r[ins[2]].to_bool())) {
             pc = static_cast<size_t>(in.imm);
             continue;

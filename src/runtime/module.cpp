@@ -55,7 +55,8 @@ std::string problems_message(const std::string& path, const std::vector<script::
 }
 
 // Objects pickled with a non-dict state get it through their class's __setstate__, children
-// before parents, as the unpickler would have done.
+// before parents, as the unpickler would have done. Every container is walked once: a pickle can
+// share lists so that the number of paths through them grows exponentially with the file.
 void run_setstate(const Value& v, std::unordered_set<const void*>& seen) {
   switch (v.tag()) {
     case ValueTag::Object: {
@@ -71,19 +72,24 @@ void run_setstate(const Value& v, std::unordered_set<const void*>& seen) {
           return;
         }
         if (!f) fail("'", o->type->qualname, "' was saved with a custom state but has no __setstate__ method");
+        if (f->params.size() != 2)
+          fail("'", o->type->qualname, "'.__setstate__ must take (self, state) but is declared ", f->signature());
         Value state = *o->pending_state;
         o->pending_state.reset();
-        f->run({v, state});
+        f->call({std::move(state)}, &v);  // checks the state against the declared type
       }
       return;
     }
     case ValueTag::List:
+      if (!seen.insert(v.to_list().get()).second) return;
       for (const auto& x : v.to_list()->items) run_setstate(x, seen);
       return;
     case ValueTag::Tuple:
+      if (!seen.insert(v.to_tuple().get()).second) return;
       for (const auto& x : v.to_tuple()->items) run_setstate(x, seen);
       return;
     case ValueTag::Dict:
+      if (!seen.insert(v.to_dict().get()).second) return;
       v.to_dict()->for_each([&](const Value& k, const Value& x) {
         run_setstate(k, seen);
         run_setstate(x, seen);
@@ -98,8 +104,11 @@ struct Compiled {
   std::shared_ptr<script::CompilationUnit> cu;
 };
 
-Compiled compile_archive(const std::string& path) {
-  Compiled c{archive::load_archive(path), nullptr};
+Compiled compile_archive(const std::string& path, const LoadOptions& options) {
+  archive::ArchiveLimits limits;
+  limits.max_inflated_bytes = options.max_inflated_bytes;
+  limits.max_pickle_items = options.max_pickle_items;
+  Compiled c{archive::load_archive(path, limits), nullptr};
   script::CodeInput in;
   in.code = c.contents.code;
   in.classes = c.contents.classes;
@@ -141,7 +150,7 @@ Module load(const std::string& path, const LoadOptions& options) {
       if (!name.empty()) disabled.push_back(name);
   }
   const opt::PassSet passes = opt::make_pass_set(disabled);
-  Compiled c = compile_archive(path);
+  Compiled c = compile_archive(path, options);
   if (!c.cu->problems.empty()) throw Error(problems_message(path, c.cu->problems));
   if (!c.contents.root.is_object()) fail(path, ": data.pkl does not hold a module object");
   std::unordered_set<const void*> seen;
@@ -163,7 +172,7 @@ Module load(const std::string& path, const LoadOptions& options) {
 }
 
 CheckReport check(const std::string& path) {
-  Compiled c = compile_archive(path);
+  Compiled c = compile_archive(path, LoadOptions());
   CheckReport r;
   r.path = path;
   r.format_version = c.contents.format_version;

@@ -7,6 +7,98 @@
 
 namespace ember {
 
+namespace detail {
+namespace {
+bool holds_children(const Value& v) {
+  switch (v.tag()) {
+    case ValueTag::List:
+    case ValueTag::Dict:
+    case ValueTag::Tuple:
+    case ValueTag::Object:
+    case ValueTag::Enum:
+    case ValueTag::Future: return true;
+    default: return false;
+  }
+}
+// Non-null while a teardown runs on this thread: the values still to free.
+thread_local std::vector<Value>* pending_teardown = nullptr;
+
+template <class Push>
+void teardown(Push&& push_all) {
+  if (pending_teardown) {
+    push_all(*pending_teardown);
+    return;
+  }
+  std::vector<Value> work;
+  pending_teardown = &work;
+  push_all(work);
+  while (!work.empty()) {
+    Value v = std::move(work.back());
+    work.pop_back();
+    // v dies here; its children land in `work` instead of being destroyed recursively.
+  }
+  pending_teardown = nullptr;
+}
+}  // namespace
+
+void release_children(std::vector<Value>& items) {
+  bool any = false;
+  for (const auto& v : items) any = any || holds_children(v);
+  if (!any) return;
+  teardown([&](std::vector<Value>& work) {
+    for (auto& v : items)
+      if (holds_children(v)) work.push_back(std::move(v));
+  });
+}
+
+void release_child(Value& v) {
+  if (!holds_children(v)) return;
+  teardown([&](std::vector<Value>& work) { work.push_back(std::move(v)); });
+}
+}  // namespace detail
+
+Dict::~Dict() {
+  std::vector<Value> children;
+  for (auto& e : entries_) {
+    children.push_back(std::move(e.key));
+    children.push_back(std::move(e.value));
+  }
+  entries_.clear();
+  index_.clear();
+  detail::release_children(children);
+}
+
+Object::~Object() {
+  detail::release_children(slots);
+  if (pending_state && pending_state.use_count() == 1) detail::release_child(*pending_state);
+}
+
+namespace {
+// Walks over a value's structure (repr, equality, type) recurse once per level; values nested
+// deeper than this (only a program can build them: pickles stop at 500) are refused instead of
+// exhausting the stack.
+constexpr int kMaxWalkDepth = 2000;
+thread_local int walk_depth = 0;
+// Shared structure prints once per path: a list holding another twice per level prints 2^depth
+// items. Renderings stop at 16 MiB.
+constexpr size_t kMaxReprBytes = size_t{16} << 20;
+void check_repr_size(const std::string& s) {
+  if (s.size() > kMaxReprBytes) fail("value renders to more than ", kMaxReprBytes, " characters");
+}
+
+struct WalkDepth {
+  WalkDepth() {
+    if (++walk_depth > kMaxWalkDepth) {
+      --walk_depth;
+      fail("value is nested more than ", kMaxWalkDepth, " levels deep");
+    }
+  }
+  ~WalkDepth() { --walk_depth; }
+  WalkDepth(const WalkDepth&) = delete;
+  WalkDepth& operator=(const WalkDepth&) = delete;
+};
+}  // namespace
+
 Device Device::parse(std::string_view text) {
   Device d;
   std::string_view kind = text;
@@ -69,6 +161,7 @@ double Value::to_number() const {
 }
 
 TypePtr Value::type() const {
+  WalkDepth depth;
   switch (tag()) {
     case ValueTag::None: return Type::get(TypeKind::None);
     case ValueTag::Bool: return Type::get(TypeKind::Bool);
@@ -136,6 +229,7 @@ std::string str_repr(const std::string& s) {
 }  // namespace
 
 std::string Value::repr() const {
+  WalkDepth depth;
   switch (tag()) {
     case ValueTag::None: return "None";
     case ValueTag::Bool: return bool_unchecked() ? "True" : "False";
@@ -151,14 +245,14 @@ std::string Value::repr() const {
     case ValueTag::List: {
       std::string s = "[";
       const auto& items = to_list()->items;
-      for (size_t i = 0; i < items.size(); ++i) s += (i ? ", " : "") + items[i].repr();
+      for (size_t i = 0; i < items.size(); ++i) check_repr_size(s += (i ? ", " : "") + items[i].repr());
       return s + "]";
     }
     case ValueTag::Dict: {
       std::string s = "{";
       bool first = true;
       to_dict()->for_each([&](const Value& k, const Value& v) {
-        s += (first ? "" : ", ") + k.repr() + ": " + v.repr();
+        check_repr_size(s += (first ? "" : ", ") + k.repr() + ": " + v.repr());
         first = false;
       });
       return s + "}";
@@ -173,11 +267,11 @@ std::string Value::repr() const {
           const auto& attrs = t.type->cls->attributes;
           s += (i ? ", " : "");
           if (i < attrs.size()) s += attrs[i].name + "=";
-          s += t.items[i].repr();
+          check_repr_size(s += t.items[i].repr());
         }
         return s + ")";
       }
-      for (size_t i = 0; i < t.items.size(); ++i) s += (i ? ", " : "") + t.items[i].repr();
+      for (size_t i = 0; i < t.items.size(); ++i) check_repr_size(s += (i ? ", " : "") + t.items[i].repr());
       return s + (t.items.size() == 1 ? ",)" : ")");
     }
     case ValueTag::Object: return "<" + to_object()->type->qualname + " object>";
@@ -215,6 +309,7 @@ bool Value::equals(const Value& o) const {
     return to_number() == o.to_number();
   }
   if (tag() != o.tag()) return false;
+  WalkDepth depth;
   switch (tag()) {
     case ValueTag::None: return true;
     case ValueTag::Complex: return to_complex() == o.to_complex();
@@ -222,6 +317,7 @@ bool Value::equals(const Value& o) const {
     case ValueTag::Tensor: return to_tensor().is_same(o.to_tensor());
     case ValueTag::Device: return to_device() == o.to_device();
     case ValueTag::List: {
+      if (to_list() == o.to_list()) return true;  // as Python's list ==: shared structure is not walked
       const auto& a = to_list()->items;
       const auto& b = o.to_list()->items;
       if (a.size() != b.size()) return false;
@@ -230,6 +326,7 @@ bool Value::equals(const Value& o) const {
       return true;
     }
     case ValueTag::Tuple: {
+      if (to_tuple() == o.to_tuple()) return true;
       const auto& a = to_tuple()->items;
       const auto& b = o.to_tuple()->items;
       if (a.size() != b.size()) return false;
@@ -238,6 +335,7 @@ bool Value::equals(const Value& o) const {
       return true;
     }
     case ValueTag::Dict: {
+      if (to_dict() == o.to_dict()) return true;
       const auto& a = *to_dict();
       const auto& b = *o.to_dict();
       if (a.size() != b.size()) return false;

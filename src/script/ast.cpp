@@ -1,9 +1,53 @@
 #include "script/ast.h"
 
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
+#include <vector>
 
 namespace ember::script::ast {
+
+namespace {
+void take_children(Expr& e, std::vector<ExprPtr>& out) {
+  if (e.base) out.push_back(std::move(e.base));
+  for (auto& x : e.items) if (x) out.push_back(std::move(x));
+  for (auto& k : e.kwargs) if (k.value) out.push_back(std::move(k.value));
+  for (auto& x : e.comp_targets) if (x) out.push_back(std::move(x));
+}
+thread_local std::vector<ExprPtr>* pending_exprs = nullptr;
+}  // namespace
+
+Expr::~Expr() {
+  if (pending_exprs) {
+    take_children(*this, *pending_exprs);
+    return;
+  }
+  std::vector<ExprPtr> work;
+  take_children(*this, work);
+  if (work.empty()) return;
+  pending_exprs = &work;
+  while (!work.empty()) {
+    ExprPtr e = std::move(work.back());
+    work.pop_back();
+    e.reset();  // its children land in `work`
+  }
+  pending_exprs = nullptr;
+}
+
+int expr_height(const Expr& root) {
+  int best = 0;
+  std::vector<std::pair<const Expr*, int>> stack{{&root, 1}};
+  while (!stack.empty()) {
+    auto [e, h] = stack.back();
+    stack.pop_back();
+    best = std::max(best, h);
+    if (e->base) stack.emplace_back(e->base.get(), h + 1);
+    for (const auto& x : e->items) if (x) stack.emplace_back(x.get(), h + 1);
+    for (const auto& k : e->kwargs) if (k.value) stack.emplace_back(k.value.get(), h + 1);
+    for (const auto& x : e->comp_targets) if (x) stack.emplace_back(x.get(), h + 1);
+  }
+  return best;
+}
 
 std::string SourceLoc::str() const {
   return (file ? *file : std::string("<unknown>")) + ":" + std::to_string(line);

@@ -67,7 +67,17 @@ struct Expr {
   std::vector<Keyword> kwargs;  // Call keyword arguments, in source order
   std::vector<std::string> ops; // Compare operators
   std::vector<ExprPtr> comp_targets;  // ListComp/DictComp loop targets
+
+  Expr() = default;
+  Expr(const Expr&) = delete;
+  Expr& operator=(const Expr&) = delete;
+  // Frees the subtree with an explicit work list, not one stack frame per level: a file can hold
+  // a chain of a million `.neg()` calls.
+  ~Expr();
 };
+
+// Nodes above the expressions of one statement, counted the way the compiler recurses into them.
+int expr_height(const Expr& e);
 
 enum class StmtKind {
   Expr,       // value

@@ -213,7 +213,7 @@ class FunctionCompiler {
       } catch (const CompileError& e) {
         problem(e);
         poison_targets(s, sc);
-        if (s.kind == StmtKind::Return) {
+        if (s.kind == StmtKind::Return && ret) {  // null: a return where none may stand (reported)
           *ret = poison(sc, s.loc);
           *has_ret = true;
         }

@@ -5,6 +5,7 @@
 #include <cmath>
 #include <limits>
 
+#include "ir/graph.h"
 #include "ops/registry.h"
 #include "runtime/code.h"
 #include "script/compiler_impl.h"
@@ -224,6 +225,7 @@ class Driver {
     for (auto& f : files_)
       for (const auto& fd : f->functions) declare_free_function(*f, fd);
     for (auto& [fn, def] : to_compile_) compile_function(ctx_, *fn);
+    reject_recursion();
   }
 
  private:
@@ -253,6 +255,10 @@ class Driver {
     for (auto& f : files_)
       for (const auto& cd : f->classes) {
         std::string qn = f->module + "." + cd.name;
+        if (!defined_classes_.insert(qn).second) {
+          ctx_.report(CompileError{Problem::Kind::Error, "class '" + qn + "' is defined twice", cd.loc, false});
+          continue;
+        }
         ClassTypePtr cls = ctx_.find_class(qn);
         if (!cls) {
           cls = std::make_shared<ClassType>();
@@ -371,17 +377,87 @@ class Driver {
       fn->return_type = Type::get(TypeKind::Any);
     }
     ctx_.defs[fn.get()] = &fd;
-    if (ok) to_compile_.emplace_back(fn.get(), &fd);
+    if (ok) to_compile_.emplace_back(fn, &fd);
     return fn;
+  }
+
+  // TorchScript rejects recursive calls when it compiles, so PyTorch never saves one; a file with
+  // one is hostile (the interpreter would follow it until its stack ran out). Every
+  // cycle of the static call graph (direct calls of functions and methods) is reported at the
+  // call that closes it.
+  void reject_recursion() {
+    struct Site {
+      const Function* callee;
+      ast::SourceLoc loc;
+    };
+    std::map<const Function*, std::vector<Site>> calls;
+    for (auto& [fn, def] : to_compile_) {
+      if (!fn->graph) continue;
+      auto& out = calls[fn.get()];
+      std::vector<const ir::Block*> blocks{fn->graph->top()};
+      while (!blocks.empty()) {
+        const ir::Block* b = blocks.back();
+        blocks.pop_back();
+        for (const ir::Node* n : b->nodes) {
+          // Interface calls are left out: their dispatch lists every class with a matching
+          // method, which need not be a real cycle; the interpreter's call-depth bound covers them.
+          if ((n->kind == ir::NodeKind::CallFunction || n->kind == ir::NodeKind::CallMethod) && n->fn)
+            out.push_back({n->fn, n->loc});
+          for (const ir::Block* inner : n->blocks) blocks.push_back(inner);
+        }
+      }
+    }
+    // Iterative depth-first search: 0 unvisited, 1 on the current path, 2 done.
+    std::map<const Function*, int> state;
+    for (auto& [root, unused] : calls) {
+      if (state[root]) continue;
+      std::vector<std::pair<const Function*, size_t>> path{{root, 0}};
+      state[root] = 1;
+      while (!path.empty()) {
+        auto& [f, next] = path.back();
+        auto it = calls.find(f);
+        if (it == calls.end() || next >= it->second.size()) {
+          state[f] = 2;
+          path.pop_back();
+          continue;
+        }
+        const Site& site = it->second[next++];
+        int& st = state[site.callee];
+        if (st == 1) {
+          std::string cycle;
+          bool on = false;
+          for (const auto& [g, unused2] : path) {
+            on = on || g == site.callee;
+            if (on) cycle += g->qualname + " -> ";
+          }
+          ctx_.report(CompileError{Problem::Kind::Unsupported,
+                                   "recursive call " + cycle + site.callee->qualname +
+                                       " (TorchScript does not support recursion)",
+                                   site.loc, false});
+        } else if (st == 0) {
+          st = 1;
+          path.emplace_back(site.callee, 0);
+        }
+      }
+    }
   }
 
   void declare_methods(const ast::ClassDef& cd, const ClassTypePtr& cls) {
     bool iface = cls->kind == ClassKind::Interface || cls->kind == ClassKind::ModuleInterface;
     const std::string file = cd.loc.file ? *cd.loc.file : std::string();
+    std::set<std::string> seen;
     for (const auto& m : cd.methods) {
+      // A second definition would replace a Function the compile queue still refers to; PyTorch
+      // never prints one, so it is a problem in the file.
+      if (!seen.insert(m.name).second) {
+        ctx_.report(CompileError{Problem::Kind::Error,
+                                 "method '" + m.name + "' of class '" + cls->qualname + "' is defined twice",
+                                 m.loc, false});
+        continue;
+      }
       auto fn = declare(m, cls->qualname + "." + m.name, cls, file);
       if (iface) to_compile_.erase(std::remove_if(to_compile_.begin(), to_compile_.end(),
-                                                  [&](const auto& p) { return p.first == fn.get(); }),
+                                                  [&](const auto& p) { return p.first == fn; }),
                                    to_compile_.end());
       bool replaced = false;
       for (auto& [n, f] : cls->methods)
@@ -395,13 +471,19 @@ class Driver {
 
   void declare_free_function(const ast::File& f, const ast::FunctionDef& fd) {
     std::string qn = f.module + "." + fd.name;
+    if (ctx_.cu.functions.count(qn)) {
+      ctx_.report(CompileError{Problem::Kind::Error, "function '" + qn + "' is defined twice", fd.loc, false});
+      return;
+    }
     ctx_.cu.functions[qn] = declare(fd, qn, nullptr, f.path);
   }
 
   Context& ctx_;
   std::vector<std::unique_ptr<ast::File>> files_;
   std::vector<std::pair<const ast::ClassDef*, ClassTypePtr>> class_defs_;
-  std::vector<std::pair<Function*, const ast::FunctionDef*>> to_compile_;
+  // Owning: the queue keeps every declared Function alive until it is compiled.
+  std::vector<std::pair<std::shared_ptr<Function>, const ast::FunctionDef*>> to_compile_;
+  std::set<std::string> defined_classes_;
 };
 
 }  // namespace

@@ -221,7 +221,7 @@ class Parser {
   std::vector<ExprPtr> parse_decorators() {
     std::vector<ExprPtr> decorators;
     while (accept_op("@")) {
-      decorators.push_back(parse_test());
+      decorators.push_back(bounded(parse_test()));
       expect_newline();
     }
     if (!peek().is_name("def") && !peek().is_name("class")) expected("'def' after decorator");
@@ -235,7 +235,7 @@ class Parser {
     cls.name = expect_identifier("a class name");
     if (accept_op("(")) {
       while (!peek().is_op(")")) {
-        cls.bases.push_back(parse_test());
+        cls.bases.push_back(bounded(parse_test()));
         if (!accept_op(",")) break;
       }
       expect_op(")");
@@ -292,8 +292,8 @@ class Parser {
         p.loc = loc(peek());
         p.name = expect_identifier("a parameter name");
         p.kwarg_only = kwarg_only;
-        if (accept_op(":")) p.type = parse_test();
-        if (accept_op("=")) p.default_value = parse_test();
+        if (accept_op(":")) p.type = bounded(parse_test());
+        if (accept_op("=")) p.default_value = bounded(parse_test());
         for (const auto& q : def.params)
           if (q.name == p.name) error_at(p.loc, "duplicate parameter '" + p.name + "'");
         def.params.push_back(std::move(p));
@@ -301,7 +301,7 @@ class Parser {
       if (!accept_op(",")) break;
     }
     expect_op(")");
-    if (accept_op("->")) def.return_type = parse_test();
+    if (accept_op("->")) def.return_type = bounded(parse_test());
     expect_op(":");
     def.body = parse_suite();
     return def;
@@ -325,7 +325,25 @@ class Parser {
     return body;
   }
 
+  // Chains (`x.neg().neg()…`, `a + b + c…`) are built in loops, not by recursion, so the depth
+  // guard does not see them; every expression's height is checked once it is built, so that the
+  // compiler's recursion over it stays bounded too.
+  ExprPtr bounded(ExprPtr e) {
+    if (e && expr_height(*e) + depth_ > kMaxDepth) error_at(e->loc, "expression nested too deeply");
+    return e;
+  }
+
   void parse_statement(std::vector<StmtPtr>& out) {
+    const size_t before = out.size();
+    parse_statement_unchecked(out);
+    for (size_t i = before; i < out.size(); ++i) {
+      Stmt& st = *out[i];
+      for (auto& t : st.targets) bounded(std::move(t)).swap(t);
+      for (ExprPtr* e : {&st.value, &st.annotation, &st.cond}) bounded(std::move(*e)).swap(*e);
+    }
+  }
+
+  void parse_statement_unchecked(std::vector<StmtPtr>& out) {
     const Token& t = peek();
     if (t.kind == TokenKind::Indent) error_at(t, "unexpected indent");
     if (t.kind == TokenKind::Name) {

@@ -91,7 +91,10 @@ BlockCache& block_cache() {
 }  // namespace
 
 namespace {
+constexpr uint64_t kMaxStorageBytes = uint64_t{1} << 62;
+
 std::shared_ptr<Storage> allocate_block(size_t nbytes, bool zero) {
+  if (nbytes > kMaxStorageBytes) fail("cannot allocate ", nbytes, " bytes: more than a tensor may hold");
   size_t rounded = (nbytes + 63) / 64 * 64;
   if (rounded == 0) rounded = 64;
   const bool cacheable = rounded >= BlockCache::kMinBlockBytes && rounded <= BlockCache::kMaxBlockBytes;
@@ -125,6 +128,31 @@ int64_t checked_numel(std::span<const int64_t> sizes) {
   return n;
 }
 
+size_t checked_nbytes(int64_t numel, DType dtype) {
+  const auto esize = static_cast<int64_t>(ember::element_size(dtype));
+  int64_t bytes = 0;
+  if (numel < 0 || __builtin_mul_overflow(numel, esize, &bytes) || static_cast<uint64_t>(bytes) > kMaxStorageBytes)
+    fail("invalid tensor size: ", numel, " elements of ", dtype_name(dtype), " are more than 2^62 bytes");
+  return static_cast<size_t>(bytes);
+}
+
+int64_t checked_extent(std::span<const int64_t> sizes, std::span<const int64_t> strides, int64_t offset) {
+  if (sizes.size() != strides.size())
+    fail("tensor has ", sizes.size(), " sizes but ", strides.size(), " strides");
+  if (offset < 0) fail("tensor has negative storage offset ", offset);
+  if (checked_numel(sizes) == 0) return 0;
+  int64_t hi = offset;
+  for (size_t i = 0; i < sizes.size(); ++i) {
+    int64_t span = 0;
+    if (strides[i] < 0) fail("negative strides are not supported (", shape_string(strides), ")");
+    if (__builtin_mul_overflow(strides[i], sizes[i] - 1, &span) || __builtin_add_overflow(hi, span, &hi) ||
+        hi >= (int64_t{1} << 62))
+      fail("tensor of size ", shape_string(sizes), " with strides ", shape_string(strides),
+           " reaches past 2^62 elements");
+  }
+  return hi + 1;
+}
+
 Shape contiguous_strides(std::span<const int64_t> sizes) {
   checked_numel(sizes);
   Shape strides(sizes.size());
@@ -149,7 +177,7 @@ namespace {
 Tensor new_contiguous(std::span<const int64_t> sizes, DType dtype, bool zero) {
   auto impl = std::make_shared<TensorImpl>();
   impl->strides = contiguous_strides(sizes);
-  const auto nbytes = static_cast<size_t>(checked_numel(sizes)) * ember::element_size(dtype);
+  const size_t nbytes = checked_nbytes(checked_numel(sizes), dtype);
   impl->storage = zero ? Storage::allocate(nbytes) : Storage::allocate_uninitialized(nbytes);
   impl->dtype = dtype;
   impl->sizes.assign(sizes.begin(), sizes.end());
@@ -168,17 +196,8 @@ Tensor Tensor::from_blob(void* data, std::span<const int64_t> sizes, DType dtype
   if (st.size() != sizes.size())
     fail("from_blob: ", sizes.size(), " sizes but ", st.size(), " strides");
   // The span a strided layout reaches, so the storage knows its extent.
-  int64_t n = checked_numel(sizes);
-  int64_t extent = 0;
-  if (n > 0) {
-    for (size_t i = 0; i < sizes.size(); ++i) {
-      if (st[i] < 0) fail("from_blob: negative strides are not supported");
-      extent += (sizes[i] - 1) * st[i];
-    }
-    extent += 1;
-  }
-  auto storage = std::make_shared<Storage>(data, static_cast<size_t>(extent) * ember::element_size(dtype),
-                                           nullptr, true);
+  const int64_t extent = checked_extent(sizes, st);
+  auto storage = std::make_shared<Storage>(data, checked_nbytes(extent, dtype), nullptr, true);
   return from_storage(std::move(storage), dtype, Shape(sizes.begin(), sizes.end()), std::move(st), 0);
 }
 
@@ -193,12 +212,11 @@ Tensor Tensor::from_storage(std::shared_ptr<Storage> storage, DType dtype, Shape
   if (n > 0) {
     int64_t lo = offset, hi = offset;
     for (size_t i = 0; i < sizes.size(); ++i) {
-      // |stride| * (size-1) bounded by 2^62 / size keeps this from overflowing.
-      int64_t st = strides[i];
-      if (st > (int64_t{1} << 40) || st < -(int64_t{1} << 40))
-        fail("tensor stride ", st, " is out of range");
-      int64_t span = st * (sizes[i] - 1);
-      if (span >= 0) hi += span; else lo += span;
+      int64_t span = 0;
+      if (__builtin_mul_overflow(strides[i], sizes[i] - 1, &span) ||
+          (span >= 0 ? __builtin_add_overflow(hi, span, &hi) : __builtin_add_overflow(lo, span, &lo)))
+        fail("tensor of size ", shape_string(sizes), " with strides ", shape_string(strides), " and offset ", offset,
+             " reaches past the range of 64-bit indices");
     }
     if (lo < 0 || hi >= capacity)
       fail("tensor of size ", shape_string(sizes), " with strides ", shape_string(strides),

@@ -84,6 +84,20 @@ class Unsupported(nn.Module):
         return a.sum() + b.sum()
 
 
+class Endless(nn.Module):
+    def forward(self, x: Tensor, n: int) -> Tensor:
+        for i in range(n):
+            x = x + 0.0
+        return x
+
+
+class Spin(nn.Module):
+    def forward(self, n: int) -> int:
+        while n >= 0:
+            n += 1
+        return n
+
+
 class CliTest(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
@@ -97,6 +111,8 @@ class CliTest(unittest.TestCase):
         torch.jit.script(WithMethod()).save(str(d / "method.pt"))
         torch.jit.script(Echo()).save(str(d / "echo.pt"))
         torch.jit.script(Containers()).save(str(d / "containers.pt"))
+        torch.jit.script(Endless()).save(str(d / "endless.pt"))
+        torch.jit.script(Spin()).save(str(d / "spin.pt"))
         from PIL import Image
         rng = np.random.default_rng(0)
         cls.rgb = rng.integers(0, 256, size=(6, 5, 3), dtype=np.uint8)
@@ -371,6 +387,30 @@ class CliTest(unittest.TestCase):
         self.assert_fails(["run", self.dir / "mlp.pt", "-i", self.dir / "bad.npy"], "bad.npy")
         self.assert_fails(["run", self.dir / "mlp.pt", "-i", self.dir], "is a directory")
         self.assert_fails(["compare", self.dir / "mlp.pt", "-i", self.dir / "x.npy", "--expect", self.dir / "gone.npy"], "gone.npy")
+
+    def test_hostile_inputs(self):
+        # A runaway model stops at --timeout with exit 124, for run, compare and bench.
+        endless = [self.dir / "endless.pt", "-i", self.dir / "x.npy", "-i", "int:9223372036854775807", "--timeout", "0.5"]
+        for cmd in (["run"], ["compare", "--expect", self.dir / "ref.npy"], ["bench", "--iters", "1"]):
+            p = ember(cmd[0], *endless, *cmd[1:])
+            self.assertEqual(p.returncode, 124, p.stderr)
+            self.assertIn("deadline of 0.5 s", p.stderr)
+        p = ember("run", self.dir / "spin.pt", "-i", "int:0", "--timeout", "0.3")
+        self.assertEqual(p.returncode, 124, p.stderr)
+        # Without --timeout a finite run is unaffected.
+        ember("run", self.dir / "endless.pt", "-i", self.dir / "x.npy", "-i", "int:3", check=0)
+        # Sizes whose byte count overflows are refused before anything is allocated.
+        self.assert_fails(["bench", self.dir / "mlp.pt", "--shape", "4611686018427387904"], "2^62")
+        self.assert_fails(["bench", self.dir / "mlp.pt", "--shape", "4294967296,4294967296"], "overflows")
+        # FIFOs are refused, never waited on.
+        fifo = self.dir / "model.fifo"
+        os.mkfifo(fifo)
+        try:
+            self.assert_fails(["inspect", fifo], "not a regular file")
+            self.assert_fails(["run", fifo], "not a regular file")
+            self.assert_fails(["run", self.dir / "mlp.pt", "-i", fifo], "not a regular file")
+        finally:
+            fifo.unlink()
 
     def test_wrong_arguments(self):
         self.assert_fails(["run", self.dir / "mlp.pt"], "forward()")

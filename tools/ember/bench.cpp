@@ -18,6 +18,7 @@ namespace {
 
 struct BenchOptions {
   std::vector<std::string> disabled_passes;
+  double timeout = 0;
   std::string model, method = "forward", size;
   std::vector<std::string> inputs, shapes;
   int warmup = 3, iters = 20, threads = 0;
@@ -64,15 +65,20 @@ int run_bench(BenchOptions o) {
   auto t0 = Clock::now();
   Module m = load(o.model, LoadOptions{o.disabled_passes});
   double load_ms = ms_since(t0);
+  // --timeout bounds each call.
+  auto call = [&] {
+    auto limit = run_deadline(o.timeout);
+    m.run_method(o.method, inputs);
+  };
   t0 = Clock::now();
-  m.run_method(o.method, inputs);
+  call();
   double first_ms = ms_since(t0);
   const bool bar = isatty(STDERR_FILENO) && !o.json;
   const int total = o.warmup + o.iters;
   std::vector<double> times;
   for (int i = 0; i < total; ++i) {
     t0 = Clock::now();
-    m.run_method(o.method, inputs);
+    call();
     double t = ms_since(t0);
     if (i >= o.warmup) times.push_back(t);
     if (bar) {
@@ -117,6 +123,7 @@ Command add_bench(CLI::App& app) {
   sub->add_option("--iters", o->iters, "Timed runs (default 20)")->check(CLI::PositiveNumber);
   sub->add_option("--threads", o->threads, "Intra-op threads (default: all cores)")->check(CLI::PositiveNumber);
   add_load_options(sub, o->disabled_passes);
+  add_timeout_option(sub, o->timeout);
   sub->add_flag("--json", o->json, "Print the figures as JSON");
   add_image_options(sub, o->image, o->size);
   return [=] { return run_bench(*o); };

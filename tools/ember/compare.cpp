@@ -15,6 +15,7 @@ namespace {
 
 struct CompareOptions {
   std::vector<std::string> disabled_passes;
+  double timeout = 0;
   std::string model, method = "forward", size;
   std::vector<std::string> inputs, expects;
   double atol = 1e-4, rtol = 1e-4;
@@ -70,7 +71,10 @@ int run_compare(CompareOptions o) {
   Module m = load(o.model, LoadOptions{o.disabled_passes});
   std::vector<Value> inputs;
   for (const auto& spec : o.inputs) inputs.push_back(parse_input(spec, o.image));
-  std::vector<Leaf> leaves = flatten_outputs(m.run_method(o.method, std::move(inputs)));
+  std::vector<Leaf> leaves = flatten_outputs([&] {
+    auto limit = run_deadline(o.timeout);
+    return m.run_method(o.method, std::move(inputs));
+  }());
   if (leaves.size() != expected.size())
     fail("the model returned ", leaves.size(), " output(s) but ", expected.size(), " --expect file(s) were given");
 
@@ -120,6 +124,7 @@ Command add_compare(CLI::App& app) {
   sub->add_option("--rtol", o->rtol, "Relative tolerance (default 1e-4)")->check(CLI::NonNegativeNumber);
   sub->add_option("--threads", o->threads, "Intra-op threads")->check(CLI::PositiveNumber);
   add_load_options(sub, o->disabled_passes);
+  add_timeout_option(sub, o->timeout);
   sub->add_flag("--json", o->json, "Print the comparison as JSON");
   add_image_options(sub, o->image, o->size);
   return [=] { return run_compare(*o); };

@@ -140,7 +140,7 @@ int run_inspect(const std::string& path, bool show_code, bool show_graph, bool s
       for (const MethodInfo& mi : m.methods()) j["optimized"][mi.name] = m.optimized_graph(mi.name);
     }
     j["extra_files"] = nlohmann::json::array();
-    for (const auto& [name, bytes] : ar.extra_files) j["extra_files"].push_back({{"name", name}, {"bytes", bytes.size()}});
+    for (const auto& [name, bytes] : ar.extra_files) j["extra_files"].push_back({{"name", name}, {"bytes", bytes}});
     j["code_files"] = nlohmann::json::array();
     for (const auto& [name, text] : ar.code) {
       nlohmann::json jc{{"path", name}};
@@ -181,7 +181,7 @@ int run_inspect(const std::string& path, bool show_code, bool show_graph, bool s
     std::printf("  %s.%s\n", f->owner ? std::string(f->owner->short_name()).c_str() : "", f->signature().c_str());
   if (!ar.extra_files.empty()) {
     std::printf("\nextra files:\n");
-    for (const auto& [name, bytes] : ar.extra_files) std::printf("  %s (%s)\n", name.c_str(), human_bytes(static_cast<int64_t>(bytes.size())).c_str());
+    for (const auto& [name, bytes] : ar.extra_files) std::printf("  %s (%s)\n", name.c_str(), human_bytes(static_cast<int64_t>(bytes)).c_str());
   }
   if (!cu->problems.empty())
     std::printf("\n%zu construct(s) ember cannot run yet; `ember check %s` lists them\n", cu->problems.size(), path.c_str());

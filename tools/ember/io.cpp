@@ -8,6 +8,8 @@
 #include <fstream>
 
 #define STB_IMAGE_IMPLEMENTATION
+// Larger images are refused before their pixels are allocated (a hostile header can claim any size).
+#define STBI_MAX_DIMENSIONS (1 << 14)
 #define STBI_NO_GIF
 #define STBI_NO_PSD
 #define STBI_NO_PIC
@@ -91,16 +93,23 @@ Tensor load_image(const std::string& path, const ImageOptions& opt) {
   return t;
 }
 
-void flatten(const Value& v, const std::string& path, std::vector<Leaf>& out) {
+// Outputs nest at most this deep and hold at most this many leaves: a model can build a list that
+// holds itself's contents twice per level, whose leaf count doubles with every level.
+constexpr int kMaxOutputDepth = 500;
+constexpr size_t kMaxOutputLeaves = size_t{1} << 20;
+
+void flatten(const Value& v, const std::string& path, std::vector<Leaf>& out, int depth) {
+  if (depth > kMaxOutputDepth) fail("the outputs are nested more than ", kMaxOutputDepth, " levels deep");
   if (v.is_tuple()) {
     const auto& items = v.to_tuple()->items;
-    for (size_t i = 0; i < items.size(); ++i) flatten(items[i], path + "[" + std::to_string(i) + "]", out);
+    for (size_t i = 0; i < items.size(); ++i) flatten(items[i], path + "[" + std::to_string(i) + "]", out, depth + 1);
   } else if (v.is_list()) {
     const auto& items = v.to_list()->items;
-    for (size_t i = 0; i < items.size(); ++i) flatten(items[i], path + "[" + std::to_string(i) + "]", out);
+    for (size_t i = 0; i < items.size(); ++i) flatten(items[i], path + "[" + std::to_string(i) + "]", out, depth + 1);
   } else if (v.is_dict()) {
-    v.to_dict()->for_each([&](const Value& k, const Value& val) { flatten(val, path + "[" + k.repr() + "]", out); });
+    v.to_dict()->for_each([&](const Value& k, const Value& val) { flatten(val, path + "[" + k.repr() + "]", out, depth + 1); });
   } else {
+    if (out.size() >= kMaxOutputLeaves) fail("the outputs hold more than ", kMaxOutputLeaves, " values");
     out.push_back({path.empty() ? "output" : path, v});
   }
 }
@@ -162,6 +171,8 @@ Value parse_input(const std::string& spec, const ImageOptions& image) {
   }
   if (!std::filesystem::exists(spec)) fail("input '", spec, "': no such file");
   if (std::filesystem::is_directory(spec)) fail("input '", spec, "': is a directory");
+  // A FIFO or a device would block or never end; only regular files are read.
+  if (!std::filesystem::is_regular_file(spec)) fail("input '", spec, "': not a regular file");
   std::string ext = lower(std::filesystem::path(spec).extension().string());
   if (ext == ".npy") return Value(archive::load_npy(spec));
   if (ext == ".png" || ext == ".jpg" || ext == ".jpeg" || ext == ".bmp") return Value(load_image(spec, image));
@@ -170,7 +181,7 @@ Value parse_input(const std::string& spec, const ImageOptions& image) {
 
 std::vector<Leaf> flatten_outputs(const Value& out) {
   std::vector<Leaf> leaves;
-  flatten(out, "", leaves);
+  flatten(out, "", leaves, 0);
   return leaves;
 }
 

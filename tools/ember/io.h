@@ -7,9 +7,11 @@
 // reference outputs — and written as out_0.npy, out_1.npy, ….
 #pragma once
 
+#include <memory>
 #include <string>
 #include <vector>
 
+#include "ember/deadline.h"
 #include "ember/value.h"
 
 namespace CLI {
@@ -44,6 +46,9 @@ void set_image_size(ImageOptions& image, const std::string& size);
 
 // --disable-pass NAME (repeatable): load-time optimisation passes to turn off (run, compare, bench).
 void add_load_options(CLI::App* sub, std::vector<std::string>& disabled_passes);
+// --timeout SECONDS for run, compare and bench, and the Deadline it sets (null when not given).
+void add_timeout_option(CLI::App* sub, double& timeout);
+std::unique_ptr<Deadline> run_deadline(double seconds);
 
 // Parses "1,3,224,224" or "1x3x224x224".
 std::vector<int64_t> parse_shape(const std::string& text);

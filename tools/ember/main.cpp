@@ -3,6 +3,7 @@
 #include <exception>
 
 #include "commands.h"
+#include "ember/deadline.h"
 #include "ember/error.h"
 
 int main(int argc, char** argv) {
@@ -29,6 +30,9 @@ int main(int argc, char** argv) {
   try {
     for (auto& [sub, run] : commands)
       if (sub->parsed()) return run();
+  } catch (const ember::Cancelled& e) {
+    std::fprintf(stderr, "error: %s\n", e.what());
+    return 124;  // as timeout(1) exits
   } catch (const ember::Error& e) {
     std::fprintf(stderr, "error: %s\n", e.what());
     return 1;

@@ -18,6 +18,7 @@ namespace {
 
 struct RunOptions {
   std::vector<std::string> disabled_passes;
+  double timeout = 0;
   std::string model;
   std::string method = "forward";
   std::vector<std::string> inputs;
@@ -53,7 +54,10 @@ int run_run(RunOptions o) {
   Module m = load(o.model, LoadOptions{o.disabled_passes});
   std::vector<Value> inputs;
   for (const auto& spec : o.inputs) inputs.push_back(parse_input(spec, o.image));
-  Value out = m.run_method(o.method, std::move(inputs));
+  Value out = [&] {
+    auto limit = run_deadline(o.timeout);
+    return m.run_method(o.method, std::move(inputs));
+  }();
   std::vector<Leaf> leaves = flatten_outputs(out);
 
   std::vector<std::string> written;
@@ -116,6 +120,18 @@ void add_image_options(CLI::App* sub, ImageOptions& image, std::string& size) {
   sub->add_option("--size", size, "Image inputs: resize to HxW");
 }
 
+void add_timeout_option(CLI::App* sub, double& timeout) {
+  sub->add_option("--timeout", timeout,
+                  "Stop the model's code after SECONDS (checked at every loop iteration and call); exit 124")
+      ->check(CLI::PositiveNumber);
+}
+
+std::unique_ptr<Deadline> run_deadline(double seconds) {
+  if (seconds <= 0) return nullptr;
+  return std::make_unique<Deadline>(std::chrono::duration_cast<std::chrono::nanoseconds>(
+      std::chrono::duration<double>(seconds)));
+}
+
 void add_load_options(CLI::App* sub, std::vector<std::string>& disabled_passes) {
   std::string names;
   for (const auto& n : optimization_passes()) names += (names.empty() ? "" : ", ") + n;
@@ -134,6 +150,7 @@ Command add_run(CLI::App& app) {
   sub->add_option("--topk", o->topk, "Show the k most likely classes of the first output")->check(CLI::PositiveNumber);
   sub->add_option("--threads", o->threads, "Intra-op threads (default: all cores)")->check(CLI::PositiveNumber);
   add_load_options(sub, o->disabled_passes);
+  add_timeout_option(sub, o->timeout);
   sub->add_flag("--json", o->json, "Print the outputs as JSON");
   add_image_options(sub, o->image, o->size);
   return [=] { return run_run(*o); };

@@ -90,8 +90,13 @@ Tensor arange(const Scalar& start, const Scalar& end, const Scalar& step, std::o
     using A = range_acc_t<T>;
     const A xstart = start.to<A>(), xend = end.to<A>(), xstep = step.to<A>();
     double size_d;
-    if constexpr (std::is_same_v<T, int64_t>)
-      size_d = std::ceil(static_cast<double>(xend - xstart) / static_cast<double>(xstep));
+    if constexpr (std::is_same_v<T, int64_t>) {
+      A diff = 0;  // as PyTorch: the int64 difference, in double only when it does not fit
+      const double d = __builtin_sub_overflow(xend, xstart, &diff)
+                           ? static_cast<double>(xend) - static_cast<double>(xstart)
+                           : static_cast<double>(diff);
+      size_d = std::ceil(d / static_cast<double>(xstep));
+    }
     else
       size_d = std::ceil((end.to_double() - start.to_double()) / step.to_double());
     if (!(xstep > 0 || xstep < 0)) fail("step must be nonzero");
@@ -100,7 +105,7 @@ Tensor arange(const Scalar& start, const Scalar& end, const Scalar& step, std::o
            number_str(static_cast<double>(xend)));
     if (!((xstep > 0 && xend >= xstart) || (xstep < 0 && xend <= xstart)))
       fail("upper bound and larger bound inconsistent with step sign");
-    if (!(size_d >= 0 && size_d <= static_cast<double>(std::numeric_limits<int64_t>::max())))
+    if (!(size_d >= 0 && size_d < 9223372036854775808.0))  // 2^63 itself does not convert
       fail("invalid size, possible overflow?");
     const auto n = static_cast<int64_t>(size_d);
     Tensor out = Tensor::empty(Shape{n}, dt);

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <limits>
 #include <map>
 #include <vector>
 
@@ -289,11 +290,21 @@ Tensor diagonal(const Tensor& x, int64_t offset, int64_t dim1, int64_t dim2) {
   return x.as_strided(sizes, strides, start);
 }
 
+namespace {
+// n + |k|, the side of the square a diagonal of n elements at offset k needs, checked.
+int64_t diag_side(int64_t n, int64_t k) {
+  int64_t side = 0;
+  if (k == std::numeric_limits<int64_t>::min() || __builtin_add_overflow(n, k < 0 ? -k : k, &side))
+    fail("diagonal offset ", k, " is out of range");
+  return side;
+}
+}  // namespace
+
 Tensor diag_embed(const Tensor& x, int64_t offset, int64_t dim1, int64_t dim2) {
   const int64_t nd = x.dim() + 1;
   const int64_t d1 = wrap_dim(dim1, nd), d2 = wrap_dim(dim2, nd);
   if (d1 == d2) fail("diagonal dimensions cannot be identical ", dim1, ", ", dim2);
-  const int64_t n = (x.dim() ? x.sizes().back() : 1) + (offset < 0 ? -offset : offset);
+  const int64_t n = diag_side(x.dim() ? x.sizes().back() : 1, offset);
   Shape sizes(x.sizes().begin(), x.dim() ? x.sizes().end() - 1 : x.sizes().end());
   // Insert the two new dims in increasing position order.
   const int64_t lo = std::min(d1, d2), hi = std::max(d1, d2);
@@ -306,7 +317,7 @@ Tensor diag_embed(const Tensor& x, int64_t offset, int64_t dim1, int64_t dim2) {
 
 Tensor diag(const Tensor& x, int64_t k) {
   if (x.dim() == 1) {
-    const int64_t n = x.numel() + (k < 0 ? -k : k);
+    const int64_t n = diag_side(x.numel(), k);
     Tensor out = Tensor::zeros(Shape{n, n}, x.dtype());
     copy_into(diagonal(out, k, 0, 1), x);
     return out;

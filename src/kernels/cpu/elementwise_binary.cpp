@@ -67,11 +67,35 @@ DType compute_dtype(BinaryOp op, DType common) {
   return common;
 }
 
+// Signed integers wrap in two's complement, as PyTorch's results do, without the undefined
+// behaviour of signed overflow (INT64_MIN * -1, x + y past the range).
+template <class A>
+A wrap_add(A x, A y) {
+  if constexpr (std::is_integral_v<A> && std::is_signed_v<A>)
+    return static_cast<A>(static_cast<std::make_unsigned_t<A>>(x) + static_cast<std::make_unsigned_t<A>>(y));
+  else
+    return static_cast<A>(x + y);
+}
+template <class A>
+A wrap_sub(A x, A y) {
+  if constexpr (std::is_integral_v<A> && std::is_signed_v<A>)
+    return static_cast<A>(static_cast<std::make_unsigned_t<A>>(x) - static_cast<std::make_unsigned_t<A>>(y));
+  else
+    return static_cast<A>(x - y);
+}
+template <class A>
+A wrap_mul(A x, A y) {
+  if constexpr (std::is_integral_v<A> && std::is_signed_v<A>)
+    return static_cast<A>(static_cast<std::make_unsigned_t<A>>(x) * static_cast<std::make_unsigned_t<A>>(y));
+  else
+    return static_cast<A>(x * y);
+}
+
 template <class T>
 T int_floor_div(T a, T b) {
   if (b == 0) fail("ZeroDivisionError");
   if constexpr (std::is_signed_v<T>) {
-    if (b == -1) return static_cast<T>(static_cast<T>(0) - a);  // avoids INT_MIN / -1
+    if (b == -1) return wrap_sub<T>(0, a);  // avoids INT_MIN / -1
     T q = static_cast<T>(a / b);
     if (a % b != 0 && ((a < 0) != (b < 0))) --q;
     return q;
@@ -201,14 +225,14 @@ Tensor run(BinaryOp op, const Tensor& out, const Tensor& a, const Tensor& b, DTy
     switch (op) {
       case BinaryOp::Add: {
         const A al = alpha.to<A>();
-        return map_into<T, T, T>(out, {a, b}, [al](A x, A y) { return static_cast<A>(x + al * y); });
+        return map_into<T, T, T>(out, {a, b}, [al](A x, A y) { return wrap_add(x, wrap_mul(al, y)); });
       }
       case BinaryOp::Sub: {
         const A al = alpha.to<A>();
-        return map_into<T, T, T>(out, {a, b}, [al](A x, A y) { return static_cast<A>(x - al * y); });
+        return map_into<T, T, T>(out, {a, b}, [al](A x, A y) { return wrap_sub(x, wrap_mul(al, y)); });
       }
       case BinaryOp::Mul:
-        return map_into<T, T, T>(out, {a, b}, [](A x, A y) { return static_cast<A>(x * y); });
+        return map_into<T, T, T>(out, {a, b}, [](A x, A y) { return wrap_mul(x, y); });
       case BinaryOp::Div:
         if constexpr (is_int) fail_dtype(name, compute);
         else return map_into<T, T, T>(out, {a, b}, [](A x, A y) { return x / y; });
@@ -216,7 +240,7 @@ Tensor run(BinaryOp op, const Tensor& out, const Tensor& a, const Tensor& b, DTy
         if constexpr (is_int)
           return map_into<T, T, T>(out, {a, b}, [](A x, A y) {
             if (y == 0) fail("ZeroDivisionError");
-            if constexpr (std::is_signed_v<T>) if (y == -1) return static_cast<A>(A(0) - x);
+            if constexpr (std::is_signed_v<T>) if (y == -1) return wrap_sub<A>(0, x);
             return static_cast<A>(x / y);
           });
         else

@@ -17,6 +17,15 @@ namespace ember::cpu {
 
 namespace {
 
+// -v, wrapping for the most negative signed integer (PyTorch's result) instead of overflowing.
+template <class A>
+A negated(A v) {
+  if constexpr (std::is_integral_v<A> && std::is_signed_v<A>)
+    return static_cast<A>(std::make_unsigned_t<A>(0) - static_cast<std::make_unsigned_t<A>>(v));
+  else
+    return static_cast<A>(-v);
+}
+
 // float opmath (float32, float16, bfloat16) takes vec_math's functions, so strided elements get
 // the same values as the vectorised unit-stride runs; double keeps libm.
 #define EMBER_FLOAT_OR_STD(fn)                                         \
@@ -242,12 +251,12 @@ Tensor run(UnaryOp op, const Tensor& out, const Tensor& x) {
           fail("Negation, the `-` operator, on a bool tensor is not supported. If you are trying to invert a "
                "mask, use the `~` or `logical_not()` operator instead.");
         } else {
-          return map_into<T, T>(out, {x}, [](A v) { return static_cast<A>(-v); });
+          return map_into<T, T>(out, {x}, [](A v) { return negated(v); });
         }
       case UnaryOp::Abs:
         if constexpr (is_bool) fail_dtype("abs", in);
         else if constexpr (std::is_unsigned_v<T>) return map_into<T, T>(out, {x}, [](A v) { return v; });
-        else return map_into<T, T>(out, {x}, [](A v) { return static_cast<A>(v < A(0) ? -v : v); });
+        else return map_into<T, T>(out, {x}, [](A v) { return v < A(0) ? negated(v) : v; });
       case UnaryOp::Relu:
         if constexpr (is_bool) fail_dtype("relu", in);
         else return map_into<T, T>(out, {x}, [](A v) { return v != v ? v : (v > A(0) ? v : A(0)); });

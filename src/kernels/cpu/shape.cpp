@@ -230,8 +230,10 @@ Tensor slice(const Tensor& x, int64_t dim, std::optional<int64_t> start_opt, std
   end = std::clamp<int64_t>(end, start, size);
   Shape sizes = x.sizes(), strides = x.strides();
   const int64_t offset = x.offset() + start * strides[d];
-  sizes[d] = (end - start + step - 1) / step;
-  strides[d] *= step;
+  sizes[d] = end == start ? 0 : 1 + (end - start - 1) / step;  // no overflow for any step
+  // A stride only matters when the dim has two or more elements; then it is checked.
+  if (sizes[d] > 1 && __builtin_mul_overflow(strides[d], step, &strides[d]))
+    fail("slice step ", step, " overflows the stride of dim ", dim);
   return make_view(x, std::move(sizes), std::move(strides), offset);
 }
 
