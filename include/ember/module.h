@@ -1,15 +1,23 @@
 // ember/module.h — a loaded TorchScript model and how to run it.
 //
 //   ember::Module m = ember::load("model.pt");
-//   ember::Value y = m.forward({ember::Value(x)});
+//   ember::Value y = m.forward({x});
+//   ember::Method score = m.get_method("score");        // looked up once
+//   ember::Value s = score({x}, {{"power", 3}});          // positional and keyword arguments
 //
 // Loading compiles every method of every class in the archive; a model that uses anything ember
 // does not support fails right there with one ember::Error listing every problem with its
-// `code/…py:line`. A loaded Module is immutable apart from the attributes its own code mutates
-// and can be copied cheaply (copies share the model).
+// `code/…py:line`. A Module is a handle: copies share the model, and submodules (child("name"),
+// named_children(), named_modules()) are handles onto parts of the same object tree.
+//
+// Threads: calls (forward, run_method, Method handles) on one Module, or on its copies and
+// submodules, may run concurrently from any number of threads. Changing the module (set_attr,
+// train, eval) must not overlap calls on the same model; it takes effect from the next call.
 #pragma once
 
 #include <cstdint>
+#include <iosfwd>
+#include <map>
 #include <memory>
 #include <string>
 #include <utility>
@@ -17,6 +25,7 @@
 
 #include "ember/tensor.h"
 #include "ember/value.h"
+#include "ember/values.h"
 
 namespace ember {
 
@@ -29,35 +38,92 @@ struct MethodInfo {
   std::string signature;  // "forward(self, x: Tensor) -> Tensor"
 };
 
+// One argument of a method, as its signature declares it.
+struct ArgumentInfo {
+  std::string name;
+  std::string type;           // "Tensor", "List[int]", "Optional[Tensor]"
+  bool has_default = false;
+  Value default_value;        // None unless has_default
+  bool kwarg_only = false;
+};
+
+class Module;
+
+// A method of a loaded module object, looked up once. Arguments are checked against the signature
+// (types, count, keyword names); omitted ones take their defaults.
+class Method {
+ public:
+  Value operator()(std::vector<Value> args, Kwargs kwargs = {}) const;
+  const std::string& name() const { return name_; }
+  std::string signature() const;
+  // Arguments without self, in order; the declared return type.
+  std::vector<ArgumentInfo> arguments() const;
+  std::string return_type() const;
+
+ private:
+  friend class Module;
+  Method(std::shared_ptr<detail::LoadedModel> model, Value self, std::string name)
+      : model_(std::move(model)), self_(std::move(self)), name_(std::move(name)) {}
+  std::shared_ptr<detail::LoadedModel> model_;
+  Value self_;
+  std::string name_;
+};
+
 class Module {
  public:
   // Runs `forward` with the given arguments (without self). Arguments are checked against the
   // method's signature; omitted trailing arguments take their defaults.
-  Value forward(std::vector<Value> inputs) const;
-  Value run_method(const std::string& name, std::vector<Value> inputs) const;
+  Value forward(std::vector<Value> inputs, Kwargs kwargs = {}) const;
+  Value run_method(const std::string& name, std::vector<Value> inputs, Kwargs kwargs = {}) const;
   bool has_method(const std::string& name) const;
+  // Fails with "'<class>' has no method '<name>'".
+  Method get_method(const std::string& name) const;
 
-  // An attribute of the root module (a submodule comes back as an Object value).
+  // An attribute of this module (a submodule comes back as an Object value; see child()).
   Value attr(const std::string& name) const;
-  const Value& root() const;
+  bool has_attr(const std::string& name) const;
+  // Sets an attribute of this module; the next call of any method sees it (the load-time
+  // specialisation that froze the old value is redone). The value must fit the attribute's
+  // declared type; unknown names fail unless `add` is true.
+  void set_attr(const std::string& name, Value value, bool add = false);
+  // nn.Module.train(mode) / eval(): sets `training` on this module and every submodule. A model
+  // saved in training mode runs in eval mode after eval() (dropout off, batch-norm on running
+  // statistics), and the other way round.
+  void train(bool on = true);
+  void eval() { train(false); }
+  bool is_training() const;
+
+  // The submodule `name` (a direct child), as a Module with its own methods; fails when absent.
+  Module child(const std::string& name) const;
+  // Direct submodules in declaration order; all submodules recursively with dotted names, this
+  // one first as "" (PyTorch's named_modules()).
+  std::vector<std::pair<std::string, Module>> named_children() const;
+  std::vector<std::pair<std::string, Module>> named_modules() const;
+
+  // The module object itself (its class, attribute slots).
+  const Value& root() const { return self_; }
 
   // Recursive, dotted names, in the order PyTorch's named_parameters()/named_buffers() give.
   std::vector<std::pair<std::string, Tensor>> named_parameters() const;
   std::vector<std::pair<std::string, Tensor>> named_buffers() const;
 
-  // Methods of the root module's class, in declaration order.
+  // Methods of this module's class, in declaration order.
   std::vector<MethodInfo> methods() const;
   // The IR a root method runs after the load-time passes, as text (for debugging and
   // `ember inspect --optimized`); empty when the passes were all turned off.
   std::string optimized_graph(const std::string& method) const;
-  // The archive's format version (1..10) and its qualified root class name.
+  // The archive's format version (1..10) and this module's qualified class name.
   int64_t format_version() const;
   std::string type_name() const;
+  // The archive's extra/ files (torch.jit.save(..., _extra_files=...)), name -> bytes.
+  const std::map<std::string, std::string>& extra_files() const;
 
-  explicit Module(std::shared_ptr<const detail::LoadedModel> model) : model_(std::move(model)) {}
+  explicit Module(std::shared_ptr<detail::LoadedModel> model);
 
  private:
-  std::shared_ptr<const detail::LoadedModel> model_;
+  Module(std::shared_ptr<detail::LoadedModel> model, Value self) : model_(std::move(model)), self_(std::move(self)) {}
+  std::shared_ptr<detail::LoadedModel> model_;
+  Value self_;  // the module object: the archive's root or one of its submodules
 };
 
 // How load() prepares the model. At load, the root module's methods are specialised for the
@@ -79,6 +145,10 @@ struct LoadOptions {
 // Loads and compiles a `torch.jit.save` archive.
 Module load(const std::string& path);
 Module load(const std::string& path, const LoadOptions& options);
+// The same from archive bytes in memory (copied) or from a stream read to its end; messages name
+// the archive "<memory>" / "<stream>".
+Module load_from_memory(const void* data, size_t size, const LoadOptions& options = {});
+Module load(std::istream& in, const LoadOptions& options = {});
 // Every optimisation pass name load() knows, in the order they run.
 std::vector<std::string> optimization_passes();
 

@@ -1,16 +1,24 @@
 // module.cpp — ember::load, ember::check and the Module API over a compiled archive.
 #include "ember/module.h"
 
+#include <sys/mman.h>
+#include <unistd.h>
+
 #include <algorithm>
 #include <cstdlib>
+#include <istream>
+#include <iterator>
 #include <map>
+#include <mutex>
 #include <sstream>
 #include <unordered_set>
 
 #include "archive/archive.h"
+#include "ember/threads.h"
 #include "ir/graph.h"
 #include "ops/custom_class.h"
 #include "opt/optimize.h"
+#include "runtime/code.h"
 #include "runtime/function.h"
 #include "script/compiler.h"
 
@@ -18,12 +26,45 @@ namespace ember {
 
 namespace detail {
 struct LoadedModel {
+  using Specialised = std::map<std::string, std::unique_ptr<Function>, std::less<>>;
+
   std::string path;
   int64_t format_version = 0;
   std::shared_ptr<script::CompilationUnit> cu;
   Value root;
-  // The root class's methods specialised for `root` by the load-time passes (src/opt).
-  std::map<std::string, std::unique_ptr<Function>, std::less<>> specialised;
+  std::map<std::string, std::string> extra_files;
+  opt::PassSet passes;
+
+  // The root class's methods specialised for `root` by the load-time passes (src/opt). Replaced
+  // (not edited) when the API changes the module, so calls still running keep their copy.
+  std::shared_ptr<const Specialised> current() {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (stale_) {
+      specialised_ = specialise();
+      stale_ = false;
+    }
+    return specialised_;
+  }
+  void specialise_now() { specialised_ = specialise(); }
+  // The attributes the passes froze may have changed: specialise again before the next call.
+  void invalidate() {
+    std::lock_guard<std::mutex> lock(mu_);
+    stale_ = true;
+  }
+
+ private:
+  std::shared_ptr<const Specialised> specialise() const {
+    auto out = std::make_shared<Specialised>();
+    try {
+      for (auto& [name, fn] : opt::specialise_methods(root, *cu, passes)) out->emplace(name, std::move(fn));
+    } catch (const Error& e) {
+      fail(path, ": ", e.what(), "\n  (EMBER_DISABLE_PASSES=all or LoadOptions::disabled_passes loads it unoptimised)");
+    }
+    return out;
+  }
+  std::mutex mu_;
+  bool stale_ = false;
+  std::shared_ptr<const Specialised> specialised_;
 };
 }  // namespace detail
 
@@ -163,12 +204,56 @@ Module load(const std::string& path, const LoadOptions& options) {
   m->format_version = c.contents.format_version;
   m->cu = std::move(c.cu);
   m->root = std::move(c.contents.root);
-  try {
-    for (auto& [name, fn] : opt::specialise_methods(m->root, *m->cu, passes)) m->specialised.emplace(name, std::move(fn));
-  } catch (const Error& e) {
-    fail(path, ": ", e.what(), "\n  (EMBER_DISABLE_PASSES=all or LoadOptions::disabled_passes loads it unoptimised)");
-  }
+  // extra/ files are read here, through the archive's inflate limits (LoadOptions).
+  for (const auto& [name, size] : c.contents.extra_files) m->extra_files.emplace(name, c.contents.read_extra(name));
+  m->passes = passes;
+  m->specialise_now();
   return Module(std::move(m));
+}
+
+namespace {
+
+// Replaces every occurrence of `from` in the message with `to`.
+std::string renamed(std::string msg, const std::string& from, const std::string& to) {
+  for (size_t p = msg.find(from); p != std::string::npos; p = msg.find(from, p + to.size())) msg.replace(p, from.size(), to);
+  return msg;
+}
+
+// The archive reader maps a file; bytes in memory go through an anonymous in-memory file whose
+// mapping the loaded tensors keep alive (no copy beyond the one into it).
+Module load_bytes(const void* data, size_t size, const LoadOptions& options, const std::string& display) {
+  int fd = memfd_create("ember-archive", MFD_CLOEXEC);
+  if (fd < 0) fail(display, ": cannot create an in-memory file to read the archive from");
+  struct Closer {
+    int fd;
+    ~Closer() { close(fd); }
+  } closer{fd};
+  const char* p = static_cast<const char*>(data);
+  for (size_t done = 0; done < size;) {
+    ssize_t n = write(fd, p + done, size - done);
+    if (n <= 0) fail(display, ": cannot copy the archive into memory (", size, " bytes)");
+    done += static_cast<size_t>(n);
+  }
+  const std::string path = "/proc/self/fd/" + std::to_string(fd);
+  try {
+    Module m = load(path, options);
+    return m;
+  } catch (const Error& e) {
+    throw Error(renamed(e.what(), path, display));
+  }
+}
+
+}  // namespace
+
+Module load_from_memory(const void* data, size_t size, const LoadOptions& options) {
+  if (!data && size) fail("<memory>: null data pointer");
+  return load_bytes(data, size, options, "<memory>");
+}
+
+Module load(std::istream& in, const LoadOptions& options) {
+  std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  if (in.bad()) fail("<stream>: reading the archive failed");
+  return load_bytes(bytes.data(), bytes.size(), options, "<stream>");
 }
 
 CheckReport check(const std::string& path) {
@@ -183,54 +268,205 @@ CheckReport check(const std::string& path) {
   return r;
 }
 
-Value Module::forward(std::vector<Value> inputs) const { return run_method("forward", std::move(inputs)); }
-
-bool Module::has_method(const std::string& name) const {
-  return model_->root.to_object()->type->find_method(name) != nullptr;
+Module::Module(std::shared_ptr<detail::LoadedModel> model) : model_(std::move(model)) {
+  if (model_) self_ = model_->root;
 }
 
-Value Module::run_method(const std::string& name, std::vector<Value> inputs) const {
-  const auto& obj = model_->root.to_object();
-  const Function* f = obj->type->find_method(name);
-  if (!f) fail("'", obj->type->qualname, "' has no method '", name, "'");
-  auto s = model_->specialised.find(name);
-  if (s != model_->specialised.end()) f = s->second.get();
-  return f->call(std::move(inputs), &model_->root);
+namespace {
+
+const Object& object_of(const Value& self) { return *self.to_object(); }
+
+std::string type_str(const TypePtr& t) { return t ? t->str() : "Any"; }
+
+// Positional and keyword arguments in the order of `f`'s parameters (without self), as Python
+// binds them; defaults and types are left to Function::call.
+std::vector<Value> bind_arguments(const Function& f, std::vector<Value> args, Kwargs kwargs) {
+  const size_t first = f.owner ? 1 : 0;
+  const size_t n_user = f.params.size() - first;
+  size_t n_positional = 0;
+  while (n_positional < n_user && !f.params[first + n_positional].kwarg_only) ++n_positional;
+  if (args.size() > n_positional)
+    fail(f.name, "() takes ", n_positional, n_positional < n_user ? " positional" : "", " argument",
+         n_positional == 1 ? "" : "s", " but ", args.size(),
+         args.size() == 1 ? " was" : " were", " given. Declaration: ", f.signature());
+  if (kwargs.empty()) return args;
+  std::vector<bool> used(kwargs.size(), false);
+  std::vector<Value> out = std::move(args);
+  for (size_t i = out.size(); i < n_user; ++i) {
+    const Function::Param& p = f.params[first + i];
+    bool found = false;
+    for (size_t k = 0; k < kwargs.size(); ++k) {
+      if (kwargs[k].first != p.name) continue;
+      if (found) fail(f.name, "() got multiple values for argument '", p.name, "'");
+      out.push_back(std::move(kwargs[k].second));
+      used[k] = found = true;
+    }
+    if (found) continue;
+    if (!p.default_value) fail(f.name, "() is missing value for argument '", p.name, "'. Declaration: ", f.signature());
+    out.push_back(*p.default_value);
+  }
+  for (size_t k = 0; k < kwargs.size(); ++k) {
+    if (used[k]) continue;
+    bool positional = false;
+    for (size_t i = 0; i < n_user; ++i) positional |= f.params[first + i].name == kwargs[k].first;
+    if (positional) fail(f.name, "() got multiple values for argument '", kwargs[k].first, "'");
+    fail(f.name, "() got an unexpected keyword argument '", kwargs[k].first, "'. Declaration: ", f.signature());
+  }
+  return out;
 }
+
+// Runs method `name` of `self`; the root object's methods run their specialised copies.
+Value run_on(detail::LoadedModel& model, const Value& self, const std::string& name, std::vector<Value> args,
+             Kwargs kwargs) {
+  const Object& obj = object_of(self);
+  const Function* f = obj.type->find_method(name);
+  if (!f) fail("'", obj.type->qualname, "' has no method '", name, "'");
+  std::shared_ptr<const detail::LoadedModel::Specialised> keep;
+  if (self.is_same(model.root)) {
+    keep = model.current();
+    auto s = keep->find(name);
+    if (s != keep->end()) f = s->second.get();
+  }
+  detail::sync_threads();
+  return f->call(bind_arguments(*f, std::move(args), std::move(kwargs)), &self);
+}
+
+bool is_module_object(const Value& v) { return v.is_object() && v.to_object()->type->kind == ClassKind::Module; }
+
+void set_training(const Value& v, bool on, std::unordered_set<const void*>& seen) {
+  const auto& o = v.to_object();
+  if (!seen.insert(o.get()).second) return;
+  if (o->type->find_attribute("training") >= 0) o->set_attr("training", Value(on));
+  for (const Value& s : o->slots)
+    if (is_module_object(s)) set_training(s, on, seen);
+}
+
+}  // namespace
+
+Value Module::forward(std::vector<Value> inputs, Kwargs kwargs) const {
+  return run_method("forward", std::move(inputs), std::move(kwargs));
+}
+
+bool Module::has_method(const std::string& name) const { return object_of(self_).type->find_method(name) != nullptr; }
+
+Value Module::run_method(const std::string& name, std::vector<Value> inputs, Kwargs kwargs) const {
+  return run_on(*model_, self_, name, std::move(inputs), std::move(kwargs));
+}
+
+Method Module::get_method(const std::string& name) const {
+  if (!has_method(name)) fail("'", object_of(self_).type->qualname, "' has no method '", name, "'");
+  return Method(model_, self_, name);
+}
+
+Value Method::operator()(std::vector<Value> args, Kwargs kwargs) const {
+  return run_on(*model_, self_, name_, std::move(args), std::move(kwargs));
+}
+
+std::string Method::signature() const { return object_of(self_).type->find_method(name_)->signature(); }
+
+std::vector<ArgumentInfo> Method::arguments() const {
+  const Function* f = object_of(self_).type->find_method(name_);
+  std::vector<ArgumentInfo> out;
+  for (size_t i = f->owner ? 1 : 0; i < f->params.size(); ++i) {
+    const Function::Param& p = f->params[i];
+    out.push_back({p.name, type_str(p.type), p.default_value.has_value(), p.default_value.value_or(Value()), p.kwarg_only});
+  }
+  return out;
+}
+
+std::string Method::return_type() const { return type_str(object_of(self_).type->find_method(name_)->return_type); }
 
 std::string Module::optimized_graph(const std::string& method) const {
-  if (!model_->root.to_object()->type->find_method(method))
-    fail("'", model_->root.to_object()->type->qualname, "' has no method '", method, "'");
-  auto s = model_->specialised.find(method);
-  return s == model_->specialised.end() ? std::string() : s->second->graph->str();
+  if (!has_method(method)) fail("'", object_of(self_).type->qualname, "' has no method '", method, "'");
+  if (!self_.is_same(model_->root)) return std::string();
+  auto specialised = model_->current();
+  auto s = specialised->find(method);
+  return s == specialised->end() ? std::string() : s->second->graph->str();
 }
 
-Value Module::attr(const std::string& name) const { return model_->root.to_object()->attr(name); }
+Value Module::attr(const std::string& name) const { return object_of(self_).attr(name); }
 
-const Value& Module::root() const { return model_->root; }
+bool Module::has_attr(const std::string& name) const { return object_of(self_).has_attr(name); }
+
+void Module::set_attr(const std::string& name, Value value, bool add) {
+  const auto& obj = self_.to_object();
+  int slot = obj->type->find_attribute(name);
+  if (slot < 0 && !add) fail("'", obj->type->qualname, "' object has no attribute '", name, "'");
+  if (slot >= 0) {
+    const TypePtr& t = obj->type->attributes[static_cast<size_t>(slot)].type;
+    if (t && !runtime::value_matches(value, *t))
+      fail("attribute '", name, "' of '", obj->type->qualname, "' is declared ", t->str(), " but the new value is ",
+           value.type()->str());
+  }
+  obj->set_attr(name, std::move(value));
+  model_->invalidate();
+}
+
+void Module::train(bool on) {
+  std::unordered_set<const void*> seen;
+  set_training(self_, on, seen);
+  model_->invalidate();
+}
+
+bool Module::is_training() const {
+  const Object& o = object_of(self_);
+  return o.has_attr("training") && o.attr("training").is_bool() && o.attr("training").to_bool();
+}
+
+Module Module::child(const std::string& name) const {
+  const Object& o = object_of(self_);
+  if (!o.has_attr(name)) fail("'", o.type->qualname, "' has no submodule '", name, "'");
+  const Value& v = o.attr(name);
+  if (!is_module_object(v)) fail("attribute '", name, "' of '", o.type->qualname, "' is a ", v.type()->str(), ", not a module");
+  return Module(model_, v);
+}
+
+std::vector<std::pair<std::string, Module>> Module::named_children() const {
+  std::vector<std::pair<std::string, Module>> out;
+  const Object& o = object_of(self_);
+  std::unordered_set<const void*> seen;
+  for (size_t i = 0; i < o.type->attributes.size() && i < o.slots.size(); ++i)
+    if (is_module_object(o.slots[i]) && seen.insert(o.slots[i].to_object().get()).second)
+      out.emplace_back(o.type->attributes[i].name, Module(model_, o.slots[i]));
+  return out;
+}
+
+std::vector<std::pair<std::string, Module>> Module::named_modules() const {
+  std::vector<std::pair<std::string, Module>> out;
+  std::unordered_set<const void*> seen;
+  auto walk = [&](auto& self, const Module& m, const std::string& prefix) -> void {
+    if (!seen.insert(m.self_.to_object().get()).second) return;
+    out.emplace_back(prefix, m);
+    for (auto& [name, c] : m.named_children()) self(self, c, prefix.empty() ? name : prefix + "." + name);
+  };
+  walk(walk, *this, "");
+  return out;
+}
 
 std::vector<std::pair<std::string, Tensor>> Module::named_parameters() const {
   std::vector<std::pair<std::string, Tensor>> out;
   std::unordered_set<const void*> seen;
-  collect_named(model_->root, "", true, out, seen);
+  collect_named(self_, "", true, out, seen);
   return out;
 }
 
 std::vector<std::pair<std::string, Tensor>> Module::named_buffers() const {
   std::vector<std::pair<std::string, Tensor>> out;
   std::unordered_set<const void*> seen;
-  collect_named(model_->root, "", false, out, seen);
+  collect_named(self_, "", false, out, seen);
   return out;
 }
 
 std::vector<MethodInfo> Module::methods() const {
   std::vector<MethodInfo> out;
-  for (const auto& [name, fn] : model_->root.to_object()->type->methods) out.push_back({name, fn->signature()});
+  for (const auto& [name, fn] : object_of(self_).type->methods) out.push_back({name, fn->signature()});
   return out;
 }
 
 int64_t Module::format_version() const { return model_->format_version; }
 
-std::string Module::type_name() const { return model_->root.to_object()->type->qualname; }
+std::string Module::type_name() const { return object_of(self_).type->qualname; }
+
+const std::map<std::string, std::string>& Module::extra_files() const { return model_->extra_files; }
 
 }  // namespace ember

@@ -3,6 +3,7 @@
 #include <exception>
 
 #include "commands.h"
+#include "ember/custom_op.h"
 #include "ember/deadline.h"
 #include "ember/error.h"
 
@@ -10,6 +11,12 @@ int main(int argc, char** argv) {
   CLI::App app{"ember: run PyTorch TorchScript models without libtorch"};
   app.require_subcommand(1);
   app.set_help_all_flag("--help-all", "Show help for every command");
+  // Operator libraries (EMBER_REGISTER_OPS, see ember/custom_op.h) loaded before the command runs,
+  // so models calling their ops load, check and run. Accepted before or after the command name.
+  std::vector<std::string> libraries;
+  app.add_option("--library", libraries, "Shared library registering custom operators (repeatable)")
+      ->type_name("LIB.so");
+  app.fallthrough();
   std::vector<std::pair<CLI::App*, ember::cli::Command>> commands;
   auto add = [&](auto adder) {
     size_t before = app.get_subcommands({}).size();
@@ -28,6 +35,7 @@ int main(int argc, char** argv) {
     return app.exit(e);
   }
   try {
+    for (const std::string& lib : libraries) ember::load_library(lib);
     for (auto& [sub, run] : commands)
       if (sub->parsed()) return run();
   } catch (const ember::Cancelled& e) {
