@@ -447,7 +447,13 @@ class FunctionCompiler {
       stmts(k ? s.body : s.orelse, inner, nullptr, nullptr);
       for (const auto& n : inner.order) {
         const Sugared& v = inner.vars[n];
-        if (v.kind == Sugared::Kind::Value && refinement_casts_.count(v.v)) continue;
+        // The condition's own refinement of a name stays inside; a refined value the branch
+        // assigned to a name (`size7 = size0` where `size0 is None`) is a definition and leaves.
+        if (v.kind == Sugared::Kind::Value) {
+          auto cast = refinement_casts_.find(v.v);
+          const Sugared* outer = sc.find(n);
+          if (cast != refinement_casts_.end() && outer && outer->kind == Sugared::Kind::Value && outer->v == cast->second) continue;
+        }
         sc.set(n, v);
       }
       if (inner.terminated) sc.terminated = true;
