@@ -222,7 +222,7 @@ class ServeTest(unittest.TestCase):
     def slow_iterations(self, seconds):
         """A 256x256 input and the iteration count of Slow that runs about `seconds` here
         (timed at two counts, so the request's own overhead cancels out)."""
-        x = {"name": "x", "datatype": "FP32", "shape": [256, 256], "data": [0.001] * 65536}
+        x = {"name": "x", "datatype": "FP32", "shape": [256, 256], "data": [0.0625] * 65536}
 
         def timed(n):
             t = time.time()
@@ -543,7 +543,7 @@ class LifecycleTest(unittest.TestCase):
             d = pathlib.Path(tmp)
             torch.jit.script(Slow()).save(str(d / "slow.pt"))
             s = Server(d / "slow.pt")
-            x = {"name": "x", "datatype": "FP32", "shape": [256, 256], "data": [0.001] * 65536}
+            x = {"name": "x", "datatype": "FP32", "shape": [256, 256], "data": [0.0625] * 65536}
 
             def timed(k):
                 t = time.time()
