@@ -20,24 +20,15 @@ std::string trim(std::string_view s) {
   return b == std::string_view::npos ? std::string() : std::string(s.substr(b, e - b + 1));
 }
 
-// Splits at commas outside brackets, parentheses and quotes.
+// Splits a type list ("Tensor, List[int]") at commas outside brackets.
 std::vector<std::string> split_top(std::string_view s) {
   std::vector<std::string> parts;
   int depth = 0;
-  char quote = 0;
   size_t start = 0;
   for (size_t i = 0; i < s.size(); ++i) {
-    char c = s[i];
-    if (quote) {
-      if (c == '\\') ++i;
-      else if (c == quote) quote = 0;
-    } else if (c == '\'' || c == '"') {
-      quote = c;
-    } else if (c == '[' || c == '(' || c == '{') {
-      ++depth;
-    } else if (c == ']' || c == ')' || c == '}') {
-      --depth;
-    } else if (c == ',' && depth == 0) {
+    if (s[i] == '[') ++depth;
+    else if (s[i] == ']') --depth;
+    else if (s[i] == ',' && depth == 0) {
       parts.push_back(trim(s.substr(start, i - start)));
       start = i + 1;
     }
@@ -144,44 +135,28 @@ fs::path version_file(const fs::path& dir) {
 
 }  // namespace
 
-MethodSignature parse_signature(const std::string& signature) {
+MethodSignature method_signature(const Method& method) {
   MethodSignature sig;
-  size_t open = signature.find('('), arrow = signature.rfind(") -> ");
-  if (open == std::string::npos || arrow == std::string::npos || arrow < open) return sig;
-  auto params = split_top(std::string_view(signature).substr(open + 1, arrow - open - 1));
-  for (size_t i = 0; i < params.size(); ++i) {
-    const std::string& p = params[i];
-    size_t colon = p.find(':');
-    if (colon == std::string::npos) continue;  // self
+  for (const ArgumentInfo& info : method.arguments()) {
     ArgSpec a;
-    a.name = trim(std::string_view(p).substr(0, colon));
-    std::string rest = trim(std::string_view(p).substr(colon + 1));
-    // The default follows the first '=' outside brackets.
-    int depth = 0;
-    for (size_t k = 0; k < rest.size(); ++k) {
-      if (rest[k] == '[') ++depth;
-      if (rest[k] == ']') --depth;
-      if (rest[k] == '=' && depth == 0) {
-        a.has_default = true;
-        a.default_text = trim(std::string_view(rest).substr(k + 1));
-        rest = trim(std::string_view(rest).substr(0, k));
-        break;
-      }
-    }
-    a.type = rest;
-    std::string inner = rest;
-    if (rest.rfind("Optional[", 0) == 0 && rest.back() == ']') {
+    a.name = info.name;
+    a.type = info.type;
+    a.has_default = info.has_default;
+    a.default_value = info.default_value;
+    std::string inner = info.type;
+    if (inner.rfind("Optional[", 0) == 0 && inner.back() == ']') {
       a.optional = true;
-      inner = rest.substr(9, rest.size() - 10);
+      inner = inner.substr(9, inner.size() - 10);
     }
     a.kind = kind_of(inner);
     sig.args.push_back(std::move(a));
   }
-  flatten_type(trim(std::string_view(signature).substr(arrow + 5)), sig.returns);
+  flatten_type(method.return_type(), sig.returns);
   return sig;
 }
 
-ModelVersion::ModelVersion(Module m) : module(std::move(m)) {}
+ModelVersion::ModelVersion(Module m, const std::string& method_name)
+    : module(std::move(m)), method(module.get_method(method_name)), signature(method_signature(method)) {}
 ModelVersion::~ModelVersion() = default;
 
 bool Repository::VersionLess::operator()(const std::string& a, const std::string& b) const {
@@ -200,15 +175,14 @@ Repository::Repository(const std::vector<std::string>& paths, const ServeDefault
 
   auto load_version = [&](const std::string& name, const std::string& version, const fs::path& file, const ModelConfig& cfg) {
     if (cfg.device != "cpu") fail(file.string(), ": device '", cfg.device, "' is not available in this build (only 'cpu')");
-    auto v = std::make_unique<ModelVersion>(load(file.string(), LoadOptions{cfg.disabled_passes}));
+    Module module = load(file.string(), LoadOptions{cfg.disabled_passes});
+    if (!module.has_method(cfg.method)) fail(file.string(), ": the model has no method '", cfg.method, "'");
+    auto v = std::make_unique<ModelVersion>(std::move(module), cfg.method);
     v->model = name;
     v->version = version;
     v->path = file.string();
     v->config = cfg;
     v->config.name = name;
-    if (!v->module.has_method(cfg.method)) fail(file.string(), ": the model has no method '", cfg.method, "'");
-    for (const auto& m : v->module.methods())
-      if (m.name == cfg.method) v->signature = parse_signature(m.signature);
     for (size_t i = 0; i < v->signature.args.size(); ++i) {
       const ArgSpec& a = v->signature.args[i];
       ModelConfig::TensorSpec s{a.name, datatype_for(a.optional ? a.type.substr(9, a.type.size() - 10) : a.type),

@@ -50,17 +50,17 @@ struct ArgSpec {
   Kind kind = Kind::Unsupported;
   bool optional = false;     // Optional[...]: may be omitted (None)
   bool has_default = false;  // may be omitted
-  std::string default_text;  // the printed default, e.g. "3", "None"
+  Value default_value;       // the declared default when has_default
 };
 
-// Parses "forward(self, x: Tensor, k: int=3) -> Tuple[Tensor, Tensor]" into its arguments (without
-// self) and the flattened leaf types of its return type ("Tensor", "int", …; "?" when the count is
-// only known at run time, e.g. List[Tensor]).
+// The served method's arguments (without self) and the flattened leaf types of its return type
+// ("Tensor", "int", …; "?" when the count is only known at run time, e.g. List[Tensor]), from the
+// method's declaration.
 struct MethodSignature {
   std::vector<ArgSpec> args;
   std::vector<std::string> returns;
 };
-MethodSignature parse_signature(const std::string& signature);
+MethodSignature method_signature(const Method& method);
 
 struct ModelVersion {
   std::string model;    // name
@@ -68,11 +68,12 @@ struct ModelVersion {
   std::string path;
   ModelConfig config;
   Module module;
+  Method method;  // config.method, looked up once
   MethodSignature signature;
   std::vector<ModelConfig::TensorSpec> inputs, outputs;  // what metadata publishes
   std::unique_ptr<Scheduler> scheduler;
 
-  explicit ModelVersion(Module m);
+  ModelVersion(Module m, const std::string& method_name);
   ~ModelVersion();
 };
 

@@ -163,7 +163,7 @@ void Scheduler::run_one(Job& job, Clock::time_point started) {
   JobResult r;
   r.queue_s = seconds(started - job.enqueued);
   try {
-    Value out = model_.module.run_method(model_.config.method, std::move(job.args));
+    Value out = model_.method(std::move(job.args));
     r.leaves = leaves_of(out);
   } catch (const std::exception& e) {
     r.status = 400;
@@ -186,7 +186,7 @@ void Scheduler::run_batch(std::vector<std::shared_ptr<Job>>& jobs, Clock::time_p
   std::vector<Value> leaves;
   std::string error;
   try {
-    leaves = leaves_of(model_.module.run_method(model_.config.method, std::move(args)));
+    leaves = leaves_of(model_.method(std::move(args)));
   } catch (const std::exception& e) {
     error = e.what();
   }

@@ -13,27 +13,6 @@
 namespace ember::serve {
 namespace {
 
-// The value of a printed default ("None", "3", "-0.5", "True", "'abc'"); false for anything else.
-bool parse_default(const std::string& text, Value& out) {
-  if (text == "None") return out = Value(), true;
-  if (text == "True" || text == "False") return out = Value(text == "True"), true;
-  if (text.size() >= 2 && (text[0] == '\'' || text[0] == '"') && text.back() == text[0] &&
-      text.find('\\') == std::string::npos)
-    return out = Value(text.substr(1, text.size() - 2)), true;
-  try {
-    size_t used = 0;
-    if (text.find_first_of(".eE") == std::string::npos) {
-      int64_t v = std::stoll(text, &used);
-      if (used == text.size()) return out = Value(v), true;
-    } else {
-      double v = std::stod(text, &used);
-      if (used == text.size()) return out = Value(v), true;
-    }
-  } catch (const std::exception&) {
-  }
-  return false;
-}
-
 int64_t input_index(const ModelVersion& m, const std::string& name) {
   for (size_t i = 0; i < m.signature.args.size(); ++i)
     if (m.signature.args[i].name == name || (i < m.inputs.size() && m.inputs[i].name == name)) return static_cast<int64_t>(i);
@@ -155,10 +134,9 @@ InferResponse Service::infer(InferRequest req) {
         continue;
       }
       if (i >= last && a.has_default) break;
-      Value d;
-      if (a.has_default ? !parse_default(a.default_text, d) : !a.optional)
+      if (!a.has_default && !a.optional)
         throw ProtocolError(400, "missing input '" + a.name + "' of model '" + m.model + "' (type " + a.type + ")");
-      args.push_back(std::move(d));
+      args.push_back(a.has_default ? a.default_value : Value());
     }
     const double timeout_ms = m.config.timeout_ms > 0 ? m.config.timeout_ms : default_timeout_ms_;
     const Clock::time_point deadline =
