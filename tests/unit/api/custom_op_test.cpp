@@ -5,20 +5,14 @@
 
 #include <cmath>
 
+#include "error_text.h"
 #include "../fixtures.h"
 #include "ember/ember.h"
 
 namespace ember {
 namespace {
 
-std::string error_of(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const Error& e) {
-    return e.what();
-  }
-  return "(no error)";
-}
+using testing::error_of;
 
 // Registered once per process (the registry is global).
 void register_test_ops() {

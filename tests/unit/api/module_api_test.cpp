@@ -11,6 +11,7 @@
 #include <sstream>
 #include <thread>
 
+#include "error_text.h"
 #include "../fixtures.h"
 #include "ember/ember.h"
 
@@ -40,14 +41,7 @@ class ModuleApi : public ::testing::Test {
   Module m_{nullptr}, ref_{nullptr};
 };
 
-std::string error_of(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const Error& e) {
-    return e.what();
-  }
-  return "(no error)";
-}
+using testing::error_of;
 
 TEST_F(ModuleApi, TrainingModeAsSavedThenEval) {
   EXPECT_TRUE(m_.is_training());

@@ -6,6 +6,7 @@
 
 #include <cmath>
 
+#include "error_text.h"
 #include "../fixtures.h"
 #include "ember/ember.h"
 
@@ -179,14 +180,7 @@ TEST_F(OpsApi, CallByName) {
   EXPECT_EQ(call("aten::dim", {x}).to_int(), 2);
 }
 
-std::string error_of(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const Error& e) {
-    return e.what();
-  }
-  return "(no error)";
-}
+using testing::error_of;
 
 TEST_F(OpsApi, Errors) {
   Tensor x = ref("x");

@@ -7,6 +7,7 @@
 #include <fstream>
 #include <random>
 
+#include "error_text.h"
 #include "archive/archive.h"
 #include "archive/zip_reader.h"
 #include "../fixtures.h"
@@ -16,14 +17,7 @@ namespace {
 
 using ember::testing::fixture;
 
-std::string error_of(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const Error& e) {
-    return e.what();
-  }
-  return "<no error>";
-}
+using testing::error_of;
 
 void expect_archive_error(const std::string& name, const std::string& what) {
   const std::string path = fixture("archive/" + name + ".pt");

@@ -7,6 +7,7 @@
 #include <limits>
 #include <thread>
 
+#include "error_text.h"
 #include "ember/ember.h"
 #include "hostile_files.h"
 
@@ -29,8 +30,6 @@ std::string forward_source(const std::string& params, const std::string& ret, co
                            const std::string& more = "") {
   return class_source("", "  def forward(self: __torch__.M" + params + ") -> " + ret + ":\n" + body + more);
 }
-
-#define EXPECT_HAS(haystack, needle) EXPECT_NE(std::string(haystack).find(needle), std::string::npos) << (haystack)
 
 TEST(HostileCode, MethodDefinedTwice) {
   std::string code = forward_source(", x: Tensor", "Tensor", "    return x\n",

@@ -7,6 +7,7 @@
 
 #include <cstring>
 
+#include "error_text.h"
 #include "archive/archive.h"
 #include "ember/ember.h"
 #include "hostile_files.h"
@@ -18,16 +19,7 @@ using testing::class_source;
 using testing::module_archive;
 namespace pk = testing::pk;
 
-#define EXPECT_HAS(haystack, needle) EXPECT_NE(std::string(haystack).find(needle), std::string::npos) << (haystack)
-
-std::string error_of(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const Error& e) {
-    return e.what();
-  }
-  return "<no error>";
-}
+using testing::error_of;
 
 const std::string kForward =
     class_source("", "  def forward(self: __torch__.M, x: Tensor) -> Tensor:\n    return x\n");

@@ -4,6 +4,7 @@
 
 #include <cstring>
 
+#include "error_text.h"
 #include "archive/archive.h"
 #include "archive/npy.h"
 #include "ember/ember.h"
@@ -16,16 +17,7 @@ using testing::class_source;
 using testing::module_archive;
 namespace pk = testing::pk;
 
-#define EXPECT_HAS(haystack, needle) EXPECT_NE(std::string(haystack).find(needle), std::string::npos) << (haystack)
-
-std::string error_of(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const Error& e) {
-    return e.what();
-  }
-  return "<no error>";
-}
+using testing::error_of;
 
 TEST(HostileSizes, CheckedHelpers) {
   EXPECT_HAS(error_of([] { checked_nbytes(int64_t{1} << 62, DType::Float64); }), "more than 2^62 bytes");
