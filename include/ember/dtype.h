@@ -27,6 +27,15 @@ struct BFloat16 {
   operator float() const;
 };
 
+// Quantized element types (PyTorch's c10::qint8 and friends): the stored integer, kept a distinct
+// C type so generic code never mistakes a quantized tensor for a plain integer one. What the
+// integers mean (scale, zero point, per-channel parameters) lives in the tensor's QuantParams
+// (src/tensor/quantized.h). QUInt4x2 packs two 4-bit values per byte.
+struct QInt8 { int8_t val_ = 0; };
+struct QUInt8 { uint8_t val_ = 0; };
+struct QInt32 { int32_t val_ = 0; };
+struct QUInt4x2 { uint8_t val_ = 0; };
+
 using ComplexFloat = std::complex<float>;
 using ComplexDouble = std::complex<double>;
 
@@ -43,7 +52,11 @@ using ComplexDouble = std::complex<double>;
   _(::ember::ComplexFloat, Complex64, 9, "complex64", "ComplexFloatStorage")  \
   _(::ember::ComplexDouble, Complex128, 10, "complex128", "ComplexDoubleStorage") \
   _(bool, Bool, 11, "bool", "BoolStorage")                       \
-  _(::ember::BFloat16, BFloat16, 15, "bfloat16", "BFloat16Storage")
+  _(::ember::QInt8, QInt8, 12, "qint8", "QInt8Storage")         \
+  _(::ember::QUInt8, QUInt8, 13, "quint8", "QUInt8Storage")      \
+  _(::ember::QInt32, QInt32, 14, "qint32", "QInt32Storage")      \
+  _(::ember::BFloat16, BFloat16, 15, "bfloat16", "BFloat16Storage") \
+  _(::ember::QUInt4x2, QUInt4x2, 16, "quint4x2", "QUInt4x2Storage")
 
 enum class DType : int8_t {
 #define EMBER_DTYPE_ENUM(ctype, name, num, tname, sname) name = num,
@@ -70,6 +83,10 @@ bool dtype_from_name(std::string_view name, DType* out);
 bool is_floating(DType t);  // float16/32/64, bfloat16
 bool is_complex(DType t);
 bool is_integral(DType t, bool include_bool);
+bool is_quantized(DType t);  // qint8, quint8, qint32, quint4x2
+// The plain integer dtype a quantized dtype stores (qint8 -> int8, quint4x2 -> uint8); `t` itself
+// for every other dtype.
+DType underlying_dtype(DType t);
 
 // Calls f(T{}) with T the C type of `t`; f is a generic lambda.
 template <class F>

@@ -46,6 +46,10 @@ class Storage {
   bool borrowed_ = true;
 };
 
+// The meaning of a quantized tensor's integers (scale, zero point, per-channel parameters);
+// defined in src/tensor/quantized.h. Null for every non-quantized tensor.
+struct QuantParams;
+
 struct TensorImpl {
   std::shared_ptr<Storage> storage;
   DType dtype = DType::Float32;
@@ -58,6 +62,8 @@ struct TensorImpl {
   // nested_lengths[b] valid rows along dim 1. Null for every ordinary tensor; views and results
   // of other ops never carry it.
   std::shared_ptr<const std::vector<int64_t>> nested_lengths;
+  // Set exactly when dtype is quantized; views share it.
+  std::shared_ptr<const QuantParams> qparams;
 };
 
 class Tensor {

@@ -6,11 +6,13 @@
 #include <cstdio>
 #include <cstring>
 #include <limits>
+#include <set>
 #include <unordered_map>
 #include <unordered_set>
 
 #include "script/type_parser.h"
 #include "tensor/convert.h"
+#include "tensor/quantized.h"
 
 namespace ember::archive {
 
@@ -603,18 +605,16 @@ class Unpickler {
         "torch.jit._pickle.build_genlist",  "torch.jit._pickle.build_genericlist",
         "torch.jit._pickle.restore_type_tag", "collections.OrderedDict",
         "torch.device", "builtins.complex", "__builtin__.complex", "torch.Size",
+        "torch._utils._rebuild_qtensor",
     };
     if (functions.count(q)) return callable();
-    if (module == "torch._utils" &&
-        (name == "_rebuild_qtensor" || name.find("sparse") != std::string::npos))
-      bad_at(std::string(name == "_rebuild_qtensor" ? "quantized" : "sparse") +
-             " tensors are not supported (global " + q + ")");
+    if (module == "torch._utils" && name.find("sparse") != std::string::npos)
+      bad_at("sparse tensors are not supported (global " + q + ")");
     if (module == "torch") {
       DType dt;
+      QScheme scheme;
       if (dtype_from_storage_name(name, &dt)) return callable();
-      if (name.size() > 7 && name.compare(name.size() - 7, 7, "Storage") == 0 &&
-          (name.rfind("QInt", 0) == 0 || name.rfind("QUInt", 0) == 0))
-        bad_at("quantized tensors are not supported (storage class " + q + ")");
+      if (qscheme_from_name(name, &scheme)) return Value(static_cast<int64_t>(scheme));  // torch.qscheme numbers
       if (name.find('.') == std::string::npos && dtype_from_name(name, &dt))
         return Value(static_cast<int64_t>(dt));  // torch.float32 etc. are ScalarType numbers in TorchScript
     }
@@ -652,7 +652,15 @@ class Unpickler {
       e->value = std::move(args);
       return Value(std::move(e));
     }
-    if (q == "torch._utils._rebuild_tensor_v2") return rebuild_tensor(args_tuple(args, q, 6, 7));
+    if (q == "torch._utils._rebuild_tensor_v2") {
+      auto& a = args_tuple(args, q, 6, 7);
+      const StorageRef* s = capsule_as<StorageRef>(a[0], kStorageCapsule);
+      if (s && is_quantized(s->dtype))
+        bad_at("a " + std::string(dtype_name(s->dtype)) + " storage rebuilt by " + q +
+               " has no quantization parameters (PyTorch writes torch._utils._rebuild_qtensor)");
+      return rebuild_tensor(a);
+    }
+    if (q == "torch._utils._rebuild_qtensor") return rebuild_qtensor(args_tuple(args, q, 7, 8));
     if (q == "torch._utils._rebuild_parameter" || q == "torch._utils._rebuild_parameter_with_state") {
       const bool with_state = q == "torch._utils._rebuild_parameter_with_state";
       auto& a = args_tuple(args, q, with_state ? 4 : 3, with_state ? 4 : 3);
@@ -879,6 +887,64 @@ class Unpickler {
     t.unsafe_impl()->requires_grad = a[4].to_bool();
     if (a.size() == 7 && a[6].is_dict()) t = apply_math_bits(t, *a[6].to_dict(), where);
     return Value(t);
+  }
+
+  // torch._utils._rebuild_qtensor(storage, offset, sizes, strides, quantizer_params,
+  // requires_grad, backward_hooks): quantizer_params is (torch.per_tensor_affine, scale,
+  // zero_point) or (torch.per_channel_affine[_float_qparams], scales, zero_points, axis). PyTorch
+  // 1.3 wrote scale and zero_point in place of the tuple (eight arguments).
+  Value rebuild_qtensor(std::vector<Value>& a) {
+    const StorageRef* s = capsule_as<StorageRef>(a[0], kStorageCapsule);
+    if (!s) bad_at("_rebuild_qtensor's first argument is not a storage");
+    const std::string where = "quantized tensor on storage '" + ctx_.storage_dir + s->key + "'";
+    if (!is_quantized(s->dtype))
+      bad_at(where + " is stored as " + std::string(dtype_name(s->dtype)) + ", not a quantized dtype");
+    auto q = std::make_shared<QuantParams>();
+    std::vector<Value> plain = {a[0], a[1], a[2], a[3]};
+    if (a.size() == 8) {
+      if (!a[4].is_number() || !a[5].is_int()) bad_at(where + " has invalid (scale, zero_point)");
+      q->scale = a[4].to_number();
+      q->zero_point = a[5].to_int();
+      plain.push_back(a[6]);
+      plain.push_back(a[7]);
+    } else {
+      if (!a[4].is_tuple() || a[4].to_tuple()->items.empty() || !a[4].to_tuple()->items[0].is_int())
+        bad_at(where + " has invalid quantizer parameters");
+      const auto& p = a[4].to_tuple()->items;
+      const int64_t scheme = p[0].to_int();
+      if (scheme == static_cast<int64_t>(QScheme::PerTensorAffine)) {
+        if (p.size() != 3 || !p[1].is_number() || !p[2].is_int())
+          bad_at(where + " has invalid per-tensor parameters (expected scheme, scale, zero_point)");
+        q->scale = p[1].to_number();
+        q->zero_point = p[2].to_int();
+      } else if (scheme == static_cast<int64_t>(QScheme::PerChannelAffine) ||
+                 scheme == static_cast<int64_t>(QScheme::PerChannelAffineFloatQParams)) {
+        if (p.size() != 4 || !p[1].is_tensor() || !p[2].is_tensor() || !p[3].is_int())
+          bad_at(where + " has invalid per-channel parameters (expected scheme, scales, zero_points, axis)");
+        q->scheme = static_cast<QScheme>(scheme);
+        const bool float_zp = q->scheme == QScheme::PerChannelAffineFloatQParams;
+        try {
+          q->scales = p[1].to_tensor().to(DType::Float64).contiguous();
+          q->zero_points = p[2].to_tensor().to(float_zp ? DType::Float64 : DType::Int64).contiguous();
+        } catch (const Error& e) {
+          bad_at(where + " has invalid per-channel parameters: " + e.what());
+        }
+        q->axis = p[3].to_int();
+      } else {
+        bad_at(where + " uses quantization scheme " + std::to_string(scheme) +
+               ", which ember does not support (per_tensor_affine, per_channel_affine and "
+               "per_channel_affine_float_qparams are)");
+      }
+      plain.push_back(a[5]);
+      plain.push_back(a[6]);
+    }
+    if (!(q->scale > 0) && !q->per_channel()) bad_at(where + " has scale " + std::to_string(q->scale));
+    Value t = rebuild_tensor(plain);
+    try {
+      return Value(make_quantized(t.to_tensor(), s->dtype, std::move(q)));
+    } catch (const Error& e) {
+      bad_at(where + ": " + e.what());
+    }
   }
 
   // PyTorch 1.10+ keeps conj() and neg() lazy as bits and pickles them in a metadata dict; ember

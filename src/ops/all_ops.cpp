@@ -30,6 +30,7 @@ void register_ember_ops(Registry& r);
 void register_prepacked_ops(Registry& r);
 void register_legacy_ops(Registry& r);
 void register_recent_ops(Registry& r);
+void register_quantized_ops(Registry& r);
 
 void register_all_ops(Registry& r) {
   register_scalar_ops(r);
@@ -55,6 +56,7 @@ void register_all_ops(Registry& r) {
   register_prepacked_ops(r);
   register_legacy_ops(r);
   register_recent_ops(r);
+  register_quantized_ops(r);  // last: extends aten ops declared above to quantized tensors
 }
 
 }  // namespace ember::ops

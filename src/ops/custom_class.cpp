@@ -63,6 +63,26 @@ void restore_custom_object(const Value& object) {
   o->set_attr(kStateAttr, std::move(restored));
 }
 
+Value make_custom_object(std::string_view qualname, Value state) {
+  // One class record per name, shared by every object made of it.
+  static std::mutex mu;
+  static std::map<std::string, ClassTypePtr, std::less<>> classes;
+  ClassTypePtr cls;
+  {
+    std::lock_guard<std::mutex> lock(mu);
+    auto& slot = classes[std::string(qualname)];
+    if (!slot) {
+      slot = std::make_shared<ClassType>();
+      slot->qualname = std::string(qualname);
+    }
+    cls = slot;
+  }
+  auto obj = std::make_shared<Object>();
+  obj->type = std::move(cls);
+  obj->set_attr(kStateAttr, std::move(state));
+  return Value(std::move(obj));
+}
+
 const Value& custom_class_state(const Value& object, std::string_view qualname) {
   if (!object.is_object()) fail("expected a ", qualname, " object but got ", object.tag_name());
   const auto& o = object.to_object();

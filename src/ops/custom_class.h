@@ -31,6 +31,11 @@ bool is_native_class_name(std::string_view qualname);
 // the class when it is not registered or its state is malformed.
 void restore_custom_object(const Value& object);
 
+// A new object of class `qualname` ("__torch__.torch.classes.quantized.LinearPackedParamsBase")
+// already holding `state`, as restore() would have left it: what ops that build such objects at
+// run time (quantized::linear_prepack, ...) return.
+Value make_custom_object(std::string_view qualname, Value state);
+
 // What restore() returned for this object; fails unless `object` is a restored object of class
 // `qualname` (how an op taking that class checks its argument).
 const Value& custom_class_state(const Value& object, std::string_view qualname);

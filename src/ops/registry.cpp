@@ -55,6 +55,17 @@ std::vector<const Operator*> Registry::all() const {
   return out;
 }
 
+void Registry::wrap_kernel(std::string_view qualified_name, std::string_view overload,
+                           const std::function<Kernel(Kernel)>& wrap) {
+  for (const auto& op : ops_) {
+    if (op->schema.qualified_name() == qualified_name && op->schema.overload == overload) {
+      op->kernel = wrap(std::move(op->kernel));
+      return;
+    }
+  }
+  fail("wrap_kernel: no op ", qualified_name, overload.empty() ? "" : ".", overload);
+}
+
 std::string_view arg_conversion_name(ArgConversion c) {
   switch (c) {
     case ArgConversion::None: return "none";

@@ -125,6 +125,10 @@ class Registry {
   // All overloads of "ns::name", in registration order (empty when none).
   std::span<const Operator* const> overloads(std::string_view qualified_name) const;
   const Operator* find(std::string_view qualified_name, std::string_view overload) const;
+  // Replaces the kernel of an existing op with wrap(old kernel): for a family that extends ops
+  // another family declared (quantized tensors through aten::relu, ...). Fails when absent.
+  void wrap_kernel(std::string_view qualified_name, std::string_view overload,
+                   const std::function<Kernel(Kernel)>& wrap);
   size_t size() const { return ops_.size(); }
   // Every registered op, for listings.
   std::vector<const Operator*> all() const;

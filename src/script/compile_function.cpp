@@ -1233,6 +1233,13 @@ class FunctionCompiler {
     Args a{pos, kw};
     if (t.kind == TypeKind::Class) {
       const Function* f = t.cls->find_method(method);
+      if (!f && t.cls->qualname.rfind("__torch__.torch.classes.", 0) == 0) {
+        // torch.classes.* are C++ classes without code: their methods are ops named
+        // "torch.classes.<ns>.<Class>::<method>" taking the object first (src/ops/custom_class.h).
+        std::vector<ir::Value*> all{self};
+        all.insert(all.end(), pos.begin(), pos.end());
+        return single(op_call(t.cls->qualname.substr(10) + "::" + method, all, kw, sc, loc), sc, loc);
+      }
       if (!f) compile_fail(loc, "'" + t.cls->qualname + "' has no method '" + method + "'");
       return user_call(*f, self, a, sc, loc, ir::NodeKind::CallMethod);
     }

@@ -32,10 +32,22 @@ inline To float_to_integer(From v) {
   }
 }
 
+template <class T> struct is_quantized_type : std::false_type {};
+template <> struct is_quantized_type<QInt8> : std::true_type {};
+template <> struct is_quantized_type<QUInt8> : std::true_type {};
+template <> struct is_quantized_type<QInt32> : std::true_type {};
+template <> struct is_quantized_type<QUInt4x2> : std::true_type {};
+
+// Quantized element types convert through their stored integer (int_repr): generic code such as
+// copies and printing sees the integers; what they mean is the tensor's QuantParams.
 template <class To, class From>
 inline To scalar_cast(From v) {
   if constexpr (std::is_same_v<To, From>) {
     return v;
+  } else if constexpr (is_quantized_type<From>::value) {
+    return scalar_cast<To>(v.val_);
+  } else if constexpr (is_quantized_type<To>::value) {
+    return To{scalar_cast<decltype(To{}.val_)>(v)};
   } else if constexpr (is_std_complex<From>::value) {
     if constexpr (is_std_complex<To>::value)
       return To(static_cast<typename To::value_type>(v.real()), static_cast<typename To::value_type>(v.imag()));

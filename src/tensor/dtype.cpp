@@ -117,6 +117,18 @@ bool is_floating(DType t) {
   return t == DType::Float16 || t == DType::Float32 || t == DType::Float64 || t == DType::BFloat16;
 }
 bool is_complex(DType t) { return t == DType::Complex64 || t == DType::Complex128; }
+bool is_quantized(DType t) {
+  return t == DType::QInt8 || t == DType::QUInt8 || t == DType::QInt32 || t == DType::QUInt4x2;
+}
+DType underlying_dtype(DType t) {
+  switch (t) {
+    case DType::QInt8: return DType::Int8;
+    case DType::QUInt8: return DType::UInt8;
+    case DType::QInt32: return DType::Int32;
+    case DType::QUInt4x2: return DType::UInt8;
+    default: return t;
+  }
+}
 bool is_integral(DType t, bool include_bool) {
   switch (t) {
     case DType::UInt8: case DType::Int8: case DType::Int16: case DType::Int32: case DType::Int64:

@@ -1,6 +1,8 @@
 // promotion.cpp — PyTorch's promotion lattice and its three-tier result_type.
 #include "tensor/promotion.h"
 
+#include "ember/error.h"
+
 namespace ember {
 
 namespace {
@@ -30,7 +32,12 @@ DType to_real(DType t) {
 }
 
 DType promote_types(DType a, DType b) {
-  if (a == b) return a;
+  if (a == b) return a;  // ops without a quantized kernel reject quantized dtypes when dispatching
+  // Quantized integers mean nothing without their parameters: arithmetic on them goes through
+  // the quantized ops, never through promotion to a plain dtype.
+  if (is_quantized(a) || is_quantized(b))
+    fail("this operation does not support quantized tensors (", dtype_name(a), ", ", dtype_name(b),
+         "); dequantize() them first");
   if (a == DType::Bool) return b;
   if (b == DType::Bool) return a;
   if (is_complex(a) || is_complex(b)) {

@@ -306,6 +306,7 @@ int64_t Tensor::item_int() const {
 Tensor Tensor::as_strided(Shape sizes, Shape strides, int64_t offset) const {
   Tensor t = from_storage(storage(), dtype(), std::move(sizes), std::move(strides), offset);
   t.impl_->requires_grad = requires_grad();
+  t.impl_->qparams = impl().qparams;
   return t;
 }
 
@@ -319,7 +320,11 @@ Tensor Tensor::clone() const { return to(dtype()); }
 Tensor Tensor::to(DType dst) const {
   // copy_into converts with the same scalar_cast, in unit-stride runs (memcpy or tiled transposes
   // where layouts allow) and over threads when large.
+  if (is_quantized(dst) != is_quantized(dtype()) || (is_quantized(dst) && dst != dtype()))
+    fail("cannot convert a ", dtype_name(dtype()), " tensor to ", dtype_name(dst),
+         " (quantized tensors convert through quantize_per_tensor/dequantize)");
   Tensor out = empty_uninitialized(sizes(), dst);
+  out.impl_->qparams = impl().qparams;
   if (out.numel() > 0) copy_into(out, *this);
   return out;
 }

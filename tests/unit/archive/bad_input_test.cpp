@@ -57,7 +57,7 @@ TEST(ArchiveBadInput, Messages) {
   expect_archive_error("bad_small_storage", "data.pkl: storage 'data/0' holds 16 bytes but tensor needs 40");
   expect_archive_error("bad_overflow", "element count overflows");
   expect_archive_error("bad_huge_stride", "holds 24 bytes but tensor needs");
-  expect_archive_error("bad_qtensor", "quantized tensors are not supported");
+  expect_archive_error("bad_qtensor", "_rebuild_qtensor expects 7 to 8 arguments but got 0");
   expect_archive_error("bad_version", "unsupported archive format version 99");
   expect_archive_error("bad_big_endian", "big-endian");
   expect_archive_error("bad_memo", "memo index 5 was never stored");

@@ -185,8 +185,10 @@ TEST(Unpickler, TensorRecords) {
   EXPECT_EQ(loads, 2);
   // Sizes x strides reaching past the storage.
   EXPECT_THROW(unpickle_bytes(tensor_pickle("ComplexFloatStorage", 0, "K\x02", "K\x02", ""), ctx), Error);
-  // Unknown storage classes and quantized storages.
-  EXPECT_THROW(unpickle_bytes(tensor_pickle("QUInt8Storage", 0, "K\x02", "K\x01", ""), ctx), Error);
+  // Unknown storage classes, and quantized storages outside _rebuild_qtensor (no parameters).
+  UnpickleContext qctx = ctx;  // quantized storages load (as quint8), then the record is refused
+  qctx.load_storage = [&](const std::string&, DType) { return storage; };
+  EXPECT_THROW(unpickle_bytes(tensor_pickle("QUInt8Storage", 0, "K\x02", "K\x01", ""), qctx), Error);
   EXPECT_THROW(unpickle_bytes(tensor_pickle("FrobStorage", 0, "K\x02", "K\x01", ""), ctx), Error);
 }
 

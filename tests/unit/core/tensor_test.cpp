@@ -65,7 +65,11 @@ TEST(DType, TableLookups) {
   EXPECT_EQ(t, DType::BFloat16);
   ASSERT_TRUE(dtype_from_number(6, &t));
   EXPECT_EQ(t, DType::Float32);
-  EXPECT_FALSE(dtype_from_number(12, &t));  // qint8 is not a plain dtype
+  ASSERT_TRUE(dtype_from_number(12, &t));  // qint8: a quantized dtype, stored as int8
+  EXPECT_EQ(t, DType::QInt8);
+  EXPECT_TRUE(is_quantized(t));
+  EXPECT_EQ(underlying_dtype(t), DType::Int8);
+  EXPECT_FALSE(dtype_from_number(8, &t));  // complex32 is not supported
   EXPECT_EQ(dtype_name(DType::Int64), "int64");
   EXPECT_EQ(element_size(DType::Complex64), 8u);
 }

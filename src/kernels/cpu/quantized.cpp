@@ -1,0 +1,391 @@
+// quantized.cpp — quantize, dequantize and the integer products (see quantized.h).
+#include "kernels/cpu/quantized.h"
+
+#include <algorithm>
+#include <cfloat>
+#include <cmath>
+#include <limits>
+
+#include "kernels/cpu/linalg.h"
+#include "tensor/convert.h"
+
+namespace ember::cpu {
+
+namespace {
+
+// Calls f(S{}) with S the stored integer type of quantized dtype t.
+template <class F>
+decltype(auto) visit_qint(DType t, F&& f) {
+  switch (t) {
+    case DType::QInt8: return f(int8_t{});
+    case DType::QUInt8: return f(uint8_t{});
+    case DType::QInt32: return f(int32_t{});
+    default: fail("quantized ops are not implemented for ", dtype_name(t), " tensors");
+  }
+}
+
+inline int64_t quantize_value(float x, float inv_scale, int64_t zero_point, int64_t qmin, int64_t qmax) {
+  const float r = std::nearbyint(x * inv_scale);
+  // Mirrors static_cast<int64_t>(zero_point + Round(x * inv_scale)): the sum is a float.
+  const float sum = static_cast<float>(zero_point) + r;
+  int64_t q;
+  if (std::isnan(sum)) q = 0;
+  else if (sum >= 9.2e18f) q = qmax;
+  else if (sum <= -9.2e18f) q = qmin;
+  else q = static_cast<int64_t>(sum);
+  return std::clamp(q, qmin, qmax);
+}
+
+void check_zero_point(int64_t zp, DType qdtype) {
+  if (zp < quant_min(qdtype) || zp > quant_max(qdtype))
+    fail("zero point ", zp, " is out of range for ", dtype_name(qdtype));
+}
+
+Tensor as_float_contiguous(const Tensor& x, const char* op) {
+  if (is_quantized(x.dtype())) fail(op, " expects a float tensor but got a quantized ", dtype_name(x.dtype()), " one");
+  if (!is_floating(x.dtype())) fail(op, " expects a float tensor but got ", dtype_name(x.dtype()));
+  return x.dtype() == DType::Float32 ? x.contiguous() : x.to(DType::Float32);
+}
+
+}  // namespace
+
+Tensor quantize_per_tensor(const Tensor& x, double scale, int64_t zero_point, DType qdtype) {
+  if (!is_quantized(qdtype) || qdtype == DType::QUInt4x2)
+    fail("quantize_per_tensor: dtype must be qint8, quint8 or qint32, not ", dtype_name(qdtype));
+  if (!(scale > 0) || !std::isfinite(scale)) fail("quantize_per_tensor: scale must be positive and finite, got ", scale);
+  check_zero_point(zero_point, qdtype);
+  Tensor xf = as_float_contiguous(x, "quantize_per_tensor");
+  Tensor out = Tensor::empty_uninitialized(xf.sizes(), underlying_dtype(qdtype));
+  const float inv = 1.0f / static_cast<float>(scale);
+  const int64_t lo = quant_min(qdtype), hi = quant_max(qdtype);
+  const float* src = xf.data<float>();
+  visit_qint(qdtype, [&](auto tag) {
+    using S = decltype(tag);
+    S* dst = static_cast<S*>(out.raw_data());
+    for (int64_t i = 0, n = xf.numel(); i < n; ++i) dst[i] = static_cast<S>(quantize_value(src[i], inv, zero_point, lo, hi));
+  });
+  return make_quantized(out, qdtype, per_tensor_params(scale, zero_point));
+}
+
+Tensor quantize_per_channel(const Tensor& x, const Tensor& scales, const Tensor& zero_points, int64_t axis,
+                            DType qdtype) {
+  if (!is_quantized(qdtype) || qdtype == DType::QUInt4x2)
+    fail("quantize_per_channel: dtype must be qint8, quint8 or qint32, not ", dtype_name(qdtype));
+  Tensor xf = as_float_contiguous(x, "quantize_per_channel");
+  if (axis < 0) axis += xf.dim();
+  if (axis < 0 || axis >= xf.dim()) fail("quantize_per_channel: axis ", axis, " is out of range for ", xf.dim(), " dims");
+  const int64_t c = xf.size(axis);
+  if (scales.dim() != 1 || scales.numel() != c || zero_points.dim() != 1 || zero_points.numel() != c)
+    fail("quantize_per_channel: expected ", c, " scales and zero points along axis ", axis);
+  auto q = std::make_shared<QuantParams>();
+  const bool float_zp = is_floating(zero_points.dtype());
+  q->scheme = float_zp ? QScheme::PerChannelAffineFloatQParams : QScheme::PerChannelAffine;
+  q->scales = scales.to(DType::Float64).contiguous();
+  q->zero_points = zero_points.to(float_zp ? DType::Float64 : DType::Int64).contiguous();
+  q->axis = axis;
+  int64_t inner = 1;
+  for (int64_t d = axis + 1; d < xf.dim(); ++d) inner *= xf.size(d);
+  const int64_t outer = xf.numel() / std::max<int64_t>(1, c * inner);
+  Tensor out = Tensor::empty_uninitialized(xf.sizes(), underlying_dtype(qdtype));
+  const int64_t lo = quant_min(qdtype), hi = quant_max(qdtype);
+  const float* src = xf.data<float>();
+  const double* sc = q->scales.data<double>();
+  visit_qint(qdtype, [&](auto tag) {
+    using S = decltype(tag);
+    S* dst = static_cast<S*>(out.raw_data());
+    for (int64_t ch = 0; ch < c; ++ch) {
+      if (!(sc[ch] > 0)) fail("quantize_per_channel: scale ", sc[ch], " of channel ", ch, " is not positive");
+      if (float_zp) {
+        // Float qparams (embedding tables): x / scale + zp, rounded.
+        const float scale = static_cast<float>(sc[ch]);
+        const float zp = static_cast<float>(q->zero_points.data<double>()[ch]);
+        const float inv = 1.0f / scale;
+        for (int64_t o = 0; o < outer; ++o)
+          for (int64_t i = 0; i < inner; ++i) {
+            const int64_t k = (o * c + ch) * inner + i;
+            const float v = std::nearbyint(src[k] * inv + zp);
+            dst[k] = static_cast<S>(std::clamp<float>(v, static_cast<float>(lo), static_cast<float>(hi)));
+          }
+      } else {
+        const int64_t zp = q->zero_points.data<int64_t>()[ch];
+        check_zero_point(zp, qdtype);
+        const float inv = 1.0f / static_cast<float>(sc[ch]);
+        for (int64_t o = 0; o < outer; ++o)
+          for (int64_t i = 0; i < inner; ++i) {
+            const int64_t k = (o * c + ch) * inner + i;
+            dst[k] = static_cast<S>(quantize_value(src[k], inv, zp, lo, hi));
+          }
+      }
+    }
+  });
+  return make_quantized(out, qdtype, std::move(q));
+}
+
+Tensor dequantize(const Tensor& qt) {
+  const QuantParams& q = qparams(qt);
+  Tensor ints = int_repr_view(qt).contiguous();
+  Tensor out = Tensor::empty_uninitialized(ints.sizes(), DType::Float32);
+  float* dst = out.data<float>();
+  const int64_t n = ints.numel();
+  visit_qint(qt.dtype(), [&](auto tag) {
+    using S = decltype(tag);
+    const S* src = static_cast<const S*>(ints.raw_data());
+    if (!q.per_channel()) {
+      const float scale = static_cast<float>(q.scale);
+      const int64_t zp = q.zero_point;
+      for (int64_t i = 0; i < n; ++i) dst[i] = static_cast<float>(static_cast<int64_t>(src[i]) - zp) * scale;
+      return;
+    }
+    const int64_t axis = q.axis, c = ints.size(axis);
+    int64_t inner = 1;
+    for (int64_t d = axis + 1; d < ints.dim(); ++d) inner *= ints.size(d);
+    for (int64_t i = 0; i < n; ++i) {
+      const int64_t ch = (i / inner) % c;
+      const float scale = static_cast<float>(q.channel_scale(ch));
+      if (q.scheme == QScheme::PerChannelAffineFloatQParams)
+        dst[i] = (static_cast<float>(src[i]) - static_cast<float>(q.channel_zero_point(ch))) * scale;
+      else
+        dst[i] = static_cast<float>(static_cast<int64_t>(src[i]) - static_cast<int64_t>(q.channel_zero_point(ch))) * scale;
+    }
+  });
+  return out;
+}
+
+Tensor int_repr(const Tensor& q) { return int_repr_view(q).clone(); }
+
+Tensor centered_float(const Tensor& qt) {
+  const QuantParams& q = qparams(qt);
+  if (q.per_channel()) fail("expected a per-tensor quantized tensor");
+  Tensor ints = int_repr_view(qt).contiguous();
+  Tensor out = Tensor::empty_uninitialized(ints.sizes(), DType::Float32);
+  float* dst = out.data<float>();
+  visit_qint(qt.dtype(), [&](auto tag) {
+    using S = decltype(tag);
+    const S* src = static_cast<const S*>(ints.raw_data());
+    for (int64_t i = 0, n = ints.numel(); i < n; ++i) dst[i] = static_cast<float>(static_cast<int64_t>(src[i]) - q.zero_point);
+  });
+  return out;
+}
+
+Tensor requantize(const Tensor& qt, double scale, int64_t zero_point) {
+  const QuantParams& q = qparams(qt);
+  if (!q.per_channel() && q.scale == scale && q.zero_point == zero_point) return qt;
+  return quantize_per_tensor(dequantize(qt), scale, zero_point, qt.dtype());
+}
+
+void choose_qparams(float min, float max, int64_t qmin, int64_t qmax, double* scale_out, int64_t* zp_out) {
+  min = std::min(min, 0.0f);
+  max = std::max(max, 0.0f);
+  double scale = (static_cast<double>(max) - min) / static_cast<double>(qmax - qmin);
+  if (static_cast<float>(scale) == 0.0f || std::isinf(1.0f / static_cast<float>(scale))) scale = 0.1;
+  if (scale < FLT_MIN) {
+    // Ranges too small for a normal float scale are widened (PyTorch's QuantUtils does the same).
+    scale = FLT_MIN;
+    if (min < 0) min = static_cast<float>(-static_cast<double>(qmax - qmin) * scale);  // keep the range symmetric-ish
+    else max = static_cast<float>(static_cast<double>(qmax - qmin) * scale);
+  }
+  const double zp_from_min = qmin - min / scale;
+  const double zp_from_max = qmax - max / scale;
+  const double zp_from_min_error = std::abs(static_cast<double>(qmin)) - std::abs(min / scale);
+  const double zp_from_max_error = std::abs(static_cast<double>(qmax)) - std::abs(max / scale);
+  const double initial = zp_from_min_error < zp_from_max_error ? zp_from_min : zp_from_max;
+  int64_t zp;
+  if (initial < qmin) zp = qmin;
+  else if (initial > qmax) zp = qmax;
+  else zp = static_cast<int64_t>(std::nearbyint(initial));
+  *scale_out = static_cast<float>(scale);
+  *zp_out = zp;
+}
+
+QuantizedWeight prepare_quantized_weight(const Tensor& weight, const std::optional<Tensor>& bias, int64_t axis) {
+  const QuantParams& q = qparams(weight);
+  if (weight.dtype() != DType::QInt8 && weight.dtype() != DType::QUInt8)
+    fail("quantized weights must be qint8 or quint8, not ", dtype_name(weight.dtype()));
+  if (weight.dim() < 1) fail("quantized weight must have at least one dimension");
+  QuantizedWeight w;
+  w.weight = weight;
+  const int64_t c = weight.size(axis);
+  if (q.per_channel()) {
+    if (q.axis != axis) fail("per-channel weight quantized along dim ", q.axis, ", expected ", axis);
+    if (q.scheme == QScheme::PerChannelAffineFloatQParams) fail("weights with float zero points are not supported here");
+  }
+  Tensor ints = int_repr_view(weight).contiguous();
+  w.centered = Tensor::empty_uninitialized(ints.sizes(), DType::Float32);
+  int64_t inner = 1;
+  for (int64_t d = axis + 1; d < ints.dim(); ++d) inner *= ints.size(d);
+  float* dst = w.centered.data<float>();
+  visit_qint(weight.dtype(), [&](auto tag) {
+    using S = decltype(tag);
+    const S* src = static_cast<const S*>(ints.raw_data());
+    for (int64_t i = 0, n = ints.numel(); i < n; ++i) {
+      const int64_t ch = (i / inner) % c;
+      dst[i] = static_cast<float>(static_cast<int64_t>(src[i]) - static_cast<int64_t>(q.channel_zero_point(ch)));
+    }
+  });
+  if (q.per_channel()) {
+    w.scales.resize(static_cast<size_t>(c));
+    for (int64_t ch = 0; ch < c; ++ch) w.scales[static_cast<size_t>(ch)] = q.channel_scale(ch);
+  } else {
+    w.scales = {q.scale};
+  }
+  if (bias) {
+    if (bias->dim() != 1) fail("bias must be 1-D, got ", shape_string(bias->sizes()));
+    w.bias = bias->to(DType::Float32).contiguous();
+  }
+  return w;
+}
+
+namespace {
+
+// Turns int32-valued float accumulators [N, C, inner] into the quantized result.
+Tensor requantize_acc(const Tensor& acc, const QuantizedWeight& w, double x_scale, double y_scale, int64_t y_zp,
+                      bool relu, DType out_dtype, int64_t channel_dim) {
+  check_zero_point(y_zp, out_dtype);
+  if (!(y_scale > 0)) fail("output scale must be positive, got ", y_scale);
+  const int64_t c = acc.size(channel_dim);
+  int64_t inner = 1;
+  for (int64_t d = channel_dim + 1; d < acc.dim(); ++d) inner *= acc.size(d);
+  const int64_t outer = acc.numel() / std::max<int64_t>(1, c * inner);
+  if (w.scales.size() != 1 && static_cast<int64_t>(w.scales.size()) != c)
+    fail("weight has ", w.scales.size(), " channel scales for ", c, " output channels");
+  if (w.bias && w.bias->numel() != c) fail("bias has ", w.bias->numel(), " elements for ", c, " output channels");
+  std::vector<float> mult(static_cast<size_t>(c));
+  std::vector<int64_t> bias_q(static_cast<size_t>(c), 0);
+  for (int64_t ch = 0; ch < c; ++ch) {
+    const double prod = x_scale * w.scales[w.scales.size() == 1 ? 0 : static_cast<size_t>(ch)];
+    mult[static_cast<size_t>(ch)] = static_cast<float>(prod / y_scale);
+    if (w.bias) {
+      const float inv = 1.0f / static_cast<float>(prod);
+      bias_q[static_cast<size_t>(ch)] = quantize_value(w.bias->data<float>()[ch], inv, 0, INT32_MIN, INT32_MAX);
+    }
+  }
+  const int64_t lo = relu ? std::max(quant_min(out_dtype), y_zp) : quant_min(out_dtype), hi = quant_max(out_dtype);
+  Tensor out = Tensor::empty_uninitialized(acc.sizes(), underlying_dtype(out_dtype));
+  const float* a = acc.data<float>();
+  visit_qint(out_dtype, [&](auto tag) {
+    using S = decltype(tag);
+    S* dst = static_cast<S*>(out.raw_data());
+    for (int64_t o = 0; o < outer; ++o)
+      for (int64_t ch = 0; ch < c; ++ch) {
+        const float m = mult[static_cast<size_t>(ch)];
+        const int64_t b = bias_q[static_cast<size_t>(ch)];
+        const int64_t base = (o * c + ch) * inner;
+        for (int64_t i = 0; i < inner; ++i) {
+          const int64_t iacc = static_cast<int64_t>(std::nearbyint(a[base + i])) + b;
+          const float v = std::nearbyint(static_cast<float>(iacc) * m) + static_cast<float>(y_zp);
+          dst[base + i] = static_cast<S>(std::clamp<int64_t>(static_cast<int64_t>(v), lo, hi));
+        }
+      }
+  });
+  return make_quantized(out, out_dtype, per_tensor_params(y_scale, y_zp));
+}
+
+double per_tensor_scale(const Tensor& qx, const char* op) {
+  const QuantParams& q = qparams(qx);
+  if (q.per_channel()) fail(op, " expects a per-tensor quantized input");
+  return q.scale;
+}
+
+}  // namespace
+
+Tensor quantized_conv(const Tensor& qx, const QuantizedWeight& w, const ConvParams& p, double y_scale, int64_t y_zp,
+                      bool relu) {
+  const double x_scale = per_tensor_scale(qx, "quantized convolution");
+  Tensor acc = convolution(centered_float(qx), w.centered, std::nullopt, p);
+  return requantize_acc(acc, w, x_scale, y_scale, y_zp, relu, qx.dtype(), 1);
+}
+
+Tensor quantized_linear(const Tensor& qx, const QuantizedWeight& w, double y_scale, int64_t y_zp, bool relu) {
+  const double x_scale = per_tensor_scale(qx, "quantized::linear");
+  Tensor acc = linear(centered_float(qx), w.centered, std::nullopt);
+  return requantize_acc(acc, w, x_scale, y_scale, y_zp, relu, qx.dtype(), acc.dim() - 1);
+}
+
+Tensor quantized_linear_dynamic(const Tensor& x, const QuantizedWeight& w, bool reduce_range, bool relu) {
+  Tensor xf = as_float_contiguous(x, "quantized::linear_dynamic");
+  float mn = 0, mx = 0;
+  const float* p = xf.data<float>();
+  if (xf.numel() > 0) {
+    mn = mx = p[0];
+    for (int64_t i = 1, n = xf.numel(); i < n; ++i) mn = std::min(mn, p[i]), mx = std::max(mx, p[i]);
+  }
+  double scale;
+  int64_t zp;
+  choose_qparams(mn, mx, 0, reduce_range ? 127 : 255, &scale, &zp);
+  Tensor qx = quantize_per_tensor(xf, scale, zp, DType::QUInt8);
+  Tensor acc = linear(centered_float(qx), w.centered, std::nullopt);
+  const int64_t c = acc.size(-1);
+  const int64_t rows = acc.numel() / std::max<int64_t>(1, c);
+  if (w.scales.size() != 1 && static_cast<int64_t>(w.scales.size()) != c)
+    fail("weight has ", w.scales.size(), " channel scales for ", c, " outputs");
+  if (w.bias && w.bias->numel() != c) fail("bias has ", w.bias->numel(), " elements for ", c, " outputs");
+  float* a = acc.data<float>();
+  for (int64_t r = 0; r < rows; ++r)
+    for (int64_t ch = 0; ch < c; ++ch) {
+      float v = std::nearbyint(a[r * c + ch]) * static_cast<float>(scale * w.scales[w.scales.size() == 1 ? 0 : static_cast<size_t>(ch)]);
+      if (w.bias) v += w.bias->data<float>()[ch];
+      a[r * c + ch] = relu ? std::max(v, 0.0f) : v;
+    }
+  return acc;
+}
+
+Tensor linear_fp16_weight(const Tensor& x, const Tensor& weight, const std::optional<Tensor>& bias, bool relu) {
+  Tensor out = linear(as_float_contiguous(x, "quantized::linear_dynamic_fp16"), weight, bias);
+  if (relu) {
+    float* a = out.data<float>();
+    for (int64_t i = 0, n = out.numel(); i < n; ++i) a[i] = std::max(a[i], 0.0f);
+  }
+  return out;
+}
+
+Tensor quantized_binary(QBinary op, const Tensor& qa, const Tensor& qb, double scale, int64_t zero_point, bool relu) {
+  if (qa.dtype() != qb.dtype()) fail("quantized binary op: both inputs must have the same dtype");
+  if (qa.sizes() != qb.sizes()) fail("quantized binary op: shapes ", shape_string(qa.sizes()), " and ", shape_string(qb.sizes()), " differ");
+  Tensor a = dequantize(qa), b = dequantize(qb);
+  float* pa = a.data<float>();
+  const float* pb = b.data<float>();
+  for (int64_t i = 0, n = a.numel(); i < n; ++i) {
+    float v = op == QBinary::Add ? pa[i] + pb[i] : pa[i] * pb[i];
+    pa[i] = relu ? std::max(v, 0.0f) : v;
+  }
+  return quantize_per_tensor(a, scale, zero_point, qa.dtype());
+}
+
+Tensor quantized_binary_scalar(QBinary op, const Tensor& qa, double b, bool relu) {
+  const QuantParams& q = qparams(qa);
+  if (q.per_channel()) fail("quantized scalar op expects a per-tensor quantized input");
+  const int64_t lo = quant_min(qa.dtype()), hi = quant_max(qa.dtype());
+  double s = q.scale;
+  int64_t z = q.zero_point;
+  if (op == QBinary::Add) {
+    // Output parameters as PyTorch's add_scalar picks them: the scalar moves the zero point when
+    // the result fits, else the scale stretches to cover the shifted range.
+    const int64_t c_q = static_cast<int64_t>(std::nearbyint(b / s));
+    if (lo > z - c_q) {
+      s = (hi - (z - c_q)) / static_cast<double>(hi - lo) * s;
+      z = lo;
+    } else if (hi < z - c_q) {
+      s = ((z - c_q) - lo) / static_cast<double>(hi - lo) * s;
+      z = hi;
+    } else {
+      z = z - c_q;
+    }
+  } else {
+    if (b == 0) {
+      s = 1.0;
+      z = 0;
+    } else {
+      s = std::fabs(b) * s;
+      if (b < 0) z = hi - (z - lo);
+    }
+  }
+  Tensor a = dequantize(qa);
+  float* pa = a.data<float>();
+  for (int64_t i = 0, n = a.numel(); i < n; ++i) {
+    float v = op == QBinary::Add ? pa[i] + static_cast<float>(b) : pa[i] * static_cast<float>(b);
+    pa[i] = relu ? std::max(v, 0.0f) : v;
+  }
+  return quantize_per_tensor(a, s, z, qa.dtype());
+}
+
+}  // namespace ember::cpu

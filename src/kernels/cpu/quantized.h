@@ -1,0 +1,67 @@
+// quantized.h — the math of quantized tensors: quantize, dequantize, requantize, and the
+// integer convolution and linear products of PyTorch's quantized engines.
+//
+// Rounding follows PyTorch's CPU kernels: quantize is zero_point + nearbyint(x * (1 / scale))
+// in float, clamped to the dtype's range; dequantize is (q - zero_point) * scale. Convolution
+// and linear accumulate (x - x_zp) * (w - w_zp) exactly, add the bias quantized to int32 with
+// scale x_scale * w_scale, and requantize with nearbyint(acc * x_scale * w_scale / y_scale) +
+// y_zp, as QNNPACK and oneDNN do; engines can differ from this by one step where the product
+// lands on a rounding tie.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <span>
+
+#include "ember/tensor.h"
+#include "kernels/cpu/conv.h"
+#include "tensor/quantized.h"
+
+namespace ember::cpu {
+
+Tensor quantize_per_tensor(const Tensor& x, double scale, int64_t zero_point, DType qdtype);
+Tensor quantize_per_channel(const Tensor& x, const Tensor& scales, const Tensor& zero_points,
+                            int64_t axis, DType qdtype);
+// A float32 tensor from a quantized one.
+Tensor dequantize(const Tensor& q);
+// The stored integers as a new contiguous tensor of the plain integer dtype.
+Tensor int_repr(const Tensor& q);
+// float32 values of (q - zero_point), exact integers; the per-tensor zero point only.
+Tensor centered_float(const Tensor& q);
+// `q`'s values under new per-tensor parameters.
+Tensor requantize(const Tensor& q, double scale, int64_t zero_point);
+// aten::quantize_per_tensor_dynamic and linear_dynamic's input: parameters covering [min, max]
+// of `x` (and 0) over [qmin, qmax] as PyTorch's ChooseQuantizationParams picks them.
+void choose_qparams(float min, float max, int64_t qmin, int64_t qmax, double* scale, int64_t* zero_point);
+
+// A convolution's or linear layer's weights prepared once (packed at load): (w - w_zp) in float32
+// (exact integers), the weight scale per output channel, the float bias.
+struct QuantizedWeight {
+  Tensor weight;       // the quantized weight as saved (for unpack)
+  Tensor centered;     // float32 (w - w_zp), the weight's shape
+  std::vector<double> scales;  // per output channel (one entry repeated for per-tensor)
+  std::optional<Tensor> bias;  // float32 [C_out]
+};
+// `weight` quantized qint8 (or quint8), per tensor or per channel along `axis`.
+QuantizedWeight prepare_quantized_weight(const Tensor& weight, const std::optional<Tensor>& bias, int64_t axis);
+
+// quantized::conv{1,2,3}d[_relu]: qx quint8 (or qint8) NC*; the result is quantized with
+// (y_scale, y_zp) in qx's dtype; relu clamps at y_zp.
+Tensor quantized_conv(const Tensor& qx, const QuantizedWeight& w, const ConvParams& p, double y_scale,
+                      int64_t y_zp, bool relu);
+// quantized::linear[_relu]: qx [..., K], w [N, K].
+Tensor quantized_linear(const Tensor& qx, const QuantizedWeight& w, double y_scale, int64_t y_zp, bool relu);
+// quantized::linear_dynamic: float x quantized per call to quint8 over [min, max] (qmax 127
+// when reduce_range), float32 result.
+Tensor quantized_linear_dynamic(const Tensor& x, const QuantizedWeight& w, bool reduce_range, bool relu);
+// quantized::linear_dynamic_fp16: weights rounded to float16, computed in float32.
+Tensor linear_fp16_weight(const Tensor& x, const Tensor& weight_fp16_as_float, const std::optional<Tensor>& bias,
+                          bool relu);
+
+// quantized::add / mul (+relu) and their scalar forms: computed on the dequantized values in
+// float, requantized with (scale, zero_point).
+enum class QBinary : uint8_t { Add, Mul };
+Tensor quantized_binary(QBinary op, const Tensor& qa, const Tensor& qb, double scale, int64_t zero_point, bool relu);
+Tensor quantized_binary_scalar(QBinary op, const Tensor& qa, double b, bool relu);
+
+}  // namespace ember::cpu

@@ -1,0 +1,470 @@
+// quantized_ops.cpp — quantized tensors: quantize/dequantize and their parameters, the
+// quantized:: ops of eager, FX and dynamic quantization, the packed-parameter prepack/unpack ops,
+// and the aten ops that accept quantized tensors (extended here, after every family registered
+// them, so that a quantized argument runs the quantized path and anything else the original).
+#include <algorithm>
+#include <cmath>
+
+#include "kernels/cpu/quantized.h"
+#include "kernels/cpu/shape.h"
+#include "ops/aten_util.h"
+#include "ops/custom_class.h"
+#include "ops/kernel_util.h"
+#include "ops/quantized_params.h"
+#include "tensor/quantized.h"
+
+namespace ember::ops {
+
+namespace {
+
+bool is_quantized_tensor(const Value& v) { return v.is_tensor() && v.to_tensor().defined() && is_quantized(v.to_tensor().dtype()); }
+
+bool holds_quantized(const Value& v) {
+  if (is_quantized_tensor(v)) return true;
+  if (v.is_list() && !v.to_list()->items.empty()) return is_quantized_tensor(v.to_list()->items[0]);
+  return false;
+}
+
+const PackedConvParams& conv_params_of(const Value& v, bool three_d = false) {
+  return custom_payload<PackedConvParams>(v, three_d ? kConv3dParams : kConv2dParams);
+}
+const PackedLinearParams& linear_params_of(const Value& v) { return custom_payload<PackedLinearParams>(v, kLinearParams); }
+
+// The result of a float kernel run on a quantized tensor's stored integers (as exact float32
+// values), rounded back to integers with the input's parameters: exact for ops that only pick
+// or move values (max pooling, nearest upsampling), PyTorch's integer rounding for averages.
+Tensor requantize_ints(const Tensor& like, const Tensor& float_result) {
+  const DType qd = like.dtype();
+  Tensor f = float_result.contiguous();
+  Tensor out = Tensor::empty_uninitialized(f.sizes(), underlying_dtype(qd));
+  const float* src = f.data<float>();
+  const float lo = static_cast<float>(quant_min(qd)), hi = static_cast<float>(quant_max(qd));
+  const int64_t n = f.numel();
+  switch (qd) {
+    case DType::QUInt8:
+      for (int64_t i = 0; i < n; ++i) static_cast<uint8_t*>(out.raw_data())[i] = static_cast<uint8_t>(std::clamp(std::nearbyint(src[i]), lo, hi));
+      break;
+    case DType::QInt8:
+      for (int64_t i = 0; i < n; ++i) static_cast<int8_t*>(out.raw_data())[i] = static_cast<int8_t>(std::clamp(std::nearbyint(src[i]), lo, hi));
+      break;
+    case DType::QInt32:
+      for (int64_t i = 0; i < n; ++i) static_cast<int32_t*>(out.raw_data())[i] = static_cast<int32_t>(std::clamp<double>(std::nearbyint(src[i]), lo, hi));
+      break;
+    default: fail("quantized ops are not implemented for ", dtype_name(qd));
+  }
+  return make_quantized(out, qd, like.unsafe_impl()->qparams);
+}
+
+Tensor per_tensor_input(const Tensor& q, const char* op) {
+  if (qparams(q).per_channel()) fail(op, " on a per-channel quantized tensor is not supported");
+  return q;
+}
+
+// Extends `name.overload` (registered by another family) to quantized inputs: when argument 0 is
+// a quantized tensor (or a list of them), `quantized` runs on the same stack instead.
+void extend(Registry& r, std::string_view name, std::string_view overload, Kernel quantized) {
+  const Operator* op = r.find(name, overload);
+  if (!op) fail("quantized ops extend ", name, ".", overload, ", which is not registered");
+  const size_t n = op->schema.arguments.size();
+  r.wrap_kernel(name, overload, [n, quantized](Kernel original) -> Kernel {
+    return [n, quantized, original](Stack& s) {
+      if (holds_quantized(peek(s, 0, n))) quantized(s);
+      else original(s);
+    };
+  });
+}
+
+// Extends an op whose result on the integers is the result on the values (see requantize_ints).
+void extend_through_ints(Registry& r, std::string_view name, std::string_view overload) {
+  const Operator* op = r.find(name, overload);
+  if (!op) fail("quantized ops extend ", name, ".", overload, ", which is not registered");
+  const size_t n = op->schema.arguments.size();
+  const std::string qname(name);
+  r.wrap_kernel(name, overload, [n, qname](Kernel original) -> Kernel {
+    return [n, qname, original](Stack& s) {
+      Value& arg = peek(s, 0, n);
+      if (!is_quantized_tensor(arg)) return original(s);
+      const Tensor q = per_tensor_input(arg.to_tensor(), qname.c_str());
+      arg = Value(int_repr_view(q).to(DType::Float32));
+      original(s);
+      Value result = pop(s);
+      s.push_back(Value(requantize_ints(q, result.to_tensor())));
+    };
+  });
+}
+
+Tensor qrelu(const Tensor& q, bool inplace) {
+  const QuantParams& p = qparams(per_tensor_input(q, "relu"));
+  Tensor out = inplace ? q : q.clone();
+  Tensor ints = int_repr_view(out);
+  const int64_t zp = p.zero_point;
+  Tensor c = ints.contiguous();
+  switch (q.dtype()) {
+    case DType::QUInt8: { auto* d = static_cast<uint8_t*>(c.raw_data()); for (int64_t i = 0; i < c.numel(); ++i) d[i] = static_cast<uint8_t>(std::max<int64_t>(d[i], zp)); break; }
+    case DType::QInt8: { auto* d = static_cast<int8_t*>(c.raw_data()); for (int64_t i = 0; i < c.numel(); ++i) d[i] = static_cast<int8_t>(std::max<int64_t>(d[i], zp)); break; }
+    case DType::QInt32: { auto* d = static_cast<int32_t*>(c.raw_data()); for (int64_t i = 0; i < c.numel(); ++i) d[i] = static_cast<int32_t>(std::max<int64_t>(d[i], zp)); break; }
+    default: fail("relu is not implemented for ", dtype_name(q.dtype()));
+  }
+  if (!c.is_same(ints)) copy_into(ints, c);
+  return out;
+}
+
+// Elementwise functions of the dequantized values, requantized with the given parameters.
+template <class F>
+Tensor qmap(const Tensor& q, double scale, int64_t zp, F f) {
+  Tensor x = cpu::dequantize(q);
+  float* p = x.data<float>();
+  for (int64_t i = 0, n = x.numel(); i < n; ++i) p[i] = f(p[i]);
+  return cpu::quantize_per_tensor(x, scale, zp, q.dtype());
+}
+
+float hardswish_value(float x) { return x * std::min(std::max(x + 3.0f, 0.0f), 6.0f) / 6.0f; }
+float sigmoid_value(float x) { return 1.0f / (1.0f + std::exp(-x)); }
+
+Tensor qcat(const std::vector<Tensor>& xs, int64_t dim, std::optional<double> scale, std::optional<int64_t> zp, bool relu) {
+  if (xs.empty()) fail("quantized cat needs at least one tensor");
+  const QuantParams& first = qparams(per_tensor_input(xs[0], "cat"));
+  const double s = scale.value_or(first.scale);
+  const int64_t z = zp.value_or(first.zero_point);
+  std::vector<Tensor> ints;
+  for (const Tensor& x : xs) {
+    if (!is_quantized(x.dtype()) || x.dtype() != xs[0].dtype()) fail("cat: every tensor must be ", dtype_name(xs[0].dtype()));
+    Tensor q = cpu::requantize(per_tensor_input(x, "cat"), s, z);
+    ints.push_back(int_repr_view(q));
+  }
+  Tensor out = make_quantized(cpu::cat(ints, dim), xs[0].dtype(), per_tensor_params(s, z));
+  return relu ? qrelu(out, true) : out;
+}
+
+Tensor qbatch_norm(const Tensor& qx, const std::optional<Tensor>& weight, const std::optional<Tensor>& bias,
+                   const Tensor& mean, const Tensor& var, double eps, double scale, int64_t zp, bool relu) {
+  Tensor x = cpu::dequantize(qx);
+  if (x.dim() < 2) fail("quantized batch_norm needs an input with channels");
+  const int64_t c = x.size(1);
+  int64_t inner = 1;
+  for (int64_t d = 2; d < x.dim(); ++d) inner *= x.size(d);
+  Tensor m = mean.to(DType::Float32).contiguous(), v = var.to(DType::Float32).contiguous();
+  if (m.numel() != c || v.numel() != c) fail("quantized batch_norm: running stats must have ", c, " elements");
+  std::optional<Tensor> w = weight ? std::optional<Tensor>(weight->to(DType::Float32).contiguous()) : std::nullopt;
+  std::optional<Tensor> b = bias ? std::optional<Tensor>(bias->to(DType::Float32).contiguous()) : std::nullopt;
+  float* p = x.data<float>();
+  const int64_t outer = x.numel() / std::max<int64_t>(1, c * inner);
+  for (int64_t o = 0; o < outer; ++o)
+    for (int64_t ch = 0; ch < c; ++ch) {
+      const float a = (w ? w->data<float>()[ch] : 1.0f) / std::sqrt(v.data<float>()[ch] + static_cast<float>(eps));
+      const float sh = (b ? b->data<float>()[ch] : 0.0f) - m.data<float>()[ch] * a;
+      float* row = p + (o * c + ch) * inner;
+      for (int64_t i = 0; i < inner; ++i) {
+        const float y = row[i] * a + sh;
+        row[i] = relu ? std::max(y, 0.0f) : y;
+      }
+    }
+  return cpu::quantize_per_tensor(x, scale, zp, qx.dtype());
+}
+
+Tensor run_conv(const Tensor& qx, const PackedConvParams& p, double scale, int64_t zp, bool relu, int64_t spatial_in) {
+  if (!is_quantized(qx.dtype())) fail("quantized convolution expects a quantized input, got ", dtype_name(qx.dtype()));
+  if (spatial_in == 1) {
+    // Conv1d runs as a 2-d convolution over [N, C, 1, L], as PyTorch packs it.
+    if (qx.dim() != 3) fail("quantized::conv1d expects a 3-d input, got ", shape_string(qx.sizes()));
+    if (p.spatial != 2) fail("quantized::conv1d needs 2-d packed parameters");
+    Tensor x4 = cpu::unsqueeze(qx, 2);
+    return cpu::squeeze(cpu::quantized_conv(x4, p.weight, p.conv_params(), scale, zp, relu), 2);
+  }
+  if (qx.dim() != p.spatial + 2)
+    fail("quantized convolution expects a ", p.spatial + 2, "-d input, got ", shape_string(qx.sizes()));
+  return cpu::quantized_conv(qx, p.weight, p.conv_params(), scale, zp, relu);
+}
+
+Value conv_prepack(int64_t spatial_in, const Tensor& weight, const std::optional<Tensor>& bias, Shape stride,
+                   Shape padding, Shape output_padding, Shape dilation, int64_t groups, bool transpose) {
+  const int64_t spatial = spatial_in == 1 ? 2 : spatial_in;
+  Tensor w = weight;
+  auto expand = [&](Shape v, int64_t fill) {
+    if (v.size() == 1 && spatial_in > 1) v.assign(static_cast<size_t>(spatial_in), v[0]);
+    if (spatial_in == 1) v.insert(v.begin(), fill);
+    return v;
+  };
+  if (spatial_in == 1) {
+    if (weight.dim() != 3) fail("quantized::conv1d_prepack expects a 3-d weight, got ", shape_string(weight.sizes()));
+    w = cpu::unsqueeze(weight, 2);
+  }
+  if (output_padding.empty()) output_padding.assign(static_cast<size_t>(spatial_in), 0);
+  auto packed = make_packed_conv(spatial, w, bias, expand(std::move(stride), 1), expand(std::move(padding), 0),
+                                 expand(std::move(dilation), 1), expand(std::move(output_padding), 0), groups, transpose);
+  const char* cls = spatial == 3 ? kConv3dParams : kConv2dParams;
+  return make_custom_object(cls, payload_value(cls, packed));
+}
+
+Value prepack_linear(const Tensor& w, const std::optional<Tensor>& b, bool fp16) {
+  return make_custom_object(kLinearParams, payload_value(kLinearParams, make_packed_linear(w, b, fp16)));
+}
+
+std::tuple<Tensor, std::optional<Tensor>> unpack_conv(const Value& v, bool three_d, bool one_d) {
+  const PackedConvParams& p = conv_params_of(v, three_d);
+  Tensor w = one_d ? cpu::squeeze(p.weight.weight, 2) : p.weight.weight;
+  return {w, p.weight.bias};
+}
+
+}  // namespace
+
+void register_quantized_ops(Registry& r) {
+  register_quantized_classes();
+  // ---- tensors and their parameters
+  r.add("aten::quantize_per_tensor(Tensor self, float scale, int zero_point, ScalarType dtype) -> Tensor",
+        wrap([](const Tensor& x, double s, int64_t zp, DType d) { return cpu::quantize_per_tensor(x, s, zp, d); }));
+  r.add("aten::quantize_per_tensor.tensor_qparams(Tensor self, Tensor scale, Tensor zero_point, ScalarType dtype) -> Tensor",
+        wrap([](const Tensor& x, const Tensor& s, const Tensor& zp, DType d) {
+          return cpu::quantize_per_tensor(x, s.item_double(), zp.item_int(), d);
+        }));
+  r.add("aten::quantize_per_tensor.tensors(Tensor[] tensors, Tensor scales, Tensor zero_points, ScalarType dtype) -> Tensor[]",
+        wrap([](const std::vector<Tensor>& xs, const Tensor& s, const Tensor& zp, DType d) {
+          if (s.numel() != static_cast<int64_t>(xs.size()) || zp.numel() != static_cast<int64_t>(xs.size()))
+            fail("quantize_per_tensor: one scale and zero point per tensor expected");
+          std::vector<Tensor> out;
+          for (size_t i = 0; i < xs.size(); ++i)
+            out.push_back(cpu::quantize_per_tensor(xs[i], s.at_double(static_cast<int64_t>(i)),
+                                                   static_cast<int64_t>(zp.at_double(static_cast<int64_t>(i))), d));
+          return out;
+        }));
+  r.add("aten::quantize_per_tensor_dynamic(Tensor self, ScalarType dtype, bool reduce_range) -> Tensor",
+        wrap([](const Tensor& x, DType d, bool reduce_range) {
+          if (d != DType::QUInt8 && d != DType::QInt8) fail("quantize_per_tensor_dynamic: dtype must be quint8 or qint8");
+          Tensor xf = x.to(DType::Float32).contiguous();
+          float mn = 0, mx = 0;
+          if (xf.numel() > 0) {
+            const float* p = xf.data<float>();
+            mn = *std::min_element(p, p + xf.numel());
+            mx = *std::max_element(p, p + xf.numel());
+          }
+          int64_t qmin = quant_min(d), qmax = quant_max(d);
+          if (reduce_range) qmin /= 2, qmax = d == DType::QUInt8 ? 127 : 63;
+          double s;
+          int64_t zp;
+          cpu::choose_qparams(mn, mx, qmin, qmax, &s, &zp);
+          return cpu::quantize_per_tensor(xf, s, zp, d);
+        }));
+  r.add("aten::quantize_per_channel(Tensor self, Tensor scales, Tensor zero_points, int axis, ScalarType dtype) -> Tensor",
+        wrap([](const Tensor& x, const Tensor& s, const Tensor& zp, int64_t axis, DType d) {
+          return cpu::quantize_per_channel(x, s, zp, axis, d);
+        }));
+  auto deq = [](const Tensor& x) { return is_quantized(x.dtype()) ? cpu::dequantize(x) : x; };
+  r.add("aten::dequantize.self(Tensor self) -> Tensor", wrap(deq));
+  r.add("aten::dequantize.tensor(Tensor qtensor) -> Tensor", wrap(deq));
+  auto deq_list = [deq](const std::vector<Tensor>& xs) {
+    std::vector<Tensor> out;
+    for (const Tensor& x : xs) out.push_back(deq(x));
+    return out;
+  };
+  r.add("aten::dequantize.tensors(Tensor[] tensors) -> Tensor[]", wrap(deq_list));
+  r.add("aten::dequantize.list(Tensor[] qtensors) -> Tensor[]", wrap(deq_list));
+  r.add("aten::q_scale(Tensor self) -> float", wrap([](const Tensor& x) {
+          const QuantParams& q = qparams(x);
+          if (q.per_channel()) fail("q_scale: expected a per-tensor quantized tensor");
+          return q.scale;
+        }));
+  r.add("aten::q_zero_point(Tensor self) -> int", wrap([](const Tensor& x) {
+          const QuantParams& q = qparams(x);
+          if (q.per_channel()) fail("q_zero_point: expected a per-tensor quantized tensor");
+          return q.zero_point;
+        }));
+  r.add("aten::q_per_channel_scales(Tensor self) -> Tensor", wrap([](const Tensor& x) {
+          const QuantParams& q = qparams(x);
+          if (!q.per_channel()) fail("q_per_channel_scales: expected a per-channel quantized tensor");
+          return q.scales.clone();
+        }));
+  r.add("aten::q_per_channel_zero_points(Tensor self) -> Tensor", wrap([](const Tensor& x) {
+          const QuantParams& q = qparams(x);
+          if (!q.per_channel()) fail("q_per_channel_zero_points: expected a per-channel quantized tensor");
+          return q.zero_points.clone();
+        }));
+  r.add("aten::q_per_channel_axis(Tensor self) -> int", wrap([](const Tensor& x) {
+          const QuantParams& q = qparams(x);
+          if (!q.per_channel()) fail("q_per_channel_axis: expected a per-channel quantized tensor");
+          return q.axis;
+        }));
+  r.add("aten::int_repr(Tensor self) -> Tensor", wrap([](const Tensor& x) { return cpu::int_repr(x); }));
+
+  // ---- packed parameters
+  using IntList = std::vector<int64_t>;
+  r.add("quantized::conv2d_prepack(Tensor weight, Tensor? bias, int[] stride, int[] padding, int[] dilation, int groups) -> __torch__.torch.classes.quantized.Conv2dPackedParamsBase",
+        wrap([](const Tensor& w, std::optional<Tensor> b, IntList st, IntList pad, IntList dil, int64_t g) {
+          return conv_prepack(2, w, b, st, pad, {}, dil, g, false);
+        }));
+  r.add("quantized::conv1d_prepack(Tensor weight, Tensor? bias, int[] stride, int[] padding, int[] dilation, int groups) -> __torch__.torch.classes.quantized.Conv2dPackedParamsBase",
+        wrap([](const Tensor& w, std::optional<Tensor> b, IntList st, IntList pad, IntList dil, int64_t g) {
+          return conv_prepack(1, w, b, st, pad, {}, dil, g, false);
+        }));
+  r.add("quantized::conv3d_prepack(Tensor weight, Tensor? bias, int[] stride, int[] padding, int[] dilation, int groups) -> __torch__.torch.classes.quantized.Conv3dPackedParamsBase",
+        wrap([](const Tensor& w, std::optional<Tensor> b, IntList st, IntList pad, IntList dil, int64_t g) {
+          return conv_prepack(3, w, b, st, pad, {}, dil, g, false);
+        }));
+  r.add("quantized::conv_transpose2d_prepack(Tensor weight, Tensor? bias, int[] stride, int[] padding, int[] output_padding, int[] dilation, int groups) -> __torch__.torch.classes.quantized.Conv2dPackedParamsBase",
+        wrap([](const Tensor& w, std::optional<Tensor> b, IntList st, IntList pad, IntList op, IntList dil, int64_t g) {
+          return conv_prepack(2, w, b, st, pad, op, dil, g, true);
+        }));
+  r.add("quantized::conv_transpose1d_prepack(Tensor weight, Tensor? bias, int[] stride, int[] padding, int[] output_padding, int[] dilation, int groups) -> __torch__.torch.classes.quantized.Conv2dPackedParamsBase",
+        wrap([](const Tensor& w, std::optional<Tensor> b, IntList st, IntList pad, IntList op, IntList dil, int64_t g) {
+          return conv_prepack(1, w, b, st, pad, op, dil, g, true);
+        }));
+  r.add("quantized::conv2d_unpack(__torch__.torch.classes.quantized.Conv2dPackedParamsBase packed_weights) -> (Tensor unpacked_weights, Tensor? B_origin)",
+        wrap([](const Value& v) { return unpack_conv(v, false, false); }));
+  r.add("quantized::conv1d_unpack(__torch__.torch.classes.quantized.Conv2dPackedParamsBase packed_weights) -> (Tensor unpacked_weights, Tensor? B_origin)",
+        wrap([](const Value& v) { return unpack_conv(v, false, true); }));
+  r.add("quantized::conv3d_unpack(__torch__.torch.classes.quantized.Conv3dPackedParamsBase packed_weights) -> (Tensor unpacked_weights, Tensor? B_origin)",
+        wrap([](const Value& v) { return unpack_conv(v, true, false); }));
+  r.add("quantized::conv_transpose2d_unpack(__torch__.torch.classes.quantized.Conv2dPackedParamsBase packed_weights) -> (Tensor unpacked_weights, Tensor? B_origin)",
+        wrap([](const Value& v) { return unpack_conv(v, false, false); }));
+  r.add("quantized::conv_transpose1d_unpack(__torch__.torch.classes.quantized.Conv2dPackedParamsBase packed_weights) -> (Tensor unpacked_weights, Tensor? B_origin)",
+        wrap([](const Value& v) { return unpack_conv(v, false, true); }));
+  r.add("quantized::linear_prepack(Tensor W, Tensor? B=None) -> __torch__.torch.classes.quantized.LinearPackedParamsBase W_prepack",
+        wrap([](const Tensor& w, std::optional<Tensor> b) { return prepack_linear(w, b, false); }));
+  r.add("quantized::linear_prepack_fp16(Tensor W, Tensor? B=None) -> __torch__.torch.classes.quantized.LinearPackedParamsBase W_prepack",
+        wrap([](const Tensor& w, std::optional<Tensor> b) { return prepack_linear(w, b, true); }));
+  r.add("quantized::linear_unpack(__torch__.torch.classes.quantized.LinearPackedParamsBase W_prepack) -> (Tensor W_origin, Tensor? B_origin)",
+        wrap([](const Value& v) {
+          const PackedLinearParams& p = linear_params_of(v);
+          if (p.fp16) return std::tuple<Tensor, std::optional<Tensor>>{p.weight_fp16, p.bias};
+          return std::tuple<Tensor, std::optional<Tensor>>{p.weight.weight, p.weight.bias};
+        }));
+  r.add("quantized::linear_unpack_fp16(__torch__.torch.classes.quantized.LinearPackedParamsBase W_prepack) -> (Tensor W_origin, Tensor? B_origin)",
+        wrap([](const Value& v) {
+          const PackedLinearParams& p = linear_params_of(v);
+          if (!p.fp16) fail("linear_unpack_fp16 on int8 parameters");
+          return std::tuple<Tensor, std::optional<Tensor>>{p.weight_fp16, p.bias};
+        }));
+
+  // Methods of the packed-parameter classes that modules' __getstate__ and _weight_bias call.
+  for (const char* cls : {kConv2dParams, kConv3dParams}) {
+    const bool three_d = std::string_view(cls) == kConv3dParams;
+    const std::string c = std::string(cls).substr(10) + "::";
+    const std::string self = "(" + std::string(cls) + " self)";
+    r.add(c + "unpack" + self + " -> (Tensor, Tensor?)", wrap([three_d](const Value& v) { return unpack_conv(v, three_d, false); }));
+    r.add(c + "weight" + self + " -> Tensor", wrap([three_d](const Value& v) { return conv_params_of(v, three_d).weight.weight; }));
+    r.add(c + "bias" + self + " -> Tensor?", wrap([three_d](const Value& v) { return conv_params_of(v, three_d).weight.bias; }));
+    r.add(c + "stride" + self + " -> int[]", wrap([three_d](const Value& v) { return conv_params_of(v, three_d).stride; }));
+    r.add(c + "padding" + self + " -> int[]", wrap([three_d](const Value& v) { return conv_params_of(v, three_d).padding; }));
+    r.add(c + "output_padding" + self + " -> int[]", wrap([three_d](const Value& v) { return conv_params_of(v, three_d).output_padding; }));
+    r.add(c + "dilation" + self + " -> int[]", wrap([three_d](const Value& v) { return conv_params_of(v, three_d).dilation; }));
+    r.add(c + "groups" + self + " -> int", wrap([three_d](const Value& v) { return conv_params_of(v, three_d).groups; }));
+    r.add(c + "transpose" + self + " -> bool", wrap([three_d](const Value& v) { return conv_params_of(v, three_d).transpose; }));
+  }
+  r.add(std::string(kLinearParams).substr(10) + "::unpack(" + kLinearParams + " self) -> (Tensor, Tensor?)",
+        wrap([](const Value& v) {
+          const PackedLinearParams& p = linear_params_of(v);
+          if (p.fp16) return std::tuple<Tensor, std::optional<Tensor>>{p.weight_fp16, p.bias};
+          return std::tuple<Tensor, std::optional<Tensor>>{p.weight.weight, p.weight.bias};
+        }));
+
+  // ---- convolution and linear
+  for (bool relu : {false, true}) {
+    const std::string sfx = relu ? "_relu" : "";
+    auto conv = [relu](int64_t spatial, bool three_d) {
+      return wrap([relu, spatial, three_d](const Tensor& x, const Value& w, double s, int64_t zp) {
+        return run_conv(x, conv_params_of(w, three_d), s, zp, relu, spatial);
+      });
+    };
+    auto conv_legacy = [relu](bool three_d) {
+      // The pre-1.6 form also passes stride/padding/dilation/groups, which the packed params hold.
+      return wrap([relu, three_d](const Tensor& x, const Value& w, IntList, IntList, IntList, int64_t, double s, int64_t zp) {
+        return run_conv(x, conv_params_of(w, three_d), s, zp, relu, three_d ? 3 : 2);
+      });
+    };
+    r.add("quantized::conv2d" + sfx + ".new(Tensor qx, __torch__.torch.classes.quantized.Conv2dPackedParamsBase packed_weight, float output_scale, int output_zero_point) -> Tensor", conv(2, false));
+    r.add("quantized::conv2d" + sfx + "(Tensor qx, __torch__.torch.classes.quantized.Conv2dPackedParamsBase weight, int[] stride, int[] padding, int[] dilation, int groups, float output_scale, int output_zero_point) -> Tensor", conv_legacy(false));
+    r.add("quantized::conv3d" + sfx + ".new(Tensor qx, __torch__.torch.classes.quantized.Conv3dPackedParamsBase packed_weight, float output_scale, int output_zero_point) -> Tensor", conv(3, true));
+    r.add("quantized::conv3d" + sfx + "(Tensor qx, __torch__.torch.classes.quantized.Conv3dPackedParamsBase weight, int[] stride, int[] padding, int[] dilation, int groups, float output_scale, int output_zero_point) -> Tensor", conv_legacy(true));
+    r.add("quantized::conv1d" + sfx + "(Tensor qx, __torch__.torch.classes.quantized.Conv2dPackedParamsBase packed_weight, float output_scale, int output_zero_point) -> Tensor", conv(1, false));
+    r.add("quantized::linear" + sfx + "(Tensor X, __torch__.torch.classes.quantized.LinearPackedParamsBase W_prepack, float Y_scale_i, int Y_zero_point_i) -> Tensor Y",
+          wrap([relu](const Tensor& x, const Value& w, double s, int64_t zp) {
+            const PackedLinearParams& p = linear_params_of(w);
+            if (p.fp16) fail("quantized::linear needs int8 parameters, these are fp16");
+            if (!is_quantized(x.dtype())) fail("quantized::linear expects a quantized input, got ", dtype_name(x.dtype()));
+            return cpu::quantized_linear(x, p.weight, s, zp, relu);
+          }));
+    r.add("quantized::linear" + sfx + "_dynamic(Tensor X, __torch__.torch.classes.quantized.LinearPackedParamsBase W_prepack, bool reduce_range=False) -> Tensor Y",
+          wrap([relu](const Tensor& x, const Value& w, bool reduce_range) {
+            const PackedLinearParams& p = linear_params_of(w);
+            if (p.fp16) return cpu::linear_fp16_weight(x, p.weight_fp16, p.bias, relu);
+            return cpu::quantized_linear_dynamic(x, p.weight, reduce_range, relu);
+          }));
+    r.add("quantized::linear" + sfx + "_dynamic_fp16(Tensor X, __torch__.torch.classes.quantized.LinearPackedParamsBase W_prepack) -> Tensor Y",
+          wrap([relu](const Tensor& x, const Value& w) {
+            const PackedLinearParams& p = linear_params_of(w);
+            if (!p.fp16) fail("quantized::linear_dynamic_fp16 needs fp16 parameters, these are int8");
+            return cpu::linear_fp16_weight(x, p.weight_fp16, p.bias, relu);
+          }));
+  }
+  for (const char* name : {"quantized::conv_transpose2d", "quantized::conv_transpose1d"}) {
+    const bool one_d = std::string_view(name).back() == '1' || std::string_view(name).ends_with("1d");
+    r.add(std::string(name) + "(Tensor qx, __torch__.torch.classes.quantized.Conv2dPackedParamsBase packed_weight, float output_scale, int output_zero_point) -> Tensor",
+          wrap([one_d](const Tensor& x, const Value& w, double s, int64_t zp) {
+            const PackedConvParams& p = conv_params_of(w);
+            if (!p.transpose) fail("quantized::conv_transpose needs transposed packed parameters");
+            return run_conv(x, p, s, zp, false, one_d ? 1 : 2);
+          }));
+  }
+
+  // ---- elementwise
+  for (bool relu : {false, true}) {
+    const std::string sfx = relu ? "_relu" : "";
+    for (auto [name, op] : {std::pair{"add", cpu::QBinary::Add}, std::pair{"mul", cpu::QBinary::Mul}}) {
+      const std::string base = std::string("quantized::") + name + sfx;
+      r.add(base + "(Tensor qa, Tensor qb, float scale, int zero_point) -> Tensor qc",
+            wrap([op, relu](const Tensor& a, const Tensor& b, double s, int64_t zp) { return cpu::quantized_binary(op, a, b, s, zp, relu); }));
+      auto scalar = wrap([op, relu](const Tensor& a, Scalar b) { return cpu::quantized_binary_scalar(op, a, b.to<double>(), relu); });
+      auto scalar_tensor = wrap([op, relu](const Tensor& a, const Tensor& b) { return cpu::quantized_binary_scalar(op, a, b.item_double(), relu); });
+      r.add(base + ".Scalar(Tensor qa, Scalar b) -> Tensor qc", scalar);
+      r.add(base + ".Scalar2(Scalar b, Tensor qa) -> Tensor qc",
+            wrap([op, relu](Scalar b, const Tensor& a) { return cpu::quantized_binary_scalar(op, a, b.to<double>(), relu); }));
+      r.add(std::string("quantized::") + name + "_scalar" + sfx + "(Tensor qa, Scalar b) -> Tensor qc", scalar);
+      r.add(std::string("quantized::") + name + "_scalar" + sfx + ".Tensor(Tensor qa, Tensor b) -> Tensor qc", scalar_tensor);
+    }
+  }
+  r.add("quantized::cat(Tensor[] qx, int dim, float? scale, int? zero_point) -> Tensor",
+        wrap([](const std::vector<Tensor>& xs, int64_t dim, std::optional<double> s, std::optional<int64_t> zp) { return qcat(xs, dim, s, zp, false); }));
+  r.add("quantized::cat_relu(Tensor[] qx, int dim, float? scale, int? zero_point) -> Tensor",
+        wrap([](const std::vector<Tensor>& xs, int64_t dim, std::optional<double> s, std::optional<int64_t> zp) { return qcat(xs, dim, s, zp, true); }));
+  r.add("quantized::hardswish(Tensor input, float output_scale, int output_zero_point) -> Tensor",
+        wrap([](const Tensor& x, double s, int64_t zp) { return qmap(x, s, zp, hardswish_value); }));
+  r.add("quantized::sigmoid(Tensor qx, float output_scale, int output_zero_point) -> Tensor",
+        wrap([](const Tensor& x, double s, int64_t zp) { return qmap(x, s, zp, sigmoid_value); }));
+  r.add("quantized::leaky_relu(Tensor qx, Scalar negative_slope, bool inplace, float output_scale, int output_zero_point) -> Tensor",
+        wrap([](const Tensor& x, Scalar slope, bool, double s, int64_t zp) {
+          const float a = static_cast<float>(slope.to<double>());
+          return qmap(x, s, zp, [a](float v) { return v > 0 ? v : v * a; });
+        }));
+  r.add("quantized::relu6(Tensor qx, bool inplace=False) -> Tensor", wrap([](const Tensor& x, bool) {
+          const QuantParams& q = qparams(per_tensor_input(x, "relu6"));
+          return qmap(x, q.scale, q.zero_point, [](float v) { return std::min(std::max(v, 0.0f), 6.0f); });
+        }));
+  for (bool relu : {false, true})
+    r.add(std::string("quantized::batch_norm2d") + (relu ? "_relu" : "") +
+              "(Tensor qx, Tensor? weight, Tensor? bias, Tensor mean, Tensor var, float eps, float output_scale, int output_zero_point) -> Tensor",
+          wrap([relu](const Tensor& x, std::optional<Tensor> w, std::optional<Tensor> b, const Tensor& m, const Tensor& v, double eps, double s, int64_t zp) {
+            return qbatch_norm(x, w, b, m, v, eps, s, zp, relu);
+          }));
+
+  // ---- aten ops on quantized tensors
+  extend(r, "aten::relu", "", wrap([](const Tensor& x) { return qrelu(x, false); }));
+  extend(r, "aten::relu_", "", wrap([](const Tensor& x) { return qrelu(x, true); }));
+  extend(r, "aten::hardswish", "", wrap([](const Tensor& x) {
+           const QuantParams& q = qparams(per_tensor_input(x, "hardswish"));
+           return qmap(x, q.scale, q.zero_point, hardswish_value);
+         }));
+  extend(r, "aten::sigmoid", "", wrap([](const Tensor& x) {
+           // PyTorch fixes the output range of a quantized sigmoid to [0, 1).
+           const int64_t zp = x.dtype() == DType::QInt8 ? -128 : 0;
+           return qmap(x, 1.0 / 256.0, zp, sigmoid_value);
+         }));
+  extend(r, "aten::cat", "", wrap([](const std::vector<Tensor>& xs, int64_t dim) { return qcat(xs, dim, std::nullopt, std::nullopt, false); }));
+  for (const char* op : {"aten::max_pool1d", "aten::max_pool2d", "aten::max_pool3d", "aten::avg_pool2d", "aten::avg_pool3d",
+                         "aten::adaptive_avg_pool2d", "aten::adaptive_avg_pool3d", "aten::upsample_nearest2d",
+                         "aten::upsample_bilinear2d", "aten::quantized_max_pool2d"})
+    if (r.find(op, "")) extend_through_ints(r, op, "");
+  for (auto [op, overload] : {std::pair{"aten::upsample_nearest2d", "vec"}, std::pair{"aten::upsample_bilinear2d", "vec"},
+                              std::pair{"aten::mean", "dim"}})
+    if (r.find(op, overload)) extend_through_ints(r, op, overload);
+}
+
+}  // namespace ember::ops

@@ -1,0 +1,79 @@
+// Quantized models from tests/fixtures/gen_quant.py (eager static quantization of torchvision's
+// quantizable mobilenet_v2 / shufflenet, FX quantization of a small convnet (frozen), and
+// quantize_dynamic of a Linear stack (traced, scripted, frozen), and the quantized-tensor ops one
+// by one), through ember::load → forward, compared with PyTorch 1.13's outputs: integer
+// outputs exactly, float outputs within models.txt's tolerance (a few steps of the last
+// quantized tensor's scale for statically quantized models, 1e-4 relative otherwise).
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <fstream>
+#include <sstream>
+
+#include "../fixtures.h"
+#include "archive/npy.h"
+#include "ember/module.h"
+
+namespace ember {
+namespace {
+
+using testing::fixture;
+
+// Empty when `got` matches; else what differs. `worst` gets the largest error / atol.
+std::string compare(const Tensor& got, const Tensor& want, double atol, double* worst) {
+  if (got.dtype() != want.dtype())
+    return "dtype " + std::string(dtype_name(got.dtype())) + ", PyTorch " + std::string(dtype_name(want.dtype()));
+  if (got.sizes() != want.sizes()) return "shape " + shape_string(got.sizes()) + ", PyTorch " + shape_string(want.sizes());
+  const bool exact = !is_floating(want.dtype());
+  for (int64_t i = 0; i < want.numel(); ++i) {
+    const double a = got.at_double(i), b = want.at_double(i);
+    const double err = std::abs(a - b);
+    if (exact ? a != b : !(err <= atol))
+      return "element " + std::to_string(i) + ": ember " + std::to_string(a) + ", PyTorch " + std::to_string(b) +
+             " (tolerance " + std::to_string(exact ? 0.0 : atol) + ")";
+    if (!exact) *worst = std::max(*worst, err / atol);
+  }
+  return "";
+}
+
+TEST(QuantModels, MatchTorch) {
+  std::ifstream in(fixture("quant/models.txt"));
+  std::string line;
+  int ran = 0;
+  while (std::getline(in, line)) {
+    std::stringstream ss(line);
+    std::string name, variant;
+    double atol = 0;
+    int nouts = 0;
+    ss >> name >> variant >> atol >> nouts;
+    if (name.empty()) continue;
+    SCOPED_TRACE(name + "." + variant);
+    try {
+      const std::string path = fixture("quant/" + name + "." + variant + ".pt");
+      const CheckReport report = check(path);
+      std::string problems;
+      for (const auto& p : report.problems) problems += "\n  " + p;
+      EXPECT_TRUE(report.ok()) << problems;
+      const Module m = load(path);
+      const Value out = m.forward({Value(archive::load_npy(fixture("quant/" + name + ".in0.npy")))});
+      std::vector<Value> outs = out.is_tuple() ? out.to_tuple()->items : std::vector<Value>{out};
+      ASSERT_EQ(static_cast<int>(outs.size()), nouts);
+      double worst = 0;
+      for (int k = 0; k < nouts; ++k) {
+        ASSERT_TRUE(outs[k].is_tensor()) << outs[k].tag_name();
+        const std::string err = compare(outs[k].to_tensor(),
+                                        archive::load_npy(fixture("quant/" + name + ".out" + std::to_string(k) + ".npy")),
+                                        atol, &worst);
+        EXPECT_TRUE(err.empty()) << "output " << k << ": " << err;
+      }
+      std::cout << name << "." << variant << ": worst error " << worst << " of tolerance\n";
+      ++ran;
+    } catch (const Error& e) {
+      ADD_FAILURE() << e.what();
+    }
+  }
+  EXPECT_GE(ran, 7);
+}
+
+}  // namespace
+}  // namespace ember
