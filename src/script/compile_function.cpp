@@ -856,7 +856,8 @@ class FunctionCompiler {
         return Sugared::val(n->outputs[0]);
       }
       if (const Value* c = cls->find_constant(attr)) return Sugared::val(constant(sc, *c, c->type(), loc));
-      if (cls->find_method(attr)) {
+      if (cls->find_method(attr) || cls->qualname.rfind("__torch__.torch.classes.", 0) == 0) {
+        // (methods of native torch.classes.* compile to ops in method_call)
         s.kind = Sugared::Kind::Method;
         s.v = v;
         s.path = attr;

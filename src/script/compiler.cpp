@@ -182,6 +182,16 @@ TypePtr Context::resolve_type(const ast::Expr& e) const {
   for (const auto& [n, k] : simple)
     if (name == n) return Type::get(k);
   if (auto c = find_class(name)) return cu.type_of(c);
+  if (name.rfind("__torch__.torch.classes.", 0) == 0) {
+    // A native class (packed weights, op contexts) named only in an annotation: objects of it are
+    // made at load by ops (a module's __setstate__ calling quantized::conv2d_prepack) rather than
+    // read from the pickle. It has no code; its methods compile to ops (compile_function.cpp),
+    // so an unsupported class still fails there, naming the method.
+    auto c = std::make_shared<ClassType>();
+    c->qualname = name;
+    cu.classes[name] = c;
+    return cu.type_of(c);
+  }
   compile_fail(e.loc, "unknown class '" + name + "'", Problem::Kind::UnknownClass);
 }
 
