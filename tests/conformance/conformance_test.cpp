@@ -33,7 +33,8 @@
 #include "ops/registry.h"
 
 namespace compat_report {
-std::string section();  // compat_report.cpp
+std::string section();        // compat_report.cpp
+std::string quant_section();  // compat_report.cpp
 }
 
 namespace {
@@ -588,6 +589,7 @@ void write_report(const std::string& path) {
     md << "\nThe corpus's archives bind " << c.ops_used.size() << " distinct registered ops.\n";
   }
   md << compat_report::section();
+  md << compat_report::quant_section();
   std::ofstream f(path);
   f << md.str();
   std::cout << "wrote " << path << "\n";
