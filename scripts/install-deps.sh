@@ -4,7 +4,8 @@
 #   (default)  everything the test command needs: the build, GoogleTest, and Debian's PyTorch for
 #              the fixtures
 #   --build    only what building the library and the CLI needs (the demo)
-#   --bench    the default set plus libtorch-dev for the side-by-side benchmark
+#   --bench    the same set as the default (libtorch-dev is in it: the tests build the ported
+#              libtorch programs of examples/port, and bench/ compares with libtorch)
 set -euo pipefail
 
 # oneDNN's development package only recommends OpenCL's headers; ember's build does not need them
@@ -19,11 +20,12 @@ test_packages=(
   libgtest-dev                      # unit tests
   python3-torch python3-torchvision python3-numpy python3-sklearn  # fixtures and the demo model
   python3-grpcio python3-protobuf   # ember serve's gRPC test client
+  libtorch-dev                      # the libtorch side of examples/port, built and compared by the tests
 )
 packages=("${build_packages[@]}")
 case "${1:-}" in
   --build) ;;
-  --bench) packages+=("${test_packages[@]}" libtorch-dev) ;;
+  --bench) packages+=("${test_packages[@]}") ;;
   "") packages+=("${test_packages[@]}") ;;
   *) echo "usage: install-deps.sh [--build | --bench]" >&2; exit 2 ;;
 esac
