@@ -415,15 +415,17 @@ std::optional<Match> Registry::resolve(std::string_view qualified_name, std::spa
     if (why_not) *why_not = "Unknown builtin op: " + std::string(qualified_name) + ".";
     return std::nullopt;
   }
-  std::ostringstream failures;
+  // Why each overload did not match; printed only when none does (most calls match, and printing
+  // every schema of a many-overload op such as aten::lt dominated compile time).
+  std::vector<std::pair<const Operator*, std::string>> rejected;
   for (bool allow_conv : {false, true}) {
-    failures.str("");
+    rejected.clear();
     std::optional<Candidate> best;
     for (const Operator* op : ops) {
       std::string why;
       auto c = try_match(*op, positional, keywords, allow_conv, why);
       if (!c) {
-        failures << "\n  " << op->schema.str() << ":\n  " << why << "\n";
+        rejected.emplace_back(op, std::move(why));
         continue;
       }
       if (!best || c->inexact < best->inexact) best = std::move(c);
@@ -431,6 +433,8 @@ std::optional<Match> Registry::resolve(std::string_view qualified_name, std::spa
     if (best) return std::move(best->match);
   }
   if (why_not) {
+    std::ostringstream failures;
+    for (const auto& [op, why] : rejected) failures << "\n  " << op->schema.str() << ":\n  " << why << "\n";
     std::string args;
     for (size_t i = 0; i < positional.size(); ++i) args += (i ? ", " : "") + positional[i]->str();
     for (size_t i = 0; i < keywords.size(); ++i)

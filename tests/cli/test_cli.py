@@ -412,6 +412,32 @@ class CliTest(unittest.TestCase):
         finally:
             fifo.unlink()
 
+    def test_printed_file_bytes_are_escaped(self):
+        # Names, code and string outputs come from the file: control bytes must not reach the
+        # terminal raw (a hostile archive could drive it), and --json stays valid JSON.
+        class Says(nn.Module):
+            def forward(self, x: Tensor) -> str:
+                return "\x1b[2J" + "done"
+        path = self.dir / "escapes.pt"
+        torch.jit.script(Says()).save(str(path), _extra_files={"notes\x1b]0;owned\x07": "x", "PLACEHOLDER12": "y"})
+        # A name that is not UTF-8 at all, patched into both zip headers (same length).
+        raw = path.read_bytes()
+        self.assertEqual(raw.count(b"PLACEHOLDER12"), 2)
+        path.write_bytes(raw.replace(b"PLACEHOLDER12", b"\xff\xfe\x1b[31mXXXXXX"))
+        for args in (["inspect", path], ["inspect", "--code", path], ["run", path, "-i", self.dir / "x.npy"]):
+            p = subprocess.run([EMBER, *map(str, args)], capture_output=True, timeout=600)
+            self.assertEqual(p.returncode, 0, p.stderr)
+            self.assertNotIn(b"\x1b", p.stdout + p.stderr, args)
+            self.assertNotIn(b"\x07", p.stdout + p.stderr, args)
+        self.assertIn(b"notes\\x1b]0;owned\\x07", subprocess.run([EMBER, "inspect", str(path)], capture_output=True).stdout)
+        self.assertIn(b"\\x1b[2Jdone", subprocess.run([EMBER, "run", str(path), "-i", str(self.dir / "x.npy")],
+                                                       capture_output=True).stdout)
+        p = subprocess.run([EMBER, "inspect", "--json", str(path)], capture_output=True, timeout=600)
+        self.assertEqual(p.returncode, 0, p.stderr)
+        names = [f["name"] for f in json.loads(p.stdout)["extra_files"]]
+        self.assertIn("notes\x1b]0;owned\x07", names)  # JSON escapes it as \u001b
+        self.assertNotIn(b"\x1b", p.stdout)
+
     def test_wrong_arguments(self):
         self.assert_fails(["run", self.dir / "mlp.pt"], "forward()")
         self.assert_fails(["run", self.dir / "mlp.pt", "-i", self.dir / "x.npy", "-i", self.dir / "x.npy"], "forward()")

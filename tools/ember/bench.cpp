@@ -96,7 +96,7 @@ int run_bench(BenchOptions o) {
     nlohmann::json j{{"model", o.model}, {"threads", get_num_threads()}, {"iters", o.iters}, {"warmup", o.warmup},
                      {"load_ms", load_ms}, {"first_call_ms", first_ms}, {"p50_ms", p50}, {"p90_ms", p90},
                      {"p99_ms", p99}, {"mean_ms", mean}, {"throughput_per_s", 1000.0 / mean}, {"peak_rss_mib", rss}};
-    std::printf("%s\n", j.dump(2).c_str());
+    std::printf("%s\n", j.dump(2, ' ', false, nlohmann::json::error_handler_t::replace).c_str());
   } else {
     std::printf("model:       %s (%d threads)\n", o.model.c_str(), get_num_threads());
     std::printf("load:        %.2f ms\n", load_ms);

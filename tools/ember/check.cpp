@@ -4,6 +4,7 @@
 #include <nlohmann/json.hpp>
 
 #include "commands.h"
+#include "say.h"
 #include "ember/module.h"
 
 namespace ember::cli {
@@ -18,20 +19,20 @@ int run_check(const std::string& path, bool json) {
                      {"ops_used", report.ops_used}, {"problems", report.problems}};
     j["methods"] = nlohmann::json::array();
     for (const auto& m : methods) j["methods"].push_back({{"name", m.name}, {"signature", m.signature}});
-    std::printf("%s\n", j.dump(2).c_str());
+    std::printf("%s\n", j.dump(2, ' ', false, nlohmann::json::error_handler_t::replace).c_str());
   } else {
-    std::printf("file: %s (format version %lld)\n", path.c_str(), static_cast<long long>(report.format_version));
+    say("file: %s (format version %lld)\n", path.c_str(), static_cast<long long>(report.format_version));
     if (!methods.empty()) {
-      std::printf("methods:\n");
-      for (const auto& m : methods) std::printf("  %s\n", m.signature.c_str());
+      say("methods:\n");
+      for (const auto& m : methods) say("  %s\n", m.signature.c_str());
     }
-    std::printf("ops used (%zu):\n", report.ops_used.size());
-    for (const auto& op : report.ops_used) std::printf("  %s\n", op.c_str());
+    say("ops used (%zu):\n", report.ops_used.size());
+    for (const auto& op : report.ops_used) say("  %s\n", op.c_str());
     if (report.ok()) {
-      std::printf("ok: every op and construct is supported\n");
+      say("ok: every op and construct is supported\n");
     } else {
-      std::printf("not supported (%zu):\n", report.problems.size());
-      for (const auto& p : report.problems) std::printf("  %s\n", p.c_str());
+      say("not supported (%zu):\n", report.problems.size());
+      for (const auto& p : report.problems) say("  %s\n", p.c_str());
     }
   }
   return report.ok() ? 0 : 2;

@@ -93,7 +93,7 @@ int run_compare(CompareOptions o) {
                               {"max_rel_error", r.max_rel}, {"mismatched", r.mismatched}, {"numel", r.numel},
                               {"problem", r.problem}});
     }
-    std::printf("%s\n", j.dump(2).c_str());
+    std::printf("%s\n", j.dump(2, ' ', false, nlohmann::json::error_handler_t::replace).c_str());
   } else {
     for (size_t i = 0; i < rows.size(); ++i) {
       const Row& r = rows[i];

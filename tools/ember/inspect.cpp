@@ -16,6 +16,7 @@
 #include "ember/value.h"
 #include "ir/graph.h"
 #include "runtime/function.h"
+#include "say.h"
 #include "script/compiler.h"
 
 namespace ember::cli {
@@ -149,59 +150,59 @@ int run_inspect(const std::string& path, bool show_code, bool show_graph, bool s
     }
     j["problems"] = nlohmann::json::array();
     for (const auto& p : cu->problems) j["problems"].push_back(p.str());
-    std::printf("%s\n", j.dump(2).c_str());
+    std::printf("%s\n", j.dump(2, ' ', false, nlohmann::json::error_handler_t::replace).c_str());
     return 0;
   }
 
-  std::printf("file: %s\n", path.c_str());
-  std::printf("format: version %lld (from %s)", static_cast<long long>(ar.format_version),
+  say("file: %s\n", path.c_str());
+  say("format: version %lld (from %s)", static_cast<long long>(ar.format_version),
               ar.producer.version_record.c_str());
-  if (!ar.producer.byteorder.empty()) std::printf(", byteorder %s", ar.producer.byteorder.c_str());
-  if (!ar.producer.serialization_id.empty()) std::printf(", serialization id %s", ar.producer.serialization_id.c_str());
-  if (ar.producer.has_traced_inputs) std::printf(", traced inputs recorded");
-  if (ar.producer.has_debug_info) std::printf(", debug info");
-  std::printf("\n\nmodules:\n");
+  if (!ar.producer.byteorder.empty()) say(", byteorder %s", ar.producer.byteorder.c_str());
+  if (!ar.producer.serialization_id.empty()) say(", serialization id %s", ar.producer.serialization_id.c_str());
+  if (ar.producer.has_traced_inputs) say(", traced inputs recorded");
+  if (ar.producer.has_debug_info) say(", debug info");
+  say("\n\nmodules:\n");
   for (const auto& m : modules) {
     size_t depth = m.path.empty() ? 0 : static_cast<size_t>(std::count(m.path.begin(), m.path.end(), '.') + 1);
     std::string indent(2 * depth, ' ');
     std::string name = m.path.empty() ? std::string(m.cls->short_name())
                                       : m.path.substr(m.path.rfind('.') == std::string::npos ? 0 : m.path.rfind('.') + 1);
-    std::printf("%s%s (%s)\n", indent.c_str(), name.c_str(), m.cls->qualname.c_str());
+    say("%s%s (%s)\n", indent.c_str(), name.c_str(), m.cls->qualname.c_str());
     for (const auto& t : m.tensors)
-      std::printf("%s  %-10s %-24s %-8s %-20s %s\n", indent.c_str(), t.parameter ? "parameter" : "buffer",
+      say("%s  %-10s %-24s %-8s %-20s %s\n", indent.c_str(), t.parameter ? "parameter" : "buffer",
                   t.name.c_str(), std::string(dtype_name(t.tensor.dtype())).c_str(),
                   shape_string(t.tensor.sizes()).c_str(), human_bytes(static_cast<int64_t>(t.tensor.nbytes())).c_str());
   }
-  std::printf("\nparameters: %s tensors, %s elements, %s\n", with_commas(params.count).c_str(),
+  say("\nparameters: %s tensors, %s elements, %s\n", with_commas(params.count).c_str(),
               with_commas(params.numel).c_str(), human_bytes(params.bytes).c_str());
-  std::printf("buffers:    %s tensors, %s elements, %s\n", with_commas(buffers.count).c_str(),
+  say("buffers:    %s tensors, %s elements, %s\n", with_commas(buffers.count).c_str(),
               with_commas(buffers.numel).c_str(), human_bytes(buffers.bytes).c_str());
-  std::printf("\nmethods:\n");
+  say("\nmethods:\n");
   for (const Function* f : methods)
-    std::printf("  %s.%s\n", f->owner ? std::string(f->owner->short_name()).c_str() : "", f->signature().c_str());
+    say("  %s.%s\n", f->owner ? std::string(f->owner->short_name()).c_str() : "", f->signature().c_str());
   if (!ar.extra_files.empty()) {
-    std::printf("\nextra files:\n");
-    for (const auto& [name, bytes] : ar.extra_files) std::printf("  %s (%s)\n", name.c_str(), human_bytes(static_cast<int64_t>(bytes)).c_str());
+    say("\nextra files:\n");
+    for (const auto& [name, bytes] : ar.extra_files) say("  %s (%s)\n", name.c_str(), human_bytes(static_cast<int64_t>(bytes)).c_str());
   }
   if (!cu->problems.empty())
-    std::printf("\n%zu construct(s) ember cannot run yet; `ember check %s` lists them\n", cu->problems.size(), path.c_str());
+    say("\n%zu construct(s) ember cannot run yet; `ember check %s` lists them\n", cu->problems.size(), path.c_str());
   if (show_graph) {
     for (const Function* f : methods) {
-      std::printf("\n# ---- graph of %s ----\n", f->qualname.c_str());
-      if (f->graph) std::printf("%s", f->graph->str().c_str());
-      else std::printf("(not compiled: see `ember check`)\n");
+      say("\n# ---- graph of %s ----\n", f->qualname.c_str());
+      if (f->graph) say("%s", f->graph->str().c_str());
+      else say("(not compiled: see `ember check`)\n");
     }
   }
   if (show_optimized) {
     const Module m = load(path);
     for (const MethodInfo& mi : m.methods()) {
-      std::printf("\n# ---- optimised graph of %s.%s ----\n", m.type_name().c_str(), mi.name.c_str());
+      say("\n# ---- optimised graph of %s.%s ----\n", m.type_name().c_str(), mi.name.c_str());
       const std::string g = m.optimized_graph(mi.name);
-      std::printf("%s", g.empty() ? "(no passes ran)\n" : g.c_str());
+      say("%s", g.empty() ? "(no passes ran)\n" : g.c_str());
     }
   }
   if (show_code) {
-    for (const auto& [name, text] : ar.code) std::printf("\n# ---- %s ----\n%s", name.c_str(), text.c_str());
+    for (const auto& [name, text] : ar.code) say("\n# ---- %s ----\n%s", name.c_str(), text.c_str());
   }
   return 0;
 }

@@ -9,6 +9,7 @@
 
 #include "archive/npy.h"
 #include "commands.h"
+#include "say.h"
 #include "ember/module.h"
 #include "ember/threads.h"
 #include "io.h"
@@ -99,16 +100,16 @@ int run_run(RunOptions o) {
       j["topk"] = nlohmann::json::array();
       for (auto [cls, p] : top) j["topk"].push_back({{"class", cls}, {"probability", p}});
     }
-    std::printf("%s\n", j.dump(2).c_str());
+    std::printf("%s\n", j.dump(2, ' ', false, nlohmann::json::error_handler_t::replace).c_str());
     return 0;
   }
   if (o.topk > 0) {
-    std::printf("top %zu of %s:\n", top.size(), leaves[0].path.c_str());
-    for (auto [cls, p] : top) std::printf("  class %-6lld %6.2f%%\n", static_cast<long long>(cls), 100.0 * p);
+    say("top %zu of %s:\n", top.size(), leaves[0].path.c_str());
+    for (auto [cls, p] : top) say("  class %-6lld %6.2f%%\n", static_cast<long long>(cls), 100.0 * p);
   } else {
-    for (const auto& leaf : leaves) std::printf("%s: %s\n", leaf.path.c_str(), describe(leaf.value).c_str());
+    for (const auto& leaf : leaves) say("%s: %s\n", leaf.path.c_str(), describe(leaf.value).c_str());
   }
-  for (const auto& f : written) std::printf("wrote %s\n", f.c_str());
+  for (const auto& f : written) say("wrote %s\n", f.c_str());
   return 0;
 }
 
