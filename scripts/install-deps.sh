@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
 # Installs what ember needs on Debian 12 from Debian's archive. Idempotent: installs only what is
-# missing. Usage: install-deps.sh [--build | --bench]
+# missing. Usage: install-deps.sh [--build | --bench | --sanitize]
 #   (default)  everything the test command needs: the build, GoogleTest, and Debian's PyTorch for
 #              the fixtures
 #   --build    only what building the library and the CLI needs (the demo)
 #   --bench    the same set as the default (libtorch-dev is in it: the tests build the ported
 #              libtorch programs of examples/port, and bench/ compares with libtorch)
+#   --sanitize the default set plus clang for scripts/test-sanitized.sh (ASan/UBSan, libFuzzer)
 set -euo pipefail
 
 # oneDNN's development package only recommends OpenCL's headers; ember's build does not need them
@@ -26,8 +27,9 @@ packages=("${build_packages[@]}")
 case "${1:-}" in
   --build) ;;
   --bench) packages+=("${test_packages[@]}") ;;
+  --sanitize) packages+=("${test_packages[@]}" clang-14 libclang-rt-14-dev libomp-14-dev) ;;
   "") packages+=("${test_packages[@]}") ;;
-  *) echo "usage: install-deps.sh [--build | --bench]" >&2; exit 2 ;;
+  *) echo "usage: install-deps.sh [--build | --bench | --sanitize]" >&2; exit 2 ;;
 esac
 
 missing=()

@@ -54,7 +54,10 @@ typedef enum ember_dtype {
   EMBER_COMPLEX64 = 9,
   EMBER_COMPLEX128 = 10,
   EMBER_BOOL = 11,
-  EMBER_BFLOAT16 = 15
+  EMBER_BFLOAT16 = 15,
+  /* Not a dtype: makes every int a valid ember_dtype, so a C caller's out-of-range number is an
+     EMBER_INVALID_ARGUMENT, not undefined behaviour when the C++ side reads it. */
+  EMBER_DTYPE_MAX_ENUM_ = 0x7fffffff
 } ember_dtype;
 
 typedef enum ember_kind {

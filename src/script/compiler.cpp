@@ -229,8 +229,12 @@ class Driver {
     declare_classes();
     // NamedTuples first: other classes' attribute types may name them.
     for (int pass = 0; pass < 2; ++pass)
-      for (auto& [cd, cls] : class_defs_)
+      for (auto& entry : class_defs_) {
+        // (clang 14 cannot capture structured bindings in a lambda.)
+        auto& cd = entry.first;
+        auto& cls = entry.second;
         if ((cls->kind == ClassKind::NamedTuple) == (pass == 0)) guarded(cd->loc, [&] { complete_class(*cd, cls); });
+      }
     for (auto& [cd, cls] : class_defs_) declare_methods(*cd, cls);
     for (auto& f : files_)
       for (const auto& fd : f->functions) declare_free_function(*f, fd);

@@ -86,7 +86,13 @@ A wrap_sub(A x, A y) {
 template <class A>
 A wrap_mul(A x, A y) {
   if constexpr (std::is_integral_v<A> && std::is_signed_v<A>)
-    return static_cast<A>(static_cast<std::make_unsigned_t<A>>(x) * static_cast<std::make_unsigned_t<A>>(y));
+  {
+    // Unsigned arithmetic wraps, but int8/int16 promote to (signed) int first: 65532 * 65533
+    // overflows it. Multiply in an unsigned type at least as wide as int.
+    using U = std::conditional_t<(sizeof(A) < sizeof(unsigned)), unsigned, std::make_unsigned_t<A>>;
+    return static_cast<A>(static_cast<U>(static_cast<std::make_unsigned_t<A>>(x)) *
+                          static_cast<U>(static_cast<std::make_unsigned_t<A>>(y)));
+  }
   else
     return static_cast<A>(x * y);
 }
@@ -125,9 +131,11 @@ T int_pow(T base, T exp) {
       return 0;
     }
   }
-  using U = std::make_unsigned_t<T>;
-  U result = 1, b = static_cast<U>(base);
-  auto e = static_cast<U>(exp);
+  // At least as wide as unsigned int: narrower unsigned types promote to (signed) int, whose
+  // products can overflow.
+  using U = std::conditional_t<(sizeof(T) < sizeof(unsigned)), unsigned, std::make_unsigned_t<T>>;
+  U result = 1, b = static_cast<U>(static_cast<std::make_unsigned_t<T>>(base));
+  auto e = static_cast<U>(static_cast<std::make_unsigned_t<T>>(exp));
   while (e) {
     if (e & 1) result = static_cast<U>(result * b);
     b = static_cast<U>(b * b);

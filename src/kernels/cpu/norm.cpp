@@ -290,7 +290,8 @@ std::tuple<Tensor, Tensor, Tensor> layer_norm_reference(const Tensor& input,
                                                         const OptTensor& weight,
                                                         const OptTensor& bias, double eps) {
   const char* op = "layer_norm";
-  const auto [M, N] = layer_norm_rows(input, normalized_shape, weight, bias);
+  const auto rows = layer_norm_rows(input, normalized_shape, weight, bias);
+  const int64_t M = rows.first, N = rows.second;  // (not a structured binding: clang 14 cannot capture one)
   const std::vector<double> w = channel_values(weight, N, 1, op, "weight");
   const std::vector<double> b = channel_values(bias, N, 0, op, "bias");
   const Shape stat_sizes = layer_norm_stat_sizes(input, normalized_shape.size());
@@ -321,7 +322,8 @@ std::tuple<Tensor, Tensor, Tensor> layer_norm_dnnl(const Tensor& input_,
                                                    const OptTensor& weight, const OptTensor& bias,
                                                    double eps) {
   const char* op = "layer_norm";
-  const auto [M, N] = layer_norm_rows(input_, normalized_shape, weight, bias);
+  const auto rows = layer_norm_rows(input_, normalized_shape, weight, bias);
+  const int64_t M = rows.first, N = rows.second;  // (not a structured binding: clang 14 cannot capture one)
   if (input_.dtype() != DType::Float32)
     fail(op, ": the oneDNN kernel takes float32, got ", dtype_name(input_.dtype()));
   const Shape stat_sizes = layer_norm_stat_sizes(input_, normalized_shape.size());

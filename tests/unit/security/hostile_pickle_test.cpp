@@ -49,10 +49,12 @@ TEST(HostilePickle, DeepValuesDroppedMidPickle) {
       {"unfinished", pk::proto() + deep},
       {"result", pk::proto() + deep + pk::stop()},
   };
-  for (const auto& [name, pkl] : refused)
-    EXPECT_NE(error_of([&] { archive::load_archive(module_archive(std::string(name) + ".pt", kForward, pkl)); }),
-              "<no error>")
+  for (const auto& entry : refused) {
+    const std::string name = entry.first;  // (clang 14 cannot capture a structured binding)
+    const std::string& pkl = entry.second;
+    EXPECT_NE(error_of([&] { archive::load_archive(module_archive(name + ".pt", kForward, pkl)); }), "<no error>")
         << name;
+  }
   // The same inside a torch.save'd input.
   std::string saved = testing::write_bytes(
       "deep_input.pt", testing::zip_of({{"archive/data.pkl", pk::proto() + deep + "0" + pk::integer(3) + pk::stop()}}));

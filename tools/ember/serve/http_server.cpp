@@ -250,7 +250,7 @@ struct HttpServer::Impl {
     server.Get("/v2/health/ready", [this](const httplib::Request&, httplib::Response& res) {
       send_json(res, service.ready() ? 200 : 503, {{"ready", service.ready()}});
     });
-    server.Get("/v2", [this](const httplib::Request&, httplib::Response& res) {
+    server.Get("/v2", [](const httplib::Request&, httplib::Response& res) {
       send_json(res, 200, {{"name", Service::kServerName}, {"version", EMBER_VERSION_STRING}, {"extensions", Service::extensions()}});
     });
     server.Post("/v2/repository/index", [this](const httplib::Request&, httplib::Response& res) {
