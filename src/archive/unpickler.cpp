@@ -10,9 +10,9 @@
 #include <unordered_map>
 #include <unordered_set>
 
-#include "script/type_parser.h"
 #include "tensor/convert.h"
 #include "tensor/quantized.h"
+#include "values/type_parser.h"
 
 namespace ember::archive {
 
@@ -1000,14 +1000,14 @@ TypePtr parse_type_tag(std::string_view text,
     if (c == ']' || c == ')') --depth;
     if (depth > 64) fail("type string '", text.substr(0, 80), "...' is nested too deeply");
   }
-  script::ClassResolver resolve;
+  ember::ClassResolver resolve;
   if (resolve_class) {
     resolve = [&resolve_class](std::string_view name) -> TypePtr {
       if (name.rfind("__torch__.", 0) != 0) return nullptr;
       return Type::of_class(resolve_class(std::string(name)));
     };
   }
-  return script::parse_type_string(text, resolve);
+  return ember::parse_type_string(text, resolve);
 }
 
 Value unpickle(std::span<const uint8_t> data, const UnpickleContext& ctx) {

@@ -43,7 +43,7 @@ struct UnpickleContext {
 Value unpickle(std::span<const uint8_t> data, const UnpickleContext& ctx);
 
 // Parses the type strings of torch.jit._pickle.restore_type_tag ("List[int]",
-// "Dict[str, Tensor]", "Optional[Tuple[int, __torch__.Foo]]") with script/type_parser.h, after
+// "Dict[str, Tensor]", "Optional[Tuple[int, __torch__.Foo]]") with values/type_parser.h, after
 // bounding the nesting depth. `__torch__` classes come from `resolve_class` (when empty, the
 // parser makes a fresh ClassType per name). Fails on malformed text.
 TypePtr parse_type_tag(std::string_view text,

@@ -21,14 +21,6 @@
 
 namespace ember::archive {
 
-// Drops from this process's resident set the pages of [data, data + nbytes) (whole pages inside
-// the range only) that are unmodified pages of a file mapping, e.g. weights of an mmap'd archive
-// that have been copied into another layout. They stay in the page cache and fault back in if
-// read again, so nothing changes for readers; pages written since mapping (private copies) and
-// anonymous memory are left alone. Returns the bytes released (0 where the kernel does not say
-// which pages are file pages).
-size_t release_file_pages(const void* data, size_t nbytes);
-
 // A whole file mapped copy-on-write: readable, and writable without touching the file, so a model
 // that updates a buffer in place gets private pages instead of a fault.
 class MappedFile {

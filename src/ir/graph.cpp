@@ -39,7 +39,7 @@ Value* Graph::add_param(Block* b, TypePtr type, std::string debug_name) {
 }
 
 Node* Graph::append(Block* b, NodeKind kind, std::vector<Value*> inputs, std::vector<TypePtr> out_types,
-                    const script::ast::SourceLoc& loc) {
+                    const SourceLoc& loc) {
   nodes_.push_back(std::make_unique<Node>());
   Node* n = nodes_.back().get();
   n->kind = kind;
@@ -70,7 +70,7 @@ Value* Graph::add_output(Node* n, TypePtr type) {
   return v;
 }
 
-Value* Graph::constant(Block* b, ember::Value v, TypePtr type, const script::ast::SourceLoc& loc) {
+Value* Graph::constant(Block* b, ember::Value v, TypePtr type, const SourceLoc& loc) {
   Node* n = append(b, NodeKind::Constant, {}, {std::move(type)}, loc);
   n->constant = std::move(v);
   return n->outputs[0];

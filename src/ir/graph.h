@@ -23,9 +23,9 @@
 #include <string>
 #include <vector>
 
+#include "core/source_loc.h"
 #include "ember/type.h"
 #include "ember/value.h"
-#include "script/ast.h"
 
 namespace ember::ops {
 struct Operator;
@@ -86,7 +86,7 @@ struct Node {
   std::vector<Value*> outputs;
   std::vector<Block*> blocks;
   Block* owner = nullptr;
-  script::ast::SourceLoc loc;
+  SourceLoc loc;
 
   // Kind-specific payload (see EMBER_FORALL_NODE_KINDS).
   ember::Value constant;
@@ -123,10 +123,10 @@ class Graph {
   Value* add_param(Block* b, TypePtr type, std::string debug_name = {});
   // Appends a node to `b` with `n_outputs` fresh outputs typed by `out_types`.
   Node* append(Block* b, NodeKind kind, std::vector<Value*> inputs, std::vector<TypePtr> out_types,
-               const script::ast::SourceLoc& loc);
+               const SourceLoc& loc);
   // Adds an output to an existing node (If/Loop outputs are known only after their blocks).
   Value* add_output(Node* n, TypePtr type);
-  Value* constant(Block* b, ember::Value v, TypePtr type, const script::ast::SourceLoc& loc);
+  Value* constant(Block* b, ember::Value v, TypePtr type, const SourceLoc& loc);
 
   size_t num_values() const { return values_.size(); }
   // Readable dump for debugging and tests: "%3 : int = Call[aten::add.int](%1, %2)".

@@ -4,7 +4,7 @@
 //
 // A class registers how its saved state becomes what its ops read: `restore` checks the state's
 // layout (which changed across PyTorch versions) and returns the value kept on the object. At
-// load, runtime/module.cpp calls it for every such object in the archive (instead of a scripted
+// load, session/module.cpp calls it for every such object in the archive (instead of a scripted
 // __setstate__); the ops then read it back with custom_class_state().
 #pragma once
 

@@ -9,7 +9,7 @@
 #include <sstream>
 
 #include "ember/error.h"
-#include "script/type_parser.h"
+#include "values/type_parser.h"
 
 namespace ember::ops {
 

@@ -15,10 +15,10 @@
 #include <string>
 #include <unordered_map>
 
+#include "ir/function.h"
 #include "kernels/cpu/conv.h"
 #include "ops/registry.h"
 #include "opt/passes.h"
-#include "runtime/function.h"
 
 namespace ember::opt {
 

@@ -3,10 +3,9 @@
 
 #include <algorithm>
 
+#include "ir/function.h"
 #include "ops/registry.h"
 #include "opt/passes.h"
-#include "runtime/code.h"
-#include "runtime/function.h"
 #include "script/compiler.h"
 
 namespace ember::opt {
@@ -42,7 +41,7 @@ std::vector<std::pair<std::string, std::unique_ptr<Function>>> specialise_method
     return out;
   const AssignedAttrs assigned = assigned_attributes(cu);
   for (const auto& [name, method] : self.to_object()->type->methods) {
-    if (name == "__setstate__" || name == "__getstate__" || !method->graph || !method->code) continue;
+    if (name == "__setstate__" || name == "__getstate__" || !method->graph) continue;
     try {
       auto f = std::make_unique<Function>();
       f->name = method->name;
@@ -57,7 +56,6 @@ std::vector<std::pair<std::string, std::unique_ptr<Function>>> specialise_method
       if (passes.on("dead-code")) eliminate_dead_code(*f->graph);
       fuse_convolutions(*f->graph, passes);
       if (passes.on("dead-code")) eliminate_dead_code(*f->graph);
-      f->code = std::make_unique<runtime::Code>(runtime::lower(*f->graph));
       out.emplace_back(name, std::move(f));
     } catch (const Error& e) {
       fail("optimising ", method->qualname, " failed: ", e.what());

@@ -51,7 +51,8 @@ struct PassSet {
 PassSet make_pass_set(const std::vector<std::string>& disabled);
 
 // Copies of the methods of `self`'s class (not __setstate__/__getstate__) specialised for
-// `self`, with the enabled passes applied and lowered, ready to run, by name. Empty when no pass
+// `self`, with the enabled passes applied, by name; their graphs are set, their code is left to
+// the runtime to lower. Empty when no pass
 // is enabled. A pass failing is an ember::Error naming the method.
 std::vector<std::pair<std::string, std::unique_ptr<Function>>> specialise_methods(const Value& self,
                                                                                    const script::CompilationUnit& cu,

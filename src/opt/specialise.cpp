@@ -8,11 +8,11 @@
 #include <optional>
 #include <unordered_map>
 
+#include "ir/function.h"
 #include "ops/registry.h"
 #include "opt/passes.h"
-#include "runtime/code.h"
-#include "runtime/function.h"
 #include "script/compiler.h"
+#include "values/value_match.h"
 
 namespace ember::opt {
 
@@ -101,7 +101,7 @@ class Specialiser {
     for (const ir::Node* n : from->nodes) copy_node(n, to, s);
   }
 
-  ir::Value* constant(ir::Block* b, Value v, TypePtr t, const script::ast::SourceLoc& loc) {
+  ir::Value* constant(ir::Block* b, Value v, TypePtr t, const SourceLoc& loc) {
     return g_.constant(b, std::move(v), std::move(t), loc);
   }
 
@@ -146,7 +146,7 @@ class Specialiser {
         if (fold_) {
           if (const Value* c = constant_of(look(s, n->inputs[0]))) {
             bool yes = false;
-            for (const auto& t : n->types) yes = yes || runtime::value_matches(*c, *t);
+            for (const auto& t : n->types) yes = yes || value_matches(*c, *t);
             s[n->outputs[0]] = constant(b, Value(yes), n->outputs[0]->type, n->loc);
             return;
           }

@@ -10,9 +10,10 @@
 #include <string>
 #include <vector>
 
+#include "core/source_loc.h"
 #include "ember/type.h"
 #include "ember/value.h"
-#include "script/ast.h"
+#include "ir/function.h"
 
 namespace ember::ops {
 struct Operator;
@@ -66,12 +67,12 @@ struct Instr {
   const void* target = nullptr; // Operator* / Function* / dispatch table, per op
 };
 
-struct Code {
+struct Code final : Executable {
   std::vector<Instr> instrs;
   std::vector<uint32_t> operands;
   std::vector<Value> constants;
   std::vector<TypePtr> types;
-  std::vector<script::ast::SourceLoc> locs;
+  std::vector<SourceLoc> locs;
   std::vector<std::string> names;  // attribute / method names, for messages
   // Interface dispatch tables: per CallInterface, (class, function) pairs known at load.
   std::vector<std::vector<std::pair<const ClassType*, const Function*>>> dispatch;
@@ -79,20 +80,17 @@ struct Code {
   uint32_t num_regs = 0;
 
   std::string str() const;  // one instruction per line, for debugging
+  Value run(const Function& fn, std::vector<Value> args) const override;
 };
 
 // Lowers a compiled graph. Interface call nodes carry their dispatch tables already. A register
 // is cleared after the node that reads it last, so intermediate tensors are freed (and their
 // buffers reused) as soon as nothing needs them, not when the call returns.
 Code lower(const ir::Graph& graph);
+// Sets fn.code to the lowered fn.graph (which must be set).
+void lower_into(Function& fn);
 
 // Runs `code` for `fn` with the given arguments (self first for methods).
 Value execute(const Function& fn, const Code& code, std::vector<Value> args);
-
-// True when `v` may be used as a value of type `t` (isinstance and argument checks).
-bool value_matches(const Value& v, const Type& t);
-// `v` (which value_matches `t`) with the List/Dict element types `t` declares where v's are Any, as
-// lists and dicts read from a torch.save pickle are; other values unchanged.
-Value typed_as(Value v, const TypePtr& t);
 
 }  // namespace ember::runtime

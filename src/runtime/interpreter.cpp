@@ -10,182 +10,15 @@
 #include <string>
 #include <vector>
 
+#include "core/deadline_poll.h"
+#include "ir/function.h"
 #include "ir/graph.h"
 #include "ops/registry.h"
 #include "runtime/code.h"
-#include "runtime/deadline_poll.h"
-#include "runtime/function.h"
 #include "runtime/located_error.h"
+#include "values/value_match.h"
 
-namespace ember {
-
-Function::Function() = default;
-Function::~Function() = default;
-
-std::string Function::signature() const {
-  std::string s = name + "(";
-  for (size_t i = 0; i < params.size(); ++i) {
-    const Param& p = params[i];
-    if (i) s += ", ";
-    s += p.name;
-    if (!(i == 0 && owner)) s += ": " + p.type->str();
-    if (p.default_value) s += "=" + p.default_value->repr();
-  }
-  return s + ") -> " + (return_type ? return_type->str() : "NoneType");
-}
-
-Value Function::run(std::vector<Value> args) const {
-  EMBER_ASSERT(code, "function ", qualname, " was not compiled");
-  return runtime::execute(*this, *code, std::move(args));
-}
-
-Value Function::call(std::vector<Value> args, const Value* self) const {
-  size_t first = owner ? 1 : 0;
-  size_t n_user = params.size() - first;
-  if (args.size() > n_user)
-    fail(name, "() takes ", n_user, " argument", n_user == 1 ? "" : "s", " but ", args.size(),
-         args.size() == 1 ? " was" : " were", " given. Declaration: ", signature());
-  std::vector<Value> full;
-  full.reserve(params.size());
-  if (owner) {
-    EMBER_ASSERT(self, "method called without self");
-    full.push_back(*self);
-  }
-  for (size_t i = 0; i < n_user; ++i) {
-    const Param& p = params[first + i];
-    if (i < args.size()) {
-      if (!runtime::value_matches(args[i], *p.type))
-        fail(name, "() expected argument '", p.name, "' of type ", p.type->str(), " but got ",
-             args[i].type()->str());
-      full.push_back(runtime::typed_as(std::move(args[i]), p.type));
-    } else if (p.default_value) {
-      full.push_back(*p.default_value);
-    } else {
-      fail(name, "() is missing value for argument '", p.name, "'. Declaration: ", signature());
-    }
-  }
-  return run(std::move(full));
-}
-
-namespace runtime {
-
-Value typed_as(Value v, const TypePtr& t) {
-  const Type* ty = t.get();
-  if (ty->kind == TypeKind::Optional) {
-    if (v.is_none()) return v;
-    ty = ty->contained[0].get();
-  }
-  if (ty->kind == TypeKind::List && v.is_list() && v.to_list()->elem_type->kind == TypeKind::Any &&
-      ty->contained[0]->kind != TypeKind::Any) {
-    std::vector<Value> items;
-    for (const auto& x : v.to_list()->items) items.push_back(typed_as(x, ty->contained[0]));
-    return Value(make_list(ty->contained[0], std::move(items)));
-  }
-  if (ty->kind == TypeKind::Dict && v.is_dict()) {
-    const auto& d = *v.to_dict();
-    const bool any_key = !d.key_type || d.key_type->kind == TypeKind::Any;
-    const bool any_value = !d.value_type || d.value_type->kind == TypeKind::Any;
-    if (!any_key && !any_value) return v;
-    auto out = std::make_shared<Dict>();
-    out->key_type = ty->contained[0];
-    out->value_type = ty->contained[1];
-    d.for_each([&](const Value& k, const Value& x) { out->set(k, typed_as(x, ty->contained[1])); });
-    return Value(std::move(out));
-  }
-  if (ty->kind == TypeKind::Tuple && !ty->cls && v.is_tuple() && v.to_tuple()->items.size() == ty->contained.size()) {
-    const auto& in = v.to_tuple()->items;
-    std::vector<Value> items;
-    bool changed = false;
-    for (size_t i = 0; i < ty->contained.size(); ++i) {
-      items.push_back(typed_as(in[i], ty->contained[i]));
-      changed = changed || (items.back().is_list() && items.back().to_list() != in[i].to_list()) ||
-                (items.back().is_dict() && items.back().to_dict() != in[i].to_dict()) ||
-                (items.back().is_tuple() && items.back().to_tuple() != in[i].to_tuple());
-    }
-    if (changed) return Value(make_tuple(std::move(items)));
-  }
-  return v;
-}
-
-bool value_matches(const Value& v, const Type& t) {
-  switch (t.kind) {
-    case TypeKind::Any:
-    case TypeKind::Var: return true;
-    case TypeKind::None: return v.is_none();
-    case TypeKind::Optional: return v.is_none() || value_matches(v, *t.contained[0]);
-    case TypeKind::Union:
-      for (const auto& m : t.contained)
-        if (value_matches(v, *m)) return true;
-      return false;
-    case TypeKind::Bool: return v.is_bool();
-    case TypeKind::Int:
-    case TypeKind::ScalarType:
-    case TypeKind::Layout:
-    case TypeKind::MemoryFormat: return v.is_int();
-    case TypeKind::Float: return v.is_double();
-    case TypeKind::Complex: return v.is_complex();
-    case TypeKind::Number: return v.is_int() || v.is_double() || v.is_complex();
-    case TypeKind::Str: return v.is_string();
-    case TypeKind::Tensor: return v.is_tensor();
-    case TypeKind::Device: return v.is_device();
-    case TypeKind::Capsule: return v.is_capsule();
-    case TypeKind::AnyList: return v.is_list();
-    case TypeKind::AnyTuple: return v.is_tuple();
-    case TypeKind::AnyClass: return v.is_object();
-    case TypeKind::AnyEnum: return v.is_enum();
-    case TypeKind::List: {
-      if (!v.is_list()) return false;
-      const auto& l = *v.to_list();
-      if (l.elem_type->kind != TypeKind::Any) return l.elem_type->is_subtype_of(*t.contained[0]);
-      for (const auto& x : l.items)
-        if (!value_matches(x, *t.contained[0])) return false;
-      return true;
-    }
-    case TypeKind::Dict: {
-      if (!v.is_dict()) return false;
-      const auto& d = *v.to_dict();
-      const bool any_key = d.key_type && d.key_type->kind == TypeKind::Any;
-      const bool any_value = d.value_type && d.value_type->kind == TypeKind::Any;
-      if (any_key || any_value) {  // read from a pickle (torch.save): check the entries
-        bool ok = true;
-        d.for_each([&](const Value& k, const Value& x) {
-          ok = ok && (!any_key || value_matches(k, *t.contained[0])) && (!any_value || value_matches(x, *t.contained[1]));
-        });
-        return ok && (any_key || d.key_type->is_subtype_of(*t.contained[0])) &&
-               (any_value || d.value_type->is_subtype_of(*t.contained[1]));
-      }
-      return (!d.key_type || d.key_type->is_subtype_of(*t.contained[0])) &&
-             (!d.value_type || d.value_type->is_subtype_of(*t.contained[1]));
-    }
-    case TypeKind::Tuple: {
-      if (!v.is_tuple()) return false;
-      const auto& tu = *v.to_tuple();
-      if (t.cls) {
-        if (!tu.type || !tu.type->cls) return false;
-        return tu.type->cls == t.cls || tu.type->cls->qualname == t.cls->qualname;
-      }
-      if (tu.items.size() != t.contained.size()) return false;
-      for (size_t i = 0; i < tu.items.size(); ++i)
-        if (!value_matches(tu.items[i], *t.contained[i])) return false;
-      return true;
-    }
-    case TypeKind::Future: return v.is_future();
-    case TypeKind::Class:
-      return v.is_object() && (v.to_object()->type == t.cls || v.to_object()->type->qualname == t.cls->qualname);
-    case TypeKind::Enum:
-      return v.is_enum() && (v.to_enum()->type == t.cls || v.to_enum()->type->qualname == t.cls->qualname);
-    case TypeKind::Interface: {
-      if (!v.is_object()) return false;
-      for (const auto& m : t.cls->interface_methods)
-        if (!v.to_object()->type->find_method(m)) return false;
-      return true;
-    }
-    case TypeKind::Generator:
-    case TypeKind::Storage:
-    case TypeKind::Stream: return false;
-  }
-  return false;
-}
+namespace ember::runtime {
 
 namespace {
 
@@ -454,5 +287,6 @@ Value execute(const Function& fn, const Code& code, std::vector<Value> args) {
   return Value();
 }
 
-}  // namespace runtime
-}  // namespace ember
+Value Code::run(const Function& fn, std::vector<Value> args) const { return execute(fn, *this, std::move(args)); }
+
+}  // namespace ember::runtime

@@ -4,10 +4,10 @@
 #include <unordered_map>
 #include <unordered_set>
 
+#include "ir/function.h"
 #include "ir/graph.h"
 #include "ops/registry.h"
 #include "runtime/code.h"
-#include "runtime/function.h"
 
 namespace ember::runtime {
 
@@ -79,7 +79,7 @@ class Lowerer {
   }
 
   Instr& emit(OpCode op, const std::vector<uint32_t>& ins, const std::vector<uint32_t>& outs,
-              const script::ast::SourceLoc* loc) {
+              const SourceLoc* loc) {
     Instr in;
     in.op = op;
     in.in = static_cast<uint32_t>(code_.operands.size());
@@ -125,7 +125,7 @@ class Lowerer {
     return r;
   }
 
-  uint32_t add_loc(const script::ast::SourceLoc& loc) {
+  uint32_t add_loc(const SourceLoc& loc) {
     code_.locs.push_back(loc);
     return static_cast<uint32_t>(code_.locs.size() - 1);
   }
@@ -299,6 +299,11 @@ Code lower(const ir::Graph& graph) {
   EMBER_ASSERT(graph.top()->returns.size() == 1, "a function returns one value");
   l.emit(OpCode::Return, {graph.top()->returns[0]->id}, {}, nullptr);
   return code;
+}
+
+void lower_into(Function& fn) {
+  EMBER_ASSERT(fn.graph, "function ", fn.qualname, " has no graph to lower");
+  fn.code = std::make_unique<Code>(lower(*fn.graph));
 }
 
 std::string Code::str() const {

@@ -49,10 +49,6 @@ int expr_height(const Expr& root) {
   return best;
 }
 
-std::string SourceLoc::str() const {
-  return (file ? *file : std::string("<unknown>")) + ":" + std::to_string(line);
-}
-
 namespace {
 
 std::string quote(const std::string& s) {

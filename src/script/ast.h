@@ -12,14 +12,11 @@
 #include <string_view>
 #include <vector>
 
+#include "core/source_loc.h"
+
 namespace ember::script::ast {
 
-struct SourceLoc {
-  std::shared_ptr<const std::string> file;  // archive path, e.g. "code/__torch__/model.py"
-  int line = 0;                             // 1-based
-  int col = 0;                              // 1-based
-  std::string str() const;                  // "code/__torch__/model.py:12"
-};
+using ember::SourceLoc;
 
 enum class ExprKind {
   Name,       // name

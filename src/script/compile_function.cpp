@@ -14,7 +14,6 @@
 
 #include "ir/graph.h"
 #include "ops/registry.h"
-#include "runtime/code.h"
 #include "script/compiler_impl.h"
 
 namespace ember::script {
@@ -152,7 +151,6 @@ class FunctionCompiler {
     }
     if (problems_) return;
     g_.top()->returns = {ret};
-    fn_.code = std::make_unique<runtime::Code>(runtime::lower(g_));
   }
 
  private:

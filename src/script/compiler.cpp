@@ -7,7 +7,6 @@
 
 #include "ir/graph.h"
 #include "ops/registry.h"
-#include "runtime/code.h"
 #include "script/compiler_impl.h"
 
 namespace ember::script {

@@ -2,8 +2,9 @@
 //
 // compile_code() parses every file, completes the ClassTypes the archive loader created (kind,
 // attribute types, parameters/buffers, Final constants, enum members, NamedTuple fields,
-// methods), declares every method and free function, then compiles each body AST → IR → flat
-// code with every call bound to its operator or Function. It never stops at the first problem:
+// methods), declares every method and free function, then compiles each body AST → IR with
+// every call bound to its operator or Function (the load pipeline, src/session, has the runtime
+// lower the graphs into code it runs). It never stops at the first problem:
 // every unknown op, unmatched overload, unknown class or unsupported construct is collected with
 // its `code/…py:line` so a load can fail once, listing everything.
 //
@@ -20,7 +21,7 @@
 
 #include "ember/type.h"
 #include "ember/value.h"
-#include "runtime/function.h"
+#include "ir/function.h"
 
 namespace ember::script {
 

@@ -53,8 +53,8 @@ Value eval_literal(const ast::Expr& e, const TypePtr& type);
 // The smallest type both a and b are subtypes of (None + T → Optional[T]); null when none.
 TypePtr unify_types(const TypePtr& a, const TypePtr& b);
 
-// Compiles `fn`'s body (its AST in ctx.defs) into fn.graph and lowers it into fn.code. Problems
-// go to ctx.cu.problems; on any problem fn.code stays null.
+// Compiles `fn`'s body (its AST in ctx.defs) into fn.graph. Problems go to ctx.cu.problems; on
+// any problem the graph is left incomplete (the load fails, listing them).
 void compile_function(Context& ctx, Function& fn);
 
 }  // namespace ember::script

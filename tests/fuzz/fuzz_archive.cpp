@@ -4,7 +4,7 @@
 
 #include "ember/ember.h"
 #include "fuzz_util.h"
-#include "runtime/function.h"
+#include "ir/function.h"
 
 EMBER_FUZZ_STRUCTURED_MUTATOR
 

@@ -24,7 +24,7 @@
 #include "ember/tensor.h"
 #include "ember/value.h"
 #include "ops/registry.h"
-#include "script/type_parser.h"
+#include "values/type_parser.h"
 
 namespace ember::testing::case_file {
 
@@ -85,7 +85,7 @@ struct Parser {
       return Value(make_tuple(std::move(items)));
     }
     if (tag == "D") {  // D <key type> <value type> <n> (key value)...
-      TypePtr kt = script::parse_type_string(word()), vt = script::parse_type_string(word());
+      TypePtr kt = ember::parse_type_string(word()), vt = ember::parse_type_string(word());
       const int64_t n = integer();
       auto d = std::make_shared<Dict>();
       d->key_type = kt;
@@ -97,7 +97,7 @@ struct Parser {
       return Value(std::move(d));
     }
     if (tag == "L") {
-      TypePtr elem = format.typed_lists ? script::parse_type_string(word()) : nullptr;
+      TypePtr elem = format.typed_lists ? ember::parse_type_string(word()) : nullptr;
       const int64_t n = integer();
       std::vector<Value> items;
       for (int64_t i = 0; i < n; ++i) items.push_back(value());

@@ -14,8 +14,8 @@
 #include "commands.h"
 #include "ember/module.h"
 #include "ember/value.h"
+#include "ir/function.h"
 #include "ir/graph.h"
-#include "runtime/function.h"
 #include "say.h"
 #include "script/compiler.h"
 

@@ -7,7 +7,7 @@
 #include <cstdlib>
 #include <cstring>
 
-#include "archive/zip_reader.h"
+#include "core/file_pages.h"
 
 namespace ember::cpu::dnnl_util {
 
@@ -182,7 +182,7 @@ dnnl::memory cached_weights(const Tensor& weight, const dnnl::memory::desc& plai
   cache.insert(k.bytes(), entry);
   // Weights read straight from an mmap'd archive are now held twice; let the file's copy leave
   // the resident set (it faults back in from the page cache if anything reads it again).
-  if (mapped) archive::release_file_pages(weight.raw_data(), weight.nbytes());
+  if (mapped) release_file_pages(weight.raw_data(), weight.nbytes());
   return entry->mem;
 }
 

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "archive/zip_reader.h"
+#include "core/file_pages.h"
 
 namespace ember::archive {
 namespace {

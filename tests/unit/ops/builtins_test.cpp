@@ -12,7 +12,7 @@
 #include "../fixtures.h"
 #include "ops/kernel_util.h"
 #include "ops/registry.h"
-#include "script/type_parser.h"
+#include "values/type_parser.h"
 
 namespace ember::ops {
 
@@ -47,7 +47,7 @@ class Decoder {
       case 's':
       case 'E': return Value(unhex(until(';')));
       case 'L': {
-        TypePtr elem = script::parse_type_string(until(';'));
+        TypePtr elem = ember::parse_type_string(until(';'));
         size_t n = std::stoul(until(';'));
         auto l = make_list(elem);
         for (size_t i = 0; i < n; ++i) l->items.push_back(value());
@@ -55,8 +55,8 @@ class Decoder {
       }
       case 'D': {
         auto d = std::make_shared<Dict>();
-        d->key_type = script::parse_type_string(until(';'));
-        d->value_type = script::parse_type_string(until(';'));
+        d->key_type = ember::parse_type_string(until(';'));
+        d->value_type = ember::parse_type_string(until(';'));
         size_t n = std::stoul(until(';'));
         for (size_t i = 0; i < n; ++i) {
           Value k = value();

@@ -2,7 +2,7 @@
 #include <gtest/gtest.h>
 
 #include "ember/error.h"
-#include "script/type_parser.h"
+#include "values/type_parser.h"
 
 namespace ember::script {
 namespace {

@@ -2,11 +2,11 @@
 // carried values, ifs whose outputs swap values (parallel moves), tuples, and error locations.
 #include <gtest/gtest.h>
 
+#include "ir/function.h"
 #include "ir/graph.h"
 #include "ops/kernel_util.h"
 #include "ops/registry.h"
 #include "runtime/code.h"
-#include "runtime/function.h"
 
 namespace ember {
 namespace {
@@ -25,8 +25,8 @@ struct Ops {
   }
 };
 
-script::ast::SourceLoc loc(int line) {
-  script::ast::SourceLoc l;
+SourceLoc loc(int line) {
+  SourceLoc l;
   l.file = std::make_shared<const std::string>("code/__torch__/t.py");
   l.line = line;
   return l;

@@ -3,13 +3,11 @@
 
 #include <sstream>
 
-#include "runtime/deadline_poll.h"
+#include "core/deadline_poll.h"
 
 namespace ember {
 
-namespace runtime {
 thread_local const Deadline* active_deadline = nullptr;
-}  // namespace runtime
 
 struct DeadlineAccess {
   static const Deadline* outer(const Deadline& d) { return d.outer_; }
@@ -27,15 +25,15 @@ Deadline::Deadline(std::chrono::nanoseconds timeout, const std::atomic<bool>* ca
     : until_(std::chrono::steady_clock::now() + timeout),
       timed_(timeout.count() > 0 || cancel == nullptr),
       cancel_(cancel),
-      outer_(const_cast<Deadline*>(runtime::active_deadline)),
+      outer_(const_cast<Deadline*>(active_deadline)),
       seconds_(std::chrono::duration<double>(timeout).count()) {
-  runtime::active_deadline = this;
+  active_deadline = this;
 }
 
-Deadline::~Deadline() { runtime::active_deadline = outer_; }
+Deadline::~Deadline() { active_deadline = outer_; }
 
 void Deadline::check() {
-  const Deadline* d = runtime::active_deadline;
+  const Deadline* d = active_deadline;
   if (!d) return;
   const auto now = std::chrono::steady_clock::now();
   for (; d; d = DeadlineAccess::outer(*d)) DeadlineAccess::check_one(*d, now);

@@ -9,7 +9,7 @@
 #include "ember/dtype.h"
 #include "ember/error.h"
 #include "ops/registry.h"
-#include "script/type_parser.h"
+#include "values/type_parser.h"
 
 namespace ember::ops {
 
@@ -120,9 +120,9 @@ class SchemaParser {
 
   Argument argument(bool is_return) {
     Argument a;
-    script::SchemaTypeInfo info;
+    ember::SchemaTypeInfo info;
     try {
-      a.type = script::parse_type_at(text_, pos_, resolve_, &info);
+      a.type = ember::parse_type_at(text_, pos_, resolve_, &info);
     } catch (const Error& e) {
       error(e.what());
     }
@@ -372,15 +372,15 @@ std::string arg_type_str(const Argument& a) {
   }
   std::string alias = a.alias.empty() ? "" : "(" + a.alias + ")";
   if (t->kind == TypeKind::List && (a.fixed_size >= 0 || a.alias_on_element)) {
-    std::string s = script::schema_type_str(*t->contained[0]);
+    std::string s = ember::schema_type_str(*t->contained[0]);
     if (a.alias_on_element) s += alias;
     s += a.fixed_size >= 0 ? "[" + std::to_string(a.fixed_size) + "]" : "[]";
     if (!a.alias_on_element) s += alias;
     return s + (optional ? "?" : "");
   }
   if (t->kind == TypeKind::Optional && !alias.empty())  // `t(*)?`
-    return script::schema_type_str(*t->contained[0]) + alias + "?";
-  return script::schema_type_str(*t) + alias;
+    return ember::schema_type_str(*t->contained[0]) + alias + "?";
+  return ember::schema_type_str(*t) + alias;
 }
 
 std::string arg_str(const Argument& a) {

@@ -1,5 +1,5 @@
 // type_parser.cpp — a recursive-descent reader for both type spellings (see type_parser.h).
-#include "script/type_parser.h"
+#include "values/type_parser.h"
 
 #include <cctype>
 #include <charconv>
@@ -9,7 +9,7 @@
 
 #include "ember/error.h"
 
-namespace ember::script {
+namespace ember {
 
 namespace {
 
@@ -279,4 +279,4 @@ std::string schema_type_str(const Type& t) {
   }
 }
 
-}  // namespace ember::script
+}  // namespace ember

@@ -3,7 +3,7 @@
 
 #include "ember/deadline.h"
 
-namespace ember::runtime {
+namespace ember {
 
 extern thread_local const Deadline* active_deadline;
 
@@ -12,4 +12,4 @@ inline void poll_deadline() {
   if (active_deadline) Deadline::check();
 }
 
-}  // namespace ember::runtime
+}  // namespace ember

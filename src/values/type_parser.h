@@ -14,7 +14,7 @@
 
 #include "ember/type.h"
 
-namespace ember::script {
+namespace ember {
 
 // Maps a qualified class name (`__torch__.a.B`) to its type; may return null for unknown names.
 using ClassResolver = std::function<TypePtr(std::string_view)>;
@@ -39,4 +39,4 @@ TypePtr parse_type_at(std::string_view text, size_t& pos, const ClassResolver& r
 // Schema spelling of a type: `Tensor?`, `int[]`, `Dict(str, t)`, `(Tensor, Tensor)`, `Scalar`.
 std::string schema_type_str(const Type& type);
 
-}  // namespace ember::script
+}  // namespace ember

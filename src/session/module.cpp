@@ -15,12 +15,13 @@
 
 #include "archive/archive.h"
 #include "ember/threads.h"
+#include "ir/function.h"
 #include "ir/graph.h"
 #include "ops/custom_class.h"
 #include "opt/optimize.h"
 #include "runtime/code.h"
-#include "runtime/function.h"
 #include "script/compiler.h"
+#include "values/value_match.h"
 
 namespace ember {
 
@@ -56,7 +57,10 @@ struct LoadedModel {
   std::shared_ptr<const Specialised> specialise() const {
     auto out = std::make_shared<Specialised>();
     try {
-      for (auto& [name, fn] : opt::specialise_methods(root, *cu, passes)) out->emplace(name, std::move(fn));
+      for (auto& [name, fn] : opt::specialise_methods(root, *cu, passes)) {
+        runtime::lower_into(*fn);
+        out->emplace(name, std::move(fn));
+      }
     } catch (const Error& e) {
       fail(path, ": ", e.what(), "\n  (EMBER_DISABLE_PASSES=all or LoadOptions::disabled_passes loads it unoptimised)");
     }
@@ -159,6 +163,16 @@ Compiled compile_archive(const std::string& path, const LoadOptions& options) {
   return c;
 }
 
+// The compiler leaves each function as a graph; the runtime lowers every one into the code it
+// runs (methods can call each other, so all of them, before anything runs).
+void lower_all(script::CompilationUnit& cu) {
+  for (auto& [name, cls] : cu.classes)
+    for (auto& [method, fn] : cls->methods)
+      if (fn->graph && !fn->code) runtime::lower_into(*fn);
+  for (auto& [name, fn] : cu.functions)
+    if (fn->graph && !fn->code) runtime::lower_into(*fn);
+}
+
 void collect_named(const Value& v, const std::string& prefix, bool params,
                    std::vector<std::pair<std::string, Tensor>>& out, std::unordered_set<const void*>& seen) {
   const auto& o = v.to_object();
@@ -193,6 +207,7 @@ Module load(const std::string& path, const LoadOptions& options) {
   const opt::PassSet passes = opt::make_pass_set(disabled);
   Compiled c = compile_archive(path, options);
   if (!c.cu->problems.empty()) throw Error(problems_message(path, c.cu->problems));
+  lower_all(*c.cu);
   if (!c.contents.root.is_object()) fail(path, ": data.pkl does not hold a module object");
   std::unordered_set<const void*> seen;
   run_setstate(c.contents.root, seen);
@@ -394,7 +409,7 @@ void Module::set_attr(const std::string& name, Value value, bool add) {
   if (slot < 0 && !add) fail("'", obj->type->qualname, "' object has no attribute '", name, "'");
   if (slot >= 0) {
     const TypePtr& t = obj->type->attributes[static_cast<size_t>(slot)].type;
-    if (t && !runtime::value_matches(value, *t))
+    if (t && !value_matches(value, *t))
       fail("attribute '", name, "' of '", obj->type->qualname, "' is declared ", t->str(), " but the new value is ",
            value.type()->str());
   }
