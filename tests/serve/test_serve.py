@@ -445,6 +445,11 @@ class ServeTest(unittest.TestCase):
         status, body = self.server.json("POST", "/v2/models/slow504/infer", infer_json([x, {"name": "n", "datatype": "INT64", "shape": [1], "data": [n]}]))
         self.assertEqual(status, 504, body)
         self.assertIn("did not answer", body["error"])
+        # The timed-out call was stopped, not left running: a short call right behind it is
+        # answered within the same 1000 ms timeout (it would wait ~5 s in the queue otherwise).
+        x, n = self.slow_iterations(0.05)
+        status, body = self.server.json("POST", "/v2/models/slow504/infer", infer_json([x, {"name": "n", "datatype": "INT64", "shape": [1], "data": [n]}]))
+        self.assertEqual(status, 200, body)
 
     # --- metrics and logs -----------------------------------------------------------------
     def test_metrics_and_access_log(self):

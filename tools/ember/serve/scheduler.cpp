@@ -1,8 +1,11 @@
 // scheduler.cpp — bounded per-model queues, worker threads and dynamic batching.
 #include "scheduler.h"
 
+#include <algorithm>
 #include <cstring>
+#include <optional>
 
+#include "ember/deadline.h"
 #include "ember/error.h"
 #include "ember/threads.h"
 #include "io.h"
@@ -159,10 +162,30 @@ void Scheduler::work() {
   }
 }
 
+namespace {
+
+// Stops a model call once no request it serves is waiting for it any more: the clients got their
+// 504 at `deadline` (or left, `cancel`), so a runaway or slow call must not hold the worker, and
+// the requests queued behind it, or a graceful shutdown, for as long as it would run.
+void bounded(std::optional<Deadline>& limit, Clock::time_point deadline, const std::atomic<bool>* cancel) {
+  if (deadline == Clock::time_point::max()) {
+    if (cancel) limit.emplace(std::chrono::nanoseconds(0), cancel);
+    return;
+  }
+  // At least 1 ns: a Deadline with no time left and a flag would mean "flag only".
+  limit.emplace(std::max(std::chrono::nanoseconds(1),
+                         std::chrono::duration_cast<std::chrono::nanoseconds>(deadline - Clock::now())),
+                cancel);
+}
+
+}  // namespace
+
 void Scheduler::run_one(Job& job, Clock::time_point started) {
   JobResult r;
   r.queue_s = seconds(started - job.enqueued);
   try {
+    std::optional<Deadline> limit;
+    bounded(limit, job.deadline, &job.abandoned);
     Value out = model_.method(std::move(job.args));
     r.leaves = leaves_of(out);
   } catch (const std::exception& e) {
@@ -186,6 +209,10 @@ void Scheduler::run_batch(std::vector<std::shared_ptr<Job>>& jobs, Clock::time_p
   std::vector<Value> leaves;
   std::string error;
   try {
+    Clock::time_point last = Clock::time_point::min();
+    for (auto& j : jobs) last = std::max(last, j->deadline);
+    std::optional<Deadline> limit;
+    bounded(limit, last, nullptr);
     leaves = leaves_of(model_.method(std::move(args)));
   } catch (const std::exception& e) {
     error = e.what();
