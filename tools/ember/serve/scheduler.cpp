@@ -165,13 +165,11 @@ void Scheduler::work() {
 namespace {
 
 // Stops a model call once no request it serves is waiting for it any more: the clients got their
-// 504 at `deadline` (or left, `cancel`), so a runaway or slow call must not hold the worker, and
-// the requests queued behind it, or a graceful shutdown, for as long as it would run.
+// 504 at `deadline` (or gave up, `cancel`, which only happens at a deadline), so a slow or runaway
+// call must not hold the worker, the requests queued behind it, or a graceful shutdown. Requests
+// without a timeout run unbounded, with no Deadline for the interpreter to poll.
 void bounded(std::optional<Deadline>& limit, Clock::time_point deadline, const std::atomic<bool>* cancel) {
-  if (deadline == Clock::time_point::max()) {
-    if (cancel) limit.emplace(std::chrono::nanoseconds(0), cancel);
-    return;
-  }
+  if (deadline == Clock::time_point::max()) return;
   // At least 1 ns: a Deadline with no time left and a flag would mean "flag only".
   limit.emplace(std::max(std::chrono::nanoseconds(1),
                          std::chrono::duration_cast<std::chrono::nanoseconds>(deadline - Clock::now())),
