@@ -12,6 +12,7 @@
 #include <string>
 
 #include "../unit/case_file.h"
+#include "../unit/compare_within.h"
 #include "archive/npy.h"
 #include "ember/module.h"
 
@@ -102,21 +103,10 @@ void quant_rows(const fs::path& dir, std::ostringstream& md, int& pass, int& tot
       std::vector<ember::Value> outs = out.is_tuple() ? out.to_tuple()->items : std::vector<ember::Value>{out};
       if (static_cast<int>(outs.size()) != nouts) result = "**fails**: " + std::to_string(outs.size()) + " outputs";
       for (int k = 0; k < nouts && result.empty(); ++k) {
-        const ember::Tensor got = outs[static_cast<size_t>(k)].to_tensor();
-        const ember::Tensor want = ember::archive::load_npy((dir / (name + ".out" + std::to_string(k) + ".npy")).string());
-        if (got.dtype() != want.dtype() || got.sizes() != want.sizes()) {
-          result = "**fails**: output " + std::to_string(k) + " dtype or shape differs";
-          break;
-        }
-        const bool exact = !ember::is_floating(want.dtype());
-        for (int64_t i = 0; i < want.numel(); ++i) {
-          const double err = std::abs(got.at_double(i) - want.at_double(i));
-          if (exact ? err != 0 : !(err <= atol)) {
-            result = "**fails**: output " + std::to_string(k) + " element " + std::to_string(i);
-            break;
-          }
-          worst = std::max(worst, err);
-        }
+        const std::string err = ember::testing::compare_within(
+            outs[static_cast<size_t>(k)].to_tensor(),
+            ember::archive::load_npy((dir / (name + ".out" + std::to_string(k) + ".npy")).string()), atol, &worst);
+        if (!err.empty()) result = "**fails**: output " + std::to_string(k) + ": " + err;
       }
     } catch (const std::exception& e) {
       result = "**fails**: " + std::string(e.what());

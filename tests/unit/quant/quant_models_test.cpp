@@ -11,6 +11,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "../compare_within.h"
 #include "../fixtures.h"
 #include "archive/npy.h"
 #include "ember/module.h"
@@ -18,24 +19,8 @@
 namespace ember {
 namespace {
 
+using testing::compare_within;
 using testing::fixture;
-
-// Empty when `got` matches; else what differs. `worst` gets the largest error / atol.
-std::string compare(const Tensor& got, const Tensor& want, double atol, double* worst) {
-  if (got.dtype() != want.dtype())
-    return "dtype " + std::string(dtype_name(got.dtype())) + ", PyTorch " + std::string(dtype_name(want.dtype()));
-  if (got.sizes() != want.sizes()) return "shape " + shape_string(got.sizes()) + ", PyTorch " + shape_string(want.sizes());
-  const bool exact = !is_floating(want.dtype());
-  for (int64_t i = 0; i < want.numel(); ++i) {
-    const double a = got.at_double(i), b = want.at_double(i);
-    const double err = std::abs(a - b);
-    if (exact ? a != b : !(err <= atol))
-      return "element " + std::to_string(i) + ": ember " + std::to_string(a) + ", PyTorch " + std::to_string(b) +
-             " (tolerance " + std::to_string(exact ? 0.0 : atol) + ")";
-    if (!exact) *worst = std::max(*worst, err / atol);
-  }
-  return "";
-}
 
 TEST(QuantModels, MatchTorch) {
   std::ifstream in(fixture("quant/models.txt"));
@@ -62,12 +47,12 @@ TEST(QuantModels, MatchTorch) {
       double worst = 0;
       for (int k = 0; k < nouts; ++k) {
         ASSERT_TRUE(outs[k].is_tensor()) << outs[k].tag_name();
-        const std::string err = compare(outs[k].to_tensor(),
-                                        archive::load_npy(fixture("quant/" + name + ".out" + std::to_string(k) + ".npy")),
-                                        atol, &worst);
+        const std::string err = compare_within(
+            outs[k].to_tensor(), archive::load_npy(fixture("quant/" + name + ".out" + std::to_string(k) + ".npy")), atol,
+            &worst);
         EXPECT_TRUE(err.empty()) << "output " << k << ": " << err;
       }
-      std::cout << name << "." << variant << ": worst error " << worst << " of tolerance\n";
+      std::cout << name << "." << variant << ": worst error " << worst / atol << " of tolerance\n";
       ++ran;
     } catch (const Error& e) {
       ADD_FAILURE() << e.what();
