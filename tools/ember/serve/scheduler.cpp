@@ -186,6 +186,11 @@ void Scheduler::run_one(Job& job, Clock::time_point started) {
     bounded(limit, job.deadline, &job.abandoned);
     Value out = model_.method(std::move(job.args));
     r.leaves = leaves_of(out);
+  } catch (const Cancelled& e) {
+    // The request's deadline passed while its call ran: the same 504 the waiting client gets when
+    // its own wait ends first (both race to the same instant), never a 400 for a model error.
+    r.status = 504;
+    r.error = std::string("model '") + model_.model + "' did not answer in time: " + e.what();
   } catch (const std::exception& e) {
     r.status = 400;
     r.error = std::string("model '") + model_.model + "' failed: " + e.what();
