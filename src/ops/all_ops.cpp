@@ -31,6 +31,7 @@ void register_prepacked_ops(Registry& r);
 void register_legacy_ops(Registry& r);
 void register_recent_ops(Registry& r);
 void register_quantized_ops(Registry& r);
+void prepare_conv_ops(Registry& r);
 
 void register_all_ops(Registry& r) {
   register_scalar_ops(r);
@@ -56,7 +57,8 @@ void register_all_ops(Registry& r) {
   register_prepacked_ops(r);
   register_legacy_ops(r);
   register_recent_ops(r);
-  register_quantized_ops(r);  // last: extends aten ops declared above to quantized tensors
+  register_quantized_ops(r);  // extends aten ops declared above to quantized tensors
+  prepare_conv_ops(r);        // after every family that declares or wraps a convolution
 }
 
 }  // namespace ember::ops

@@ -66,6 +66,19 @@ void Registry::wrap_kernel(std::string_view qualified_name, std::string_view ove
   fail("wrap_kernel: no op ", qualified_name, overload.empty() ? "" : ".", overload);
 }
 
+void Registry::set_prepare(std::string_view qualified_name, std::string_view overload, Prepare prepare,
+                           PreparedKernel prepared, std::vector<size_t> reads) {
+  for (const auto& op : ops_) {
+    if (op->schema.qualified_name() == qualified_name && op->schema.overload == overload) {
+      op->prepare = std::move(prepare);
+      op->prepared = std::move(prepared);
+      op->prepare_reads = std::move(reads);
+      return;
+    }
+  }
+  fail("set_prepare: no op ", qualified_name, overload.empty() ? "" : ".", overload);
+}
+
 std::string_view arg_conversion_name(ArgConversion c) {
   switch (c) {
     case ArgConversion::None: return "none";

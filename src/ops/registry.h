@@ -60,9 +60,29 @@ struct FunctionSchema {
 FunctionSchema parse_schema(std::string_view text,
                             const std::function<TypePtr(std::string_view)>& resolve_class = nullptr);
 
+// What an op keeps for one call site between calls: made at load by the op's prepare step
+// (weights packed into the layout its kernel reads, primitives built per input geometry) and
+// kept beside the instruction, so nothing is looked up in a process-wide cache while running.
+// One call site may run on several threads at once; a state guards what it changes.
+struct CallState {
+  virtual ~CallState() = default;
+};
+// An op's prepare step, run once per call site at load: `constants` holds each argument (schema
+// order, defaults filled) whose value is known at load, null for the others. Returns the state the
+// call site keeps, or null when the op has nothing to keep for it.
+using Prepare = std::function<std::shared_ptr<CallState>(std::span<const Value* const> constants)>;
+// The kernel a prepared call site runs: the plain kernel's contract plus the site's state.
+using PreparedKernel = std::function<void(Stack&, CallState&)>;
+
 struct Operator {
   FunctionSchema schema;
   Kernel kernel;
+  // Optional, set together (Registry::set_prepare): call sites whose prepare step returns a state
+  // run `prepared` with it; other callers (Registry::call, unprepared sites) run `kernel`.
+  Prepare prepare;
+  PreparedKernel prepared;
+  // The argument positions `prepare` reads: call sites agreeing on these share one state.
+  std::vector<size_t> prepare_reads;
 };
 
 // How a call-site value becomes a schema argument: TorchScript's implicit conversions
@@ -129,6 +149,10 @@ class Registry {
   // another family declared (quantized tensors through aten::relu, ...). Fails when absent.
   void wrap_kernel(std::string_view qualified_name, std::string_view overload,
                    const std::function<Kernel(Kernel)>& wrap);
+  // Gives an existing op a prepare step, the kernel its prepared call sites run, and the argument
+  // positions the step reads. Fails when the op is absent.
+  void set_prepare(std::string_view qualified_name, std::string_view overload, Prepare prepare,
+                   PreparedKernel prepared, std::vector<size_t> reads);
   size_t size() const { return ops_.size(); }
   // Every registered op, for listings.
   std::vector<const Operator*> all() const;

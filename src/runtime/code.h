@@ -7,7 +7,9 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "core/source_loc.h"
@@ -17,6 +19,7 @@
 
 namespace ember::ops {
 struct Operator;
+struct CallState;
 }
 namespace ember::ir {
 class Graph;
@@ -65,6 +68,7 @@ struct Instr {
   uint32_t aux = 0;
   uint32_t loc = 0;            // index into locs
   const void* target = nullptr; // Operator* / Function* / dispatch table, per op
+  ops::CallState* state = nullptr;  // Call: the state the op's prepare step made at load, if any
 };
 
 struct Code final : Executable {
@@ -76,6 +80,8 @@ struct Code final : Executable {
   std::vector<std::string> names;  // attribute / method names, for messages
   // Interface dispatch tables: per CallInterface, (class, function) pairs known at load.
   std::vector<std::vector<std::pair<const ClassType*, const Function*>>> dispatch;
+  // Owns the call sites' prepared states (Instr::state points into it).
+  std::vector<std::shared_ptr<ops::CallState>> states;
   std::vector<uint32_t> param_regs;
   uint32_t num_regs = 0;
 
@@ -83,12 +89,26 @@ struct Code final : Executable {
   Value run(const Function& fn, std::vector<Value> args) const override;
 };
 
+// The prepared call-site states of one load, shared between the functions lowered with it: two
+// call sites of the same op with the same constant arguments (the same weight tensor, say, in
+// `forward` and in the `_forward_impl` it inlines) share one state, so a weight is packed once.
+class PreparedSites {
+ public:
+  // The state for `n` (a Call node whose op has a prepare step): an existing one for the same op
+  // and constants, else a new one from the op's prepare step; null when it has none to give.
+  std::shared_ptr<ops::CallState> get(const ir::Node* n);
+
+ private:
+  std::unordered_map<std::string, std::shared_ptr<ops::CallState>> by_key_;
+};
+
 // Lowers a compiled graph. Interface call nodes carry their dispatch tables already. A register
 // is cleared after the node that reads it last, so intermediate tensors are freed (and their
-// buffers reused) as soon as nothing needs them, not when the call returns.
-Code lower(const ir::Graph& graph);
+// buffers reused) as soon as nothing needs them, not when the call returns. Each Call of an op
+// with a prepare step gets its state from `sites` (or a table of its own when null).
+Code lower(const ir::Graph& graph, PreparedSites* sites = nullptr);
 // Sets fn.code to the lowered fn.graph (which must be set).
-void lower_into(Function& fn);
+void lower_into(Function& fn, PreparedSites* sites = nullptr);
 
 // Runs `code` for `fn` with the given arguments (self first for methods).
 Value execute(const Function& fn, const Code& code, std::vector<Value> args);

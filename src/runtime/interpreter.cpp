@@ -123,16 +123,19 @@ Value execute(const Function& fn, const Code& code, std::vector<Value> args) {
           stack.clear();
           for (uint32_t k = 0; k < in.n_in; ++k) stack.push_back(r[ins[k]]);
           if (in.op == OpCode::CallVararg) stack.push_back(Value(static_cast<int64_t>(in.n_in)));
+          const auto* op = static_cast<const ops::Operator*>(in.target);
+          const auto run_kernel = [&] {
+            if (in.state) op->prepared(stack, *in.state);
+            else op->kernel(stack);
+          };
           if (OpProfile* prof = OpProfile::get()) {
             const auto t0 = std::chrono::steady_clock::now();
-            static_cast<const ops::Operator*>(in.target)->kernel(stack);
-            prof->add(static_cast<const ops::Operator*>(in.target),
-                      std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count());
+            run_kernel();
+            prof->add(op, std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count());
           } else {
-            static_cast<const ops::Operator*>(in.target)->kernel(stack);
+            run_kernel();
           }
           if (stack.size() != in.n_out) {
-            const auto* op = static_cast<const ops::Operator*>(in.target);
             fail("internal: ", op->schema.str(), " left ", stack.size(), " values, expected ", in.n_out);
           }
           for (uint32_t k = 0; k < in.n_out; ++k) r[outs[k]] = std::move(stack[k]);

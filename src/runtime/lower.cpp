@@ -67,7 +67,7 @@ class Liveness {
 
 class Lowerer {
  public:
-  explicit Lowerer(Code& code, const ir::Graph& g) : code_(code), live_(g) {
+  Lowerer(Code& code, const ir::Graph& g, PreparedSites* sites) : code_(code), live_(g), sites_(sites) {
     code_.num_regs = static_cast<uint32_t>(g.num_values());
   }
 
@@ -125,6 +125,13 @@ class Lowerer {
     return r;
   }
 
+  ops::CallState* prepare_site(const ir::Node* n) {
+    std::shared_ptr<ops::CallState> state = sites_->get(n);
+    if (!state) return nullptr;
+    code_.states.push_back(std::move(state));
+    return code_.states.back().get();
+  }
+
   uint32_t add_loc(const SourceLoc& loc) {
     code_.locs.push_back(loc);
     return static_cast<uint32_t>(code_.locs.size() - 1);
@@ -145,9 +152,12 @@ class Lowerer {
         emit(OpCode::LoadConst, {}, outs, loc).imm = static_cast<int64_t>(code_.constants.size() - 1);
         break;
       }
-      case ir::NodeKind::Call:
-        emit(n->op->schema.is_vararg ? OpCode::CallVararg : OpCode::Call, ins, outs, loc).target = n->op;
+      case ir::NodeKind::Call: {
+        Instr& i = emit(n->op->schema.is_vararg ? OpCode::CallVararg : OpCode::Call, ins, outs, loc);
+        i.target = n->op;
+        if (n->op->prepare && !n->op->schema.is_vararg) i.state = prepare_site(n);
         break;
+      }
       case ir::NodeKind::CallFunction:
       case ir::NodeKind::CallMethod:
         emit(OpCode::CallFunction, ins, outs, loc).target = n->fn;
@@ -249,6 +259,7 @@ class Lowerer {
 
   Code& code_;
   Liveness live_;
+  PreparedSites* sites_;
 };
 
 const char* opcode_name(OpCode op) {
@@ -289,9 +300,58 @@ const char* opcode_name(OpCode op) {
 
 }  // namespace
 
-Code lower(const ir::Graph& graph) {
+namespace {
+
+// The argument values known at load: each input a Constant node produces, null for the others.
+std::vector<const ember::Value*> load_time_args(const ir::Node* n) {
+  std::vector<const ember::Value*> out;
+  out.reserve(n->inputs.size());
+  for (const ir::Value* v : n->inputs)
+    out.push_back(v->producer && v->producer->kind == ir::NodeKind::Constant ? &v->producer->constant : nullptr);
+  return out;
+}
+
+// Identifies an op and the load-time arguments its prepare step reads: tensors by identity,
+// scalars and lists of them by value; empty (never shared) for other kinds.
+std::string site_key(const ir::Node* n, const std::vector<const ember::Value*>& args) {
+  std::string key = std::to_string(reinterpret_cast<uintptr_t>(n->op));
+  for (size_t i : n->op->prepare_reads) {
+    if (i >= args.size()) return {};
+    const ember::Value* v = args[i];
+    key += '|';
+    if (!v) key += '?';
+    else if (v->is_tensor()) key += "T" + std::to_string(reinterpret_cast<uintptr_t>(v->to_tensor().unsafe_impl()));
+    else if (v->is_none() || v->is_number() || v->is_string() || v->is_list()) key += v->repr();
+    else return {};
+  }
+  return key;
+}
+
+}  // namespace
+
+std::shared_ptr<ops::CallState> PreparedSites::get(const ir::Node* n) {
+  const std::vector<const ember::Value*> args = load_time_args(n);
+  const std::string key = site_key(n, args);
+  if (!key.empty()) {
+    auto it = by_key_.find(key);
+    if (it != by_key_.end()) return it->second;
+  }
+  // A step that fails leaves the site unprepared: the kernel then meets the same problem, with
+  // its usual message, only if the call is ever reached.
+  std::shared_ptr<ops::CallState> state;
+  try {
+    state = n->op->prepare(args);
+  } catch (const Error&) {
+    return nullptr;
+  }
+  if (state && !key.empty()) by_key_.emplace(key, state);
+  return state;
+}
+
+Code lower(const ir::Graph& graph, PreparedSites* sites) {
   Code code;
-  Lowerer l(code, graph);
+  PreparedSites own;
+  Lowerer l(code, graph, sites ? sites : &own);
   for (const ir::Value* p : graph.top()->params) code.param_regs.push_back(p->id);
   // Location 0 is "unknown" so instructions without one never index out of range.
   code.locs.emplace_back();
@@ -301,9 +361,9 @@ Code lower(const ir::Graph& graph) {
   return code;
 }
 
-void lower_into(Function& fn) {
+void lower_into(Function& fn, PreparedSites* sites) {
   EMBER_ASSERT(fn.graph, "function ", fn.qualname, " has no graph to lower");
-  fn.code = std::make_unique<Code>(lower(*fn.graph));
+  fn.code = std::make_unique<Code>(lower(*fn.graph, sites));
 }
 
 std::string Code::str() const {

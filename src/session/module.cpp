@@ -56,9 +56,10 @@ struct LoadedModel {
  private:
   std::shared_ptr<const Specialised> specialise() const {
     auto out = std::make_shared<Specialised>();
+    runtime::PreparedSites sites;  // a weight several methods inline is prepared once
     try {
       for (auto& [name, fn] : opt::specialise_methods(root, *cu, passes)) {
-        runtime::lower_into(*fn);
+        runtime::lower_into(*fn, &sites);
         out->emplace(name, std::move(fn));
       }
     } catch (const Error& e) {

@@ -6,8 +6,11 @@
 #include <array>
 #include <cmath>
 #include <cstring>
+#include <functional>
+#include <mutex>
 #include <vector>
 
+#include "core/file_pages.h"
 #include "kernels/cpu/dnnl_util.h"
 #include "kernels/cpu/nn_util.h"
 #include "kernels/cpu/shape.h"
@@ -166,15 +169,15 @@ struct DnnlConvDesc {
   bool has_bias = false;
 };
 
-DnnlConvDesc dnnl_conv_desc(const Tensor& input, const Tensor& weight, bool has_bias,
+DnnlConvDesc dnnl_conv_desc(std::span<const int64_t> in_sizes, std::span<const int64_t> weight_sizes, bool has_bias,
                             const Shape& out_sizes, const ConvParams& p) {
-  const size_t sp = static_cast<size_t>(input.dim()) - 2;
+  const size_t sp = in_sizes.size() - 2;
   DnnlConvDesc d;
-  d.src = dnnl_util::plain_desc(input.sizes(), DType::Float32);
+  d.src = dnnl_util::plain_desc(in_sizes, DType::Float32);
   d.dst = dnnl_util::plain_desc(out_sizes, DType::Float32);
-  const int64_t cout = out_sizes[1], cin = input.size(1), g = p.groups;
+  const int64_t cout = out_sizes[1], cin = in_sizes[1], g = p.groups;
   memory::dims w{cout / g, cin / g};
-  for (size_t i = 0; i < sp; ++i) w.push_back(weight.size(static_cast<int64_t>(i) + 2));
+  for (size_t i = 0; i < sp; ++i) w.push_back(weight_sizes[i + 2]);
   if (g > 1) w.insert(w.begin(), g);
   using tag = memory::format_tag;
   tag wtag = dnnl_util::plain_tag(w.size());
@@ -328,10 +331,158 @@ std::shared_ptr<const ConvPrimitive> build_conv(const DnnlConvDesc& d, bool tran
   return cp;
 }
 
-dnnl_util::LruCache<ConvPrimitive>& conv_cache() {
-  static dnnl_util::LruCache<ConvPrimitive> cache(512);
-  return cache;
+// The weight layout the (de)convolution for `d` chooses (blocked source and destination, no
+// post-ops), without building the primitive itself.
+memory::desc probe_weights(const DnnlConvDesc& d, bool transposed) {
+  using namespace dnnl;
+  const memory::desc any_w(d.weights.dims(), memory::data_type::f32, memory::format_tag::any);
+  const memory::desc src(d.src.dims(), memory::data_type::f32, memory::format_tag::any);
+  const memory::desc dst(d.dst.dims(), memory::data_type::f32, memory::format_tag::any);
+  const engine& eng = dnnl_util::engine();
+  if (transposed) {
+    auto desc = d.has_bias ? deconvolution_forward::desc(prop_kind::forward_inference, algorithm::deconvolution_direct,
+                                                         src, any_w, d.bias, dst, d.strides, d.dilates, d.pad_l, d.pad_r)
+                           : deconvolution_forward::desc(prop_kind::forward_inference, algorithm::deconvolution_direct,
+                                                         src, any_w, dst, d.strides, d.dilates, d.pad_l, d.pad_r);
+    return deconvolution_forward::primitive_desc(desc, dnnl_util::attr(), eng).weights_desc();
+  }
+  auto desc = d.has_bias ? convolution_forward::desc(prop_kind::forward_inference, algorithm::convolution_direct,
+                                                     src, any_w, d.bias, dst, d.strides, d.dilates, d.pad_l, d.pad_r)
+                         : convolution_forward::desc(prop_kind::forward_inference, algorithm::convolution_direct,
+                                                     src, any_w, dst, d.strides, d.dilates, d.pad_l, d.pad_r);
+  return convolution_forward::primitive_desc(desc, dnnl_util::attr(), eng).weights_desc();
 }
+
+}  // namespace
+
+// ---- call-site state -------------------------------------------------------------------------
+
+struct ConvSite::State {
+  // The weight in one layout a primitive reads, packed from the prepared weight.
+  struct Packed {
+    memory::desc layout;
+    std::shared_ptr<Storage> bytes;  // from ember's allocator
+    dnnl::memory mem;
+  };
+  mutable std::mutex mu;
+  std::optional<Tensor> weight;  // the tensor prepared for (kept alive: the packing is of it)
+  std::vector<Packed> packed;
+  // Primitives by geometry key, most recently used first; a site meets few input sizes, the
+  // bound keeps one fed ever-new sizes from growing without end.
+  std::vector<std::pair<std::string, std::shared_ptr<const ConvPrimitive>>> primitives;
+  static constexpr size_t kMaxPrimitives = 16;
+
+  std::shared_ptr<const ConvPrimitive> primitive(const std::string& key,
+                                                 const std::function<std::shared_ptr<const ConvPrimitive>()>& make) {
+    {
+      std::lock_guard<std::mutex> lock(mu);
+      for (size_t i = 0; i < primitives.size(); ++i) {
+        if (primitives[i].first != key) continue;
+        std::rotate(primitives.begin(), primitives.begin() + static_cast<std::ptrdiff_t>(i),
+                    primitives.begin() + static_cast<std::ptrdiff_t>(i) + 1);
+        return primitives.front().second;
+      }
+    }
+    // Built outside the lock: two threads meeting a new size at once both build it, harmlessly.
+    std::shared_ptr<const ConvPrimitive> cp = make();
+    std::lock_guard<std::mutex> lock(mu);
+    primitives.insert(primitives.begin(), {key, cp});
+    if (primitives.size() > kMaxPrimitives) primitives.pop_back();
+    return cp;
+  }
+
+  // `w` (contiguous, described by `plain`) as memory in the layout `wanted`, with the storage
+  // that backs it when that is a copy made for this call only.
+  dnnl::memory weights(const Tensor& w, const memory::desc& plain, const memory::desc& wanted,
+                       std::shared_ptr<Storage>& keep) {
+    if (wanted == plain) return dnnl_util::wrap(w, plain);
+    const bool prepared = weight && weight->storage() == w.storage() && weight->offset() == w.offset() &&
+                          weight->sizes() == w.sizes() && weight->strides() == w.strides();
+    if (!prepared) return pack(w, plain, wanted, keep);
+    std::lock_guard<std::mutex> lock(mu);
+    for (const Packed& pk : packed)
+      if (pk.layout == wanted) return pk.mem;
+    Packed pk;
+    pk.layout = wanted;
+    pk.mem = pack(w, plain, wanted, pk.bytes);
+    packed.push_back(pk);
+    // Weights read straight from an mmap'd archive are now held twice; let the file's copy
+    // leave the resident set (it faults back in from the page cache if anything reads it).
+    if (w.storage()->borrowed()) release_file_pages(w.raw_data(), w.nbytes());
+    return pk.mem;
+  }
+
+  static dnnl::memory pack(const Tensor& w, const memory::desc& plain, const memory::desc& wanted,
+                           std::shared_ptr<Storage>& bytes) {
+    bytes = Storage::allocate_uninitialized(wanted.get_size());
+    dnnl::memory dst(wanted, dnnl_util::engine(), bytes->data());
+    dnnl::memory src = dnnl_util::wrap(w, plain);
+    dnnl::reorder(src, dst).execute(dnnl_util::stream(), src, dst);
+    dnnl_util::stream().wait();
+    return dst;
+  }
+};
+
+namespace {
+
+// The site convolutions on this thread use (ConvSite::Active), or null.
+thread_local ConvSite* active_site = nullptr;
+
+}  // namespace
+
+ConvSite::ConvSite() : state_(std::make_unique<State>()) {}
+ConvSite::~ConvSite() = default;
+
+ConvSite::Active::Active(ConvSite& site) : outer_(active_site) { active_site = &site; }
+ConvSite::Active::~Active() { active_site = outer_; }
+
+size_t ConvSite::packed_count() const {
+  std::lock_guard<std::mutex> lock(state_->mu);
+  return state_->packed.size();
+}
+
+size_t ConvSite::primitive_count() const {
+  std::lock_guard<std::mutex> lock(state_->mu);
+  return state_->primitives.size();
+}
+
+void ConvSite::prepare(const Tensor& weight, bool has_bias, const ConvParams& p, bool blocked) {
+  if (weight.dtype() != DType::Float32 || weight.dim() < 3 || weight.dim() > 5 || weight.numel() == 0 || p.groups <= 0)
+    return;
+  const size_t sp = static_cast<size_t>(weight.dim()) - 2;
+  if (p.stride.size() != sp || p.padding.size() != sp || p.dilation.size() != sp) return;
+  Tensor w = weight.contiguous();
+  state_->weight = w;
+  // The layout is chosen for a typical input: one image of 32 (2-D; 64 in 1-D, 16 in 3-D) per
+  // side, grown to fit the kernel. Kernels choose weight layouts by channel counts and kernel
+  // shape, so the call almost always wants this one; a call that wants another packs it then.
+  const int64_t side = sp == 1 ? 64 : sp == 2 ? 32 : 16;
+  const int64_t cin = p.transposed ? w.size(0) : w.size(1) * p.groups;
+  const int64_t cout = p.transposed ? w.size(1) * p.groups : w.size(0);
+  Shape in{1, cin}, out{1, cout};
+  const Shape& pe = pad_end(p);
+  for (size_t i = 0; i < sp; ++i) {
+    const int64_t ek = p.dilation[i] * (w.size(static_cast<int64_t>(i) + 2) - 1) + 1;
+    const int64_t n = std::max(side, ek);
+    in.push_back(n);
+    out.push_back(p.transposed ? (n - 1) * p.stride[i] - p.padding[i] - pe[i] + ek + output_padding_at(p, i)
+                               : (n + p.padding[i] + pe[i] - ek) / p.stride[i] + 1);
+    if (out.back() <= 0) return;
+  }
+  const bool use_blocked = blocked || p.transposed || prefer_blocked(w, p);
+  if (!use_blocked) return;  // the plain kernels read the weight as it is
+  DnnlConvDesc d = dnnl_conv_desc(in, w.sizes(), has_bias, out, p);
+  for (size_t i = 0; i < d.pad_r.size(); ++i) d.pad_r[i] = std::max<int64_t>(d.pad_r[i], 0);
+  try {
+    const memory::desc wanted = probe_weights(d, p.transposed);
+    std::shared_ptr<Storage> keep;
+    state_->weights(w, d.weights, wanted, keep);
+  } catch (const dnnl::error&) {
+    // No kernel for this geometry at the probe size: the first call decides.
+  }
+}
+
+namespace {
 
 // Copies `covered` [N, C, *S'] into the leading corner of `out` [N, C, *S] (S' <= S) and fills
 // the rest of each plane with the channel's bias (or zero).
@@ -517,7 +668,7 @@ Tensor convolution_dnnl_impl(const Tensor& input_, const Tensor& weight_,
   Tensor input = src_cl ? input_ : input_.contiguous(), weight = weight_.contiguous();
   std::optional<Tensor> bias;
   if (bias_) bias = bias_->contiguous();
-  DnnlConvDesc d = dnnl_conv_desc(input, weight, bias.has_value(), out_sizes, p);
+  DnnlConvDesc d = dnnl_conv_desc(input.sizes(), weight.sizes(), bias.has_value(), out_sizes, p);
   if (src_cl) d.src = memory::desc(d.src.dims(), memory::data_type::f32, memory::format_tag::acdb);
   // oneDNN rejects negative end padding, which a transposed convolution needs when its
   // output_padding exceeds its padding: those trailing positions receive no input, only bias.
@@ -534,8 +685,14 @@ Tensor convolution_dnnl_impl(const Tensor& input_, const Tensor& weight_,
     // path: they take the blocked kernels too (convolution_fused applies them itself instead).
     const bool blocked = !plain_gemm_fits(weight, p, src_cl, keep_channels_last, residual) || f.affine ||
                          f.act != ConvEpilogue::Act::None;
+    // Without a call site (a direct call, or a site the prepare step could not make), a site
+    // for this call alone: the primitive is built now (oneDNN's own cache makes a repeat cheap)
+    // and the weight packed for this call.
+    ConvSite::State local;
+    ConvSite::State& site = active_site ? active_site->state() : local;
     const dnnl_util::PrimitiveKey key = conv_key(d, p.transposed, blocked, f, src_cl);
-    const auto cp = conv_cache().get_or_make(key.bytes(), [&] { return build_conv(d, p.transposed, blocked, f); });
+    const auto cp = site.primitive(key.bytes(), [&] { return build_conv(d, p.transposed, blocked, f); });
+    std::shared_ptr<Storage> call_weights;
     const dnnl::engine& eng = dnnl_util::engine();
     dnnl::stream& s = dnnl_util::stream();
     // The primitive writes channels-last and the caller keeps that layout: the output tensor
@@ -551,7 +708,7 @@ Tensor convolution_dnnl_impl(const Tensor& input_, const Tensor& weight_,
                                   : cp->reorder_dst ? dnnl::memory(cp->dst, eng) : dst_plain;
     std::unordered_map<int, dnnl::memory> args{
         {DNNL_ARG_SRC, src},
-        {DNNL_ARG_WEIGHTS, dnnl_util::cached_weights(weight, d.weights, cp->weights)},
+        {DNNL_ARG_WEIGHTS, site.weights(weight, d.weights, cp->weights, call_weights)},
         {DNNL_ARG_DST, dst_mem}};
     if (bias) args.emplace(DNNL_ARG_BIAS, dnnl_util::wrap(*bias, d.bias));
     if (f.affine) {

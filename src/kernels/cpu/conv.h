@@ -7,6 +7,7 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <span>
 #include <string_view>
@@ -24,6 +25,48 @@ struct ConvParams {
   bool transposed = false;
   Shape output_padding;  // transposed only; empty means zeros
   int64_t groups = 1;
+};
+
+// What one convolution call site keeps between calls, made at load by the op's prepare step:
+// the weight tensor the site was prepared for, packed once into the layout oneDNN's kernels read
+// (a layout that does not depend on the input's size), and the primitive built for each input
+// geometry the site has met. Convolutions running on a thread while a site is active there
+// (ConvSite::Active, for the duration of one op's kernel) use it; a weight other than the
+// prepared one (one computed at run time) is packed for that call only, and without an active
+// site every call builds what it needs. Safe to use from several threads at once.
+class ConvSite {
+ public:
+  ConvSite();
+  ~ConvSite();
+  ConvSite(const ConvSite&) = delete;
+  ConvSite& operator=(const ConvSite&) = delete;
+
+  // Binds the site to `weight`, a constant of the call site, and packs it for the kernels a
+  // float32 convolution with these parameters runs on an input of typical size. `blocked`: the
+  // call's epilogue or layout takes the blocked kernels even where plain ones would fit (a 1x1
+  // weight). Does nothing for weights the oneDNN path does not take (other dtypes).
+  void prepare(const Tensor& weight, bool has_bias, const ConvParams& p, bool blocked);
+  // How many packed copies of the prepared weight the site holds, and how many primitives.
+  size_t packed_count() const;
+  size_t primitive_count() const;
+
+  // Makes `site` the one convolutions on this thread use while this object lives.
+  class Active {
+   public:
+    explicit Active(ConvSite& site);
+    ~Active();
+    Active(const Active&) = delete;
+    Active& operator=(const Active&) = delete;
+
+   private:
+    ConvSite* outer_;
+  };
+
+  struct State;
+  State& state() { return *state_; }
+
+ private:
+  std::unique_ptr<State> state_;
 };
 
 // Expands per-dimension lists given with 1 or `spatial` entries and checks their values.

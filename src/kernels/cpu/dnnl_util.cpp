@@ -7,7 +7,6 @@
 #include <cstdlib>
 #include <cstring>
 
-#include "core/file_pages.h"
 
 namespace ember::cpu::dnnl_util {
 
@@ -102,41 +101,6 @@ void execute(std::string_view what, const dnnl::primitive& p, std::unordered_map
   }
 }
 
-namespace {
-
-struct CachedWeight {
-  std::weak_ptr<Storage> owner;
-  uint64_t sample = 0;
-  std::shared_ptr<Storage> packed;  // from ember's allocator (large blocks arrive pre-faulted)
-  dnnl::memory mem;
-};
-
-LruCache<CachedWeight>& weight_cache() {
-  // Entries die with their storage (pruned on the next miss); the bound only matters for
-  // programs that keep more distinct live weights than any real model has.
-  static LruCache<CachedWeight> cache(4096);
-  return cache;
-}
-
-// FNV-1a over 64 evenly spaced 8-byte words and the trailing bytes.
-uint64_t sample_hash(const Tensor& w) {
-  const auto* p = static_cast<const unsigned char*>(w.raw_data());
-  const size_t n = w.nbytes(), words = n / 8;
-  constexpr size_t kSamples = 64;
-  uint64_t h = 1469598103934665603ull ^ n;
-  const size_t taken = std::min(words, kSamples);
-  for (size_t i = 0; i < taken; ++i) {
-    const size_t idx = taken < 2 ? 0 : i * (words - 1) / (taken - 1);
-    uint64_t v;
-    std::memcpy(&v, p + idx * 8, 8);
-    h = (h ^ v) * 1099511628211ull;
-  }
-  for (size_t i = words * 8; i < n; ++i) h = (h ^ p[i]) * 1099511628211ull;
-  return h;
-}
-
-}  // namespace
-
 void add_desc(PrimitiveKey& key, const dnnl::memory::desc& md) {
   const dnnl_memory_desc_t& d = md.data;
   const auto n = static_cast<size_t>(d.ndims);
@@ -152,40 +116,5 @@ void add_desc(PrimitiveKey& key, const dnnl::memory::desc& md) {
     key.add(std::span<const int64_t>(b.inner_blks, nb)).add(std::span<const int64_t>(b.inner_idxs, nb));
   }
 }
-
-dnnl::memory cached_weights(const Tensor& weight, const dnnl::memory::desc& plain,
-                            const dnnl::memory::desc& wanted) {
-  if (wanted == plain) return wrap(weight, plain);
-  PrimitiveKey k("weights");
-  add_desc(k, plain);
-  add_desc(k, wanted);
-  k.add(static_cast<int64_t>(reinterpret_cast<intptr_t>(weight.storage().get()))).add(weight.offset());
-  // Weights mapped from the archive are not sampled: their file pages leave the resident set
-  // once packed (below), and reading samples back would fault them in again, dozens of pages
-  // around each sample. The archive maps them read-only in effect (nothing in a frozen graph
-  // writes a convolution's weight), so the guard has nothing to catch there.
-  const bool mapped = weight.storage()->borrowed();
-  const uint64_t sample = mapped ? 0 : sample_hash(weight);
-  LruCache<CachedWeight>& cache = weight_cache();
-  if (auto hit = cache.find(k.bytes())) {
-    if (hit->owner.lock() == weight.storage() && hit->sample == sample) return hit->mem;
-  }
-  cache.erase_if([](const CachedWeight& c) { return c.owner.expired(); });
-  auto entry = std::make_shared<CachedWeight>();
-  entry->owner = weight.storage();
-  entry->sample = sample;
-  entry->packed = Storage::allocate_uninitialized(wanted.get_size());
-  entry->mem = dnnl::memory(wanted, engine(), entry->packed->data());
-  dnnl::memory src = wrap(weight, plain);
-  dnnl::reorder(src, entry->mem).execute(stream(), src, entry->mem);
-  stream().wait();
-  cache.insert(k.bytes(), entry);
-  // Weights read straight from an mmap'd archive are now held twice; let the file's copy leave
-  // the resident set (it faults back in from the page cache if anything reads it again).
-  if (mapped) release_file_pages(weight.raw_data(), weight.nbytes());
-  return entry->mem;
-}
-
-size_t cached_weight_count() { return weight_cache().size(); }
 
 }  // namespace ember::cpu::dnnl_util

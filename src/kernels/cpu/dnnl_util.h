@@ -3,8 +3,8 @@
 // One CPU engine per process and one stream per thread. Tensors are handed to oneDNN in their
 // plain row-major layout (nchw, oihw, ...) without copying; callers make them contiguous first.
 // Primitives are built once per distinct geometry and kept in bounded LRU caches keyed by
-// everything their descriptor depends on (PrimitiveKey); weights a primitive wants in another
-// layout are reordered once per weight tensor and kept alongside (cached_weights).
+// everything their descriptor depends on (PrimitiveKey). Weights are never cached here: a call
+// site packs its own (ConvSite in conv.h).
 #pragma once
 
 #include <oneapi/dnnl/dnnl.hpp>
@@ -149,17 +149,5 @@ class LruCache {
 // Appends everything that distinguishes one memory layout from another (dims, data type,
 // padding, blocking) to `key`.
 void add_desc(PrimitiveKey& key, const dnnl::memory::desc& md);
-
-// `weight` (contiguous, described by `plain`) in the layout `wanted`. When they differ, the
-// reordered copy is made once and cached under the weight's storage, offset and both layouts,
-// so every primitive wanting the same layout of the same weight (e.g. one per input size)
-// shares one copy. Weights are frozen after load; a cached copy is dropped when its storage is
-// freed, and rebuilt when a sample of the weight's values no longer matches the one taken at
-// reorder time (a cheap guard against in-place writes, not a full check; weights mapped from
-// the archive are not sampled, so their file pages can stay out of memory once packed).
-dnnl::memory cached_weights(const Tensor& weight, const dnnl::memory::desc& plain,
-                            const dnnl::memory::desc& wanted);
-// How many reordered weight copies the cache holds (tests).
-size_t cached_weight_count();
 
 }  // namespace ember::cpu::dnnl_util

@@ -243,33 +243,50 @@ TEST(FastPaths, CachedDnnlConvolutionMatchesReference) {
       const ConvParams p = make_conv_params(c.x.size() - 2, c.stride, c.padding, c.dilation, false, {}, c.groups);
       Tensor want = convolution_reference(x, w, b, p);
       expect_near_all(convolution_dnnl(x, w, b, p), want, 1e-4, "first call");
-      // The second call reuses the cached primitive and reordered weights.
-      expect_near_all(convolution_dnnl(x, w, b, p), want, 1e-4, "cached call");
-      // An in-place change to the weights (here all of them) is not served from the cache.
+      expect_near_all(convolution_dnnl(x, w, b, p), want, 1e-4, "second call");
+      // An in-place change to the weights (here all of them) shows in the next call.
       cpu::binary_(BinaryOp::Mul, w, Scalar(-2.0));
       expect_near_all(convolution_dnnl(x, w, b, p), convolution_reference(x, w, b, p), 1e-4, "after weight write");
     }
   }
 }
 
-TEST(FastPaths, ReorderedWeightsDieWithTheirStorage) {
-  // A 3x3 convolution takes its weights in a blocked layout: one reordered copy per weight.
+TEST(FastPaths, ConvSitePacksItsWeightOnceAndBuildsOnePrimitivePerSize) {
+  // A 3x3 convolution takes its weights in a blocked layout: the site packs them when prepared,
+  // before any call, and every call with that weight reads the packed copy.
   const ConvParams p = make_conv_params(2, Shape{1, 1}, Shape{1, 1}, Shape{1, 1}, false, {}, 1);
-  Tensor x = random_tensor({1, 16, 9, 9}, DType::Float32, 7);
-  Tensor wa = random_tensor({16, 16, 3, 3}, DType::Float32, 8);
-  convolution_dnnl(x, wa, std::nullopt, p);  // also prunes copies left by earlier tests
-  const size_t live = dnnl_util::cached_weight_count();
+  Tensor w = random_tensor({16, 16, 3, 3}, DType::Float32, 8);
+  ConvSite site;
+  site.prepare(w, false, p, false);
+  EXPECT_EQ(site.packed_count(), 1u);
+  EXPECT_EQ(site.primitive_count(), 0u);
+  Tensor x9 = random_tensor({1, 16, 9, 9}, DType::Float32, 7);
+  Tensor x13 = random_tensor({2, 16, 13, 11}, DType::Float32, 9);
   {
-    Tensor wb = random_tensor({16, 16, 3, 3}, DType::Float32, 9);
-    convolution_dnnl(x, wb, std::nullopt, p);
-    EXPECT_EQ(dnnl_util::cached_weight_count(), live + 1);
-    convolution_dnnl(x, wb, std::nullopt, p);  // a hit adds nothing
-    EXPECT_EQ(dnnl_util::cached_weight_count(), live + 1);
+    ConvSite::Active use(site);
+    for (int round = 0; round < 2; ++round) {
+      expect_near_all(convolution_dnnl(x9, w, std::nullopt, p), convolution_reference(x9, w, std::nullopt, p), 1e-4, "9x9");
+      expect_near_all(convolution_dnnl(x13, w, std::nullopt, p), convolution_reference(x13, w, std::nullopt, p), 1e-4,
+                      "13x11");
+    }
+    EXPECT_EQ(site.primitive_count(), 2u);  // one per input size, reused on the second round
+    EXPECT_EQ(site.packed_count(), 1u);     // the size-independent packing served both sizes
+    // Another weight through the same site (one computed at run time) is packed for its call
+    // only, and gives its own result.
+    Tensor other = random_tensor({16, 16, 3, 3}, DType::Float32, 10);
+    expect_near_all(convolution_dnnl(x9, other, std::nullopt, p), convolution_reference(x9, other, std::nullopt, p), 1e-4,
+                    "other weight");
+    EXPECT_EQ(site.packed_count(), 1u);
   }
-  // wb is gone: the next miss drops its copy before adding wc's.
-  Tensor wc = random_tensor({16, 16, 3, 3}, DType::Float32, 10);
-  convolution_dnnl(x, wc, std::nullopt, p);
-  EXPECT_EQ(dnnl_util::cached_weight_count(), live + 1);
+  // A 1x1 weight between plain tensors runs the plain kernels, which read it unpacked.
+  const ConvParams p1 = make_conv_params(2, Shape{1, 1}, Shape{0, 0}, Shape{1, 1}, false, {}, 1);
+  ConvSite plain;
+  plain.prepare(random_tensor({8, 16, 1, 1}, DType::Float32, 11), true, p1, false);
+  EXPECT_EQ(plain.packed_count(), 0u);
+  // Weights the oneDNN path does not take are left to the call.
+  ConvSite f64;
+  f64.prepare(random_tensor({16, 16, 3, 3}, DType::Float64, 12), false, p, false);
+  EXPECT_EQ(f64.packed_count(), 0u);
 }
 
 // Runs f at 1 and at 2 threads and checks the results are bitwise equal.
