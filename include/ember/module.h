@@ -136,10 +136,22 @@ class Module {
 //
 // The limits bound what an untrusted file can make load() allocate (docs/security.md); the
 // defaults fit any real model, and going past one is an ember::Error naming the option.
+//
+// Weights are packed for the kernels at load, whatever the input. The work that depends on the
+// input's size (choosing and generating kernels) happens on the first call of each size, unless
+// `input_shapes` gives forward's tensor arguments at load: load then does it for that size, by
+// one run of forward on zeros, made only when forward changes nothing but its own values (no
+// attribute writes, no random numbers, no printing, no in-place writes into the model's
+// tensors; a run that fails is ignored). The first call of that size is then as fast as the next.
+struct InputShape {
+  std::vector<int64_t> sizes;
+  DType dtype = DType::Float32;
+};
 struct LoadOptions {
   std::vector<std::string> disabled_passes;
   uint64_t max_inflated_bytes = uint64_t{2} << 30;  // all deflated zip entries together
   uint64_t max_pickle_items = uint64_t{1} << 23;    // list items + dict entries built per pickle
+  std::vector<InputShape> input_shapes{};           // forward's tensor arguments, in order
 };
 
 // Loads and compiles a `torch.jit.save` archive.

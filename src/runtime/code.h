@@ -110,6 +110,13 @@ Code lower(const ir::Graph& graph, PreparedSites* sites = nullptr);
 // Sets fn.code to the lowered fn.graph (which must be set).
 void lower_into(Function& fn, PreparedSites* sites = nullptr);
 
+// Whether running `code` changes nothing but its own values, judged conservatively: no attribute
+// writes, no calls out of it (functions, interfaces), no op that prints or draws random numbers
+// (dropout only with a constant train=False), and no op writing in place into a tensor that came
+// from a constant or an attribute, or a view of one. Load uses it to decide whether a warm-up run
+// on example inputs would be invisible to the caller.
+bool runs_without_side_effects(const Code& code);
+
 // Runs `code` for `fn` with the given arguments (self first for methods).
 Value execute(const Function& fn, const Code& code, std::vector<Value> args);
 

@@ -366,6 +366,73 @@ void lower_into(Function& fn, PreparedSites* sites) {
   fn.code = std::make_unique<Code>(lower(*fn.graph, sites));
 }
 
+namespace {
+
+// Ops that draw from the random generator (their results and the generator's state would differ
+// after a warm-up run). Dropout in eval mode (train a constant False) draws nothing.
+bool draws_random(const std::string& name) {
+  for (const char* word : {"rand", "bernoulli", "normal", "uniform", "multinomial", "poisson", "dropout",
+                           "exponential", "geometric", "cauchy", "random"})
+    if (name.find(word) != std::string::npos) return true;
+  return false;
+}
+
+}  // namespace
+
+bool runs_without_side_effects(const Code& code) {
+  // outside[r]: register r may hold (or alias) a tensor the model keeps: a constant, an attribute,
+  // or a view of one. It only grows, so scanning to a fixed point covers values carried around
+  // loops. is_false[r]: r is loaded with the constant False.
+  std::vector<bool> outside(code.num_regs, false), is_false(code.num_regs, false);
+  const uint32_t* operands = code.operands.data();
+  for (bool changed = true; changed;) {
+    changed = false;
+    const auto mark = [&](uint32_t r, bool v) {
+      if (v && !outside[r]) outside[r] = changed = true;
+    };
+    for (const Instr& in : code.instrs) {
+      const uint32_t* ins = operands + in.in;
+      const uint32_t* outs = operands + in.out;
+      bool any_in = false;
+      for (uint32_t k = 0; k < in.n_in; ++k) any_in = any_in || outside[ins[k]];
+      switch (in.op) {
+        case OpCode::LoadConst: {
+          const ember::Value& c = code.constants[static_cast<size_t>(in.imm)];
+          mark(outs[0], !(c.is_none() || c.is_number() || c.is_string() || c.is_device()));
+          is_false[outs[0]] = c.is_bool() && !c.to_bool();
+          break;
+        }
+        case OpCode::GetAttr: mark(outs[0], true); break;
+        case OpCode::SetAttr:
+        case OpCode::CallFunction:
+        case OpCode::CallInterface: return false;
+        case OpCode::Call:
+        case OpCode::CallVararg: {
+          const ops::FunctionSchema& s = static_cast<const ops::Operator*>(in.target)->schema;
+          const std::string name = s.qualified_name();
+          if (name == "prim::Print" || name == "aten::warn") return false;
+          if (draws_random(name)) {
+            // dropout(input, p, train) draws nothing when train is the constant False.
+            const bool eval_dropout = name.find("dropout") != std::string::npos && s.arguments.size() == 3 &&
+                                      s.arguments[2].name == "train" && in.n_in >= 3 && is_false[ins[2]];
+            if (!eval_dropout) return false;
+          }
+          for (size_t a = 0; a < s.arguments.size() && a < in.n_in; ++a)
+            if (s.arguments[a].alias.find('!') != std::string::npos && outside[ins[a]]) return false;
+          for (uint32_t r = 0; r < in.n_out; ++r)
+            mark(outs[r], any_in && (r >= s.returns.size() || !s.returns[r].alias.empty()));
+          break;
+        }
+        default:
+          // Moves, containers, unpacking, indexing: results may hold what the inputs held.
+          for (uint32_t k = 0; k < in.n_out; ++k) mark(outs[k], any_in);
+          break;
+      }
+    }
+  }
+  return true;
+}
+
 std::string Code::str() const {
   std::ostringstream out;
   for (size_t pc = 0; pc < instrs.size(); ++pc) {

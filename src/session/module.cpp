@@ -194,6 +194,10 @@ void collect_named(const Value& v, const std::string& prefix, bool params,
 
 }  // namespace
 
+namespace {
+void warm_up(detail::LoadedModel& model, const std::vector<InputShape>& shapes);
+}  // namespace
+
 Module load(const std::string& path) { return load(path, LoadOptions()); }
 
 std::vector<std::string> optimization_passes() { return opt::pass_names(); }
@@ -224,6 +228,7 @@ Module load(const std::string& path, const LoadOptions& options) {
   for (const auto& [name, size] : c.contents.extra_files) m->extra_files.emplace(name, c.contents.read_extra(name));
   m->passes = passes;
   m->specialise_now();
+  if (!options.input_shapes.empty()) warm_up(*m, options.input_shapes);
   return Module(std::move(m));
 }
 
@@ -345,6 +350,25 @@ Value run_on(detail::LoadedModel& model, const Value& self, const std::string& n
   }
   detail::sync_threads();
   return f->call(bind_arguments(*f, std::move(args), std::move(kwargs)), &self);
+}
+
+// LoadOptions::input_shapes: one run of forward on zeros of those shapes, when nothing outside the
+// run can tell it happened, so what the first call of that size would build is built at load.
+void warm_up(detail::LoadedModel& model, const std::vector<InputShape>& shapes) {
+  auto specialised = model.current();
+  auto fwd = specialised->find("forward");
+  if (fwd == specialised->end() || !fwd->second->code) return;  // passes off: nothing to judge
+  if (!runtime::runs_without_side_effects(static_cast<const runtime::Code&>(*fwd->second->code))) return;
+  try {
+    std::vector<Value> inputs;
+    for (const InputShape& s : shapes) {
+      if (checked_numel(s.sizes) > (int64_t{1} << 28)) return;  // not worth a run at load
+      inputs.emplace_back(Tensor::zeros(s.sizes, s.dtype));
+    }
+    run_on(model, model.root, "forward", std::move(inputs), {});
+  } catch (const std::exception&) {
+    // Shapes or data the model does not take: the first call does the work instead.
+  }
 }
 
 bool is_module_object(const Value& v) { return v.is_object() && v.to_object()->type->kind == ClassKind::Module; }
