@@ -23,6 +23,7 @@ struct CallState;
 }
 namespace ember::ir {
 class Graph;
+struct Node;
 }
 
 namespace ember::runtime {
