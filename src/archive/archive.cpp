@@ -1,6 +1,9 @@
 // archive.cpp — ties the zip reader and the unpickler into archive and torch.save loading.
 #include "archive/archive.h"
 
+#include <sys/mman.h>
+
+#include <algorithm>
 #include <charconv>
 #include <unordered_map>
 #include <unordered_set>
@@ -78,6 +81,51 @@ Value read_pickle(const ZipReader& zip, const std::string& name, const std::stri
   return unpickle(bytes_of(bytes), ctx);
 }
 
+// traced_inputs.pkl holds {method: [inputs]} with tensors whose data newer writers leave out:
+// each storage is an untouched, unreserved anonymous mapping of the size the pickle claims, so the
+// tensors can be rebuilt (sizes, strides, dtype) without reading or committing any memory. A claim
+// past `kMaxBytes` makes the record unreadable (a hint is not worth it).
+std::map<std::string, std::vector<TracedInput>> read_traced_inputs(const ZipReader& zip, const ArchiveLimits& limits) {
+  constexpr uint64_t kMaxBytes = uint64_t{1} << 32;
+  std::map<std::string, std::vector<TracedInput>> out;
+  try {
+    const std::string bytes = zip.read("traced_inputs.pkl");
+    UnpickleContext ctx;
+    ctx.max_items = limits.max_pickle_items;
+    ctx.label = zip.path() + ": traced_inputs.pkl";
+    ctx.storage_dir = "traced_inputs/";
+    uint64_t claimed = 0;
+    ctx.load_storage_sized = [&claimed](uint64_t nbytes) -> std::shared_ptr<Storage> {
+      claimed += nbytes;
+      if (nbytes > kMaxBytes || claimed > kMaxBytes) fail("traced inputs claim ", claimed, " bytes");
+      const size_t n = std::max<size_t>(static_cast<size_t>(nbytes), 1);
+      void* p = mmap(nullptr, n, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+      if (p == MAP_FAILED) fail("cannot reserve ", n, " bytes of address space");
+      std::shared_ptr<const void> owner(p, [n](const void* q) { munmap(const_cast<void*>(q), n); });
+      return std::make_shared<Storage>(p, static_cast<size_t>(nbytes), std::move(owner));
+    };
+    Value v = unpickle(bytes_of(bytes), ctx);
+    if (!v.is_dict()) return out;
+    for (const auto& [key, value] : v.to_dict()->items()) {
+      if (!key.is_string() || !value.is_list()) continue;
+      std::vector<TracedInput> inputs;
+      bool all_tensors = true;
+      for (const Value& x : value.to_list()->items) {
+        if (!x.is_tensor() || !x.to_tensor().defined()) {
+          all_tensors = false;
+          break;
+        }
+        const Tensor& t = x.to_tensor();
+        inputs.push_back({std::vector<int64_t>(t.sizes().begin(), t.sizes().end()), t.dtype()});
+      }
+      if (all_tensors) out.emplace(key.to_string(), std::move(inputs));
+    }
+  } catch (const Error&) {
+    out.clear();
+  }
+  return out;
+}
+
 void check_byteorder(const ZipReader& zip, std::string* out) {
   if (!zip.has("byteorder")) return;
   *out = std::string(trim(zip.read("byteorder")));
@@ -142,6 +190,7 @@ ArchiveContents load_archive(const std::string& path, const ArchiveLimits& limit
   } else {
     out.constants = Value(make_tuple({}));
   }
+  if (out.producer.has_traced_inputs) out.traced_inputs = read_traced_inputs(zip, limits);
 
   for (const ZipEntry& e : zip.entries()) {
     std::string rel = zip.relative_name(e);

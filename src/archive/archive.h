@@ -11,6 +11,7 @@
 #include <map>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "ember/type.h"
 #include "ember/value.h"
@@ -30,6 +31,13 @@ struct ProducerInfo {
   bool has_debug_info = false;     // any code/*.debug_pkl present
 };
 
+// One tensor argument of a traced method as traced_inputs.pkl records it (PyTorch 2.x traced
+// modules): only its sizes and dtype are read, never its data (newer writers leave it out).
+struct TracedInput {
+  std::vector<int64_t> sizes;
+  DType dtype = DType::Float32;
+};
+
 struct ArchiveContents {
   std::string path;
   int64_t format_version = 0;  // 1..10
@@ -44,6 +52,10 @@ struct ArchiveContents {
   std::map<std::string, std::string> code;
   // Every class named in the pickles, by qualified name ("__torch__.foo.Bar").
   std::map<std::string, ClassTypePtr> classes;
+  // traced_inputs.pkl: method name -> the tensor arguments it was traced with. A method is left
+  // out when any of its recorded inputs is not a tensor; the map is empty when the record is
+  // absent or cannot be read (it is a hint, never a reason to fail a load).
+  std::map<std::string, std::vector<TracedInput>> traced_inputs;
   // Bytes of all distinct tensor storages of data.pkl and constants.pkl.
   uint64_t tensor_bytes = 0;
   // The open archive, for read_extra.

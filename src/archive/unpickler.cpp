@@ -813,7 +813,7 @@ class Unpickler {
       bad_at("persistent id is not ('storage', type, key, location, numel)");
     const std::string& key = t[2].to_string();
     const std::string where = ctx_.storage_dir + key;
-    if (!ctx_.load_storage) bad_at("tensor storage '" + where + "' cannot appear in this pickle");
+    if (!ctx_.load_storage && !ctx_.load_storage_sized) bad_at("tensor storage '" + where + "' cannot appear in this pickle");
     const std::string& location = t[3].to_string();
     try {
       Device::parse(location);
@@ -825,7 +825,13 @@ class Unpickler {
     if (it != storages_.end()) {
       storage = it->second;
     } else {
-      storage = ctx_.load_storage(key, dtype);
+      if (ctx_.load_storage_sized) {
+        const uint64_t claimed = static_cast<uint64_t>(t[4].to_int());
+        if (claimed > (uint64_t{1} << 62) / element_size(dtype)) bad_at("storage '" + where + "' claims too many elements");
+        storage = ctx_.load_storage_sized(claimed * element_size(dtype));
+      } else {
+        storage = ctx_.load_storage(key, dtype);
+      }
       EMBER_ASSERT(storage, "load_storage returned null");
       storages_.emplace(key, storage);
     }

@@ -30,6 +30,9 @@ struct UnpickleContext {
   // `dtype`. Called once per key; every tensor naming that key shares the returned Storage.
   // When empty, any tensor in the pickle is an error.
   std::function<std::shared_ptr<Storage>(const std::string& key, DType dtype)> load_storage;
+  // When set, used instead of load_storage: a storage of the bytes the record claims (numel times
+  // the element size), for pickles whose storage data is never read (traced_inputs.pkl).
+  std::function<std::shared_ptr<Storage>(uint64_t nbytes)> load_storage_sized;
   // The ClassType for a TorchScript qualified name ("__torch__.foo.Bar"); must return the same
   // record for the same name. When empty, `__torch__` globals are errors.
   std::function<ClassTypePtr(const std::string& qualname)> resolve_class;

@@ -228,7 +228,12 @@ Module load(const std::string& path, const LoadOptions& options) {
   for (const auto& [name, size] : c.contents.extra_files) m->extra_files.emplace(name, c.contents.read_extra(name));
   m->passes = passes;
   m->specialise_now();
-  if (!options.input_shapes.empty()) warm_up(*m, options.input_shapes);
+  // Shapes the caller gives win; a PyTorch 2.x traced archive records the ones it was traced with.
+  std::vector<InputShape> shapes = options.input_shapes;
+  if (shapes.empty())
+    if (auto t = c.contents.traced_inputs.find("forward"); t != c.contents.traced_inputs.end())
+      for (const archive::TracedInput& in : t->second) shapes.push_back({in.sizes, in.dtype});
+  if (!shapes.empty()) warm_up(*m, shapes);
   return Module(std::move(m));
 }
 

@@ -114,6 +114,14 @@ int run_inspect(const std::string& path, bool show_code, bool show_graph, bool s
     j["byteorder"] = ar.producer.byteorder;
     j["serialization_id"] = ar.producer.serialization_id;
     j["traced_inputs"] = ar.producer.has_traced_inputs;
+    // What the recorded inputs say (load prepares forward for these shapes).
+    nlohmann::json traced = nlohmann::json::object();
+    for (const auto& [method, inputs] : ar.traced_inputs) {
+      nlohmann::json list = nlohmann::json::array();
+      for (const archive::TracedInput& t : inputs) list.push_back({{"shape", t.sizes}, {"dtype", dtype_name(t.dtype)}});
+      traced[method] = list;
+    }
+    j["traced_input_shapes"] = traced;
     j["debug_info"] = ar.producer.has_debug_info;
     j["modules"] = nlohmann::json::array();
     for (const auto& m : modules) {
@@ -159,7 +167,15 @@ int run_inspect(const std::string& path, bool show_code, bool show_graph, bool s
               ar.producer.version_record.c_str());
   if (!ar.producer.byteorder.empty()) say(", byteorder %s", ar.producer.byteorder.c_str());
   if (!ar.producer.serialization_id.empty()) say(", serialization id %s", ar.producer.serialization_id.c_str());
-  if (ar.producer.has_traced_inputs) say(", traced inputs recorded");
+  if (ar.producer.has_traced_inputs) {
+    say(", traced inputs recorded");
+    for (const auto& [method, inputs] : ar.traced_inputs) {
+      std::string shapes;
+      for (const archive::TracedInput& t : inputs)
+        shapes += (shapes.empty() ? "" : ", ") + shape_string(t.sizes) + " " + std::string(dtype_name(t.dtype));
+      say(" (%s: %s)", method.c_str(), shapes.c_str());
+    }
+  }
   if (ar.producer.has_debug_info) say(", debug info");
   say("\n\nmodules:\n");
   for (const auto& m : modules) {

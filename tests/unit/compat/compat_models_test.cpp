@@ -12,6 +12,7 @@
 
 #include "../case_file.h"
 #include "../fixtures.h"
+#include "archive/archive.h"
 #include "ember/module.h"
 
 namespace ember {
@@ -67,6 +68,18 @@ TEST(WildSamples, MatchTorch) {
                  << "); they live in ../shared/wild-samples beside the repository";
   }
   EXPECT_EQ(run_group("compat/wild"), 6);
+  // deeplog_lstm.pt is a PyTorch 2.0-era trace: its traced_inputs.pkl records forward's input.
+  std::ifstream cases(testing::fixture("compat/wild/cases.txt"));
+  for (std::string word; cases >> word;) {
+    if (!word.ends_with("/deeplog_lstm.pt")) continue;
+    const auto traced = archive::load_archive(word).traced_inputs;
+    ASSERT_EQ(traced.count("forward"), 1u);
+    ASSERT_EQ(traced.at("forward").size(), 1u);
+    EXPECT_EQ(traced.at("forward")[0].sizes, (std::vector<int64_t>{1, 10, 1}));
+    EXPECT_EQ(traced.at("forward")[0].dtype, DType::Float32);
+    return;
+  }
+  ADD_FAILURE() << "deeplog_lstm.pt is not among the wild cases";
 }
 
 // Stateful forward, float64, Optional[Tuple] arguments with nested tuple results, List[Tensor]
