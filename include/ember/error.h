@@ -1,8 +1,8 @@
 // ember/error.h — how ember reports problems.
 //
 // Bad input (a corrupt archive, a wrong argument, an unsupported op) is an ember::Error carrying a
-// message written for the user. A broken internal invariant is a bug in ember and aborts through
-// EMBER_ASSERT, which prints where it happened.
+// message written for the user. A broken internal invariant is a bug in ember and aborts (inside
+// the library, never for anything a caller passes).
 #pragma once
 
 #include <sstream>
@@ -30,7 +30,6 @@ std::string cat(Args&&... args) {
   (out << ... << std::forward<Args>(args));
   return out.str();
 }
-[[noreturn]] void assert_fail(const char* cond, const char* file, int line, const std::string& msg);
 }  // namespace detail
 
 // Throws ember::Error with the pieces streamed together: fail("expected ", n, " bytes").
@@ -40,9 +39,3 @@ template <class... Args>
 }
 
 }  // namespace ember
-
-#define EMBER_ASSERT(cond, ...)                                                           \
-  do {                                                                                    \
-    if (!(cond)) ::ember::detail::assert_fail(#cond, __FILE__, __LINE__,                  \
-                                              ::ember::detail::cat("" __VA_OPT__(, ) __VA_ARGS__)); \
-  } while (0)

@@ -147,7 +147,7 @@ class Tensor {
 
  private:
   TensorImpl& impl() const {
-    EMBER_ASSERT(impl_, "use of an undefined tensor");
+    if (!impl_) fail("use of an undefined tensor (a default-constructed ember::Tensor holds no data)");
     return *impl_;
   }
   std::shared_ptr<TensorImpl> impl_;

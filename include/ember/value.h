@@ -8,10 +8,12 @@
 
 #include <complex>
 #include <cstdint>
+#include <map>
 #include <memory>
 #include <string>
 #include <string_view>
 #include <unordered_map>
+#include <utility>
 #include <variant>
 #include <vector>
 
@@ -90,6 +92,16 @@ class Value {
   Value(std::shared_ptr<EnumValue> v) : v_(std::move(v)) {}
   Value(std::shared_ptr<Future> v) : v_(std::move(v)) {}
   Value(std::shared_ptr<Capsule> v) : v_(std::move(v)) {}
+  // Lists from vectors, as IValue converts them: List[Tensor], List[int], List[float], List[bool],
+  // List[str] (an empty one still knows its element type; ember/values.h's list_value).
+  Value(const std::vector<Tensor>& v);
+  Value(const std::vector<int64_t>& v);
+  Value(const std::vector<double>& v);
+  Value(const std::vector<bool>& v);
+  Value(const std::vector<std::string>& v);
+  // A dict from a std::map keyed by str, int, float or bool (ember/values.h's dict_value).
+  template <class K, class V>
+  Value(const std::map<K, V>& m);
 
   ValueTag tag() const { return static_cast<ValueTag>(v_.index()); }
   std::string_view tag_name() const { return value_tag_name(tag()); }
@@ -243,5 +255,16 @@ struct Future {
 // Helpers to build shared containers.
 std::shared_ptr<List> make_list(TypePtr elem_type, std::vector<Value> items = {});
 std::shared_ptr<Tuple> make_tuple(std::vector<Value> items);
+
+// A dict from key/value pairs in order (declared again, with its documentation, in ember/values.h).
+Value dict_value(const std::vector<std::pair<Value, Value>>& items);
+
+template <class K, class V>
+Value::Value(const std::map<K, V>& m) {
+  std::vector<std::pair<Value, Value>> items;
+  items.reserve(m.size());
+  for (const auto& [k, v] : m) items.emplace_back(Value(k), Value(v));
+  *this = dict_value(items);
+}
 
 }  // namespace ember

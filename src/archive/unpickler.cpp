@@ -13,6 +13,7 @@
 #include "tensor/convert.h"
 #include "tensor/quantized.h"
 #include "values/type_parser.h"
+#include "core/check.h"
 
 namespace ember::archive {
 

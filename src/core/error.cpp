@@ -1,5 +1,6 @@
 // error.cpp — the one place a broken invariant aborts.
 #include "ember/error.h"
+#include "core/check.h"
 
 #include <cstdio>
 #include <cstdlib>

@@ -3,6 +3,7 @@
 
 #include "ir/graph.h"
 #include "values/value_match.h"
+#include "core/check.h"
 
 namespace ember {
 

@@ -17,6 +17,7 @@
 #include "ember/error.h"
 #include "ember/type.h"
 #include "ember/value.h"
+#include "core/check.h"
 
 namespace ember::ir {
 class Graph;

@@ -4,6 +4,7 @@
 #include <sstream>
 
 #include "ops/registry.h"
+#include "core/check.h"
 
 namespace ember::ir {
 

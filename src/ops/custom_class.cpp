@@ -7,6 +7,7 @@
 
 #include "ember/error.h"
 #include "ember/type.h"
+#include "core/check.h"
 
 namespace ember::ops {
 

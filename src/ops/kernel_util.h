@@ -30,6 +30,7 @@
 #include "ember/tensor.h"
 #include "ember/value.h"
 #include "ops/registry.h"
+#include "core/check.h"
 
 namespace ember::ops {
 

@@ -22,6 +22,7 @@
 #include "kernels/cpu/linalg.h"
 #include "ops/aten_util.h"
 #include "ops/custom_class.h"
+#include "core/check.h"
 
 namespace ember::ops {
 namespace {

@@ -10,6 +10,7 @@
 
 #include "ember/error.h"
 #include "values/type_parser.h"
+#include "core/check.h"
 
 namespace ember::ops {
 

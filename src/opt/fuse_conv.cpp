@@ -19,6 +19,7 @@
 #include "kernels/cpu/conv.h"
 #include "ops/registry.h"
 #include "opt/passes.h"
+#include "core/check.h"
 
 namespace ember::opt {
 

@@ -7,6 +7,7 @@
 #include "ops/registry.h"
 #include "opt/passes.h"
 #include "script/compiler.h"
+#include "core/check.h"
 
 namespace ember::opt {
 

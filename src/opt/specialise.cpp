@@ -13,6 +13,7 @@
 #include "opt/passes.h"
 #include "script/compiler.h"
 #include "values/value_match.h"
+#include "core/check.h"
 
 namespace ember::opt {
 

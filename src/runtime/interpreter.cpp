@@ -17,6 +17,7 @@
 #include "runtime/code.h"
 #include "runtime/located_error.h"
 #include "values/value_match.h"
+#include "core/check.h"
 
 namespace ember::runtime {
 

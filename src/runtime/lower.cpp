@@ -8,6 +8,7 @@
 #include "ir/graph.h"
 #include "ops/registry.h"
 #include "runtime/code.h"
+#include "core/check.h"
 
 namespace ember::runtime {
 

@@ -15,6 +15,7 @@
 #include "ir/graph.h"
 #include "ops/registry.h"
 #include "script/compiler_impl.h"
+#include "core/check.h"
 
 namespace ember::script {
 

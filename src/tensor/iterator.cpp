@@ -8,6 +8,7 @@
 #include <numeric>
 
 #include "tensor/broadcast.h"
+#include "core/check.h"
 
 namespace ember {
 

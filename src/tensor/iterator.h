@@ -23,6 +23,7 @@
 #include <vector>
 
 #include "ember/tensor.h"
+#include "core/check.h"
 
 namespace ember {
 

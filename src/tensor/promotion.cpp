@@ -2,6 +2,7 @@
 #include "tensor/promotion.h"
 
 #include "ember/error.h"
+#include "core/check.h"
 
 namespace ember {
 

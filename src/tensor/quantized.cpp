@@ -1,5 +1,6 @@
 // quantized.cpp — quantization parameters attached to tensors.
 #include "tensor/quantized.h"
+#include "core/check.h"
 
 #include <string_view>
 

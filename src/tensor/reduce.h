@@ -16,6 +16,7 @@
 
 #include "ember/tensor.h"
 #include "tensor/iterator.h"
+#include "core/check.h"
 
 namespace ember {
 

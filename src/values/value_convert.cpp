@@ -51,6 +51,12 @@ Value list_value(const std::vector<bool>& v) {
   return Value(make_list(Type::get(TypeKind::Bool), std::move(items)));
 }
 
+Value::Value(const std::vector<Tensor>& v) : Value(list_value(v)) {}
+Value::Value(const std::vector<int64_t>& v) : Value(list_value(v)) {}
+Value::Value(const std::vector<double>& v) : Value(list_value(v)) {}
+Value::Value(const std::vector<bool>& v) : Value(list_value(v)) {}
+Value::Value(const std::vector<std::string>& v) : Value(list_value(v)) {}
+
 Value dict_value(const std::vector<std::pair<Value, Value>>& items) {
   std::vector<TypePtr> kt, vt;
   for (const auto& [k, v] : items) {

@@ -31,6 +31,7 @@
 #include "archive/npy.h"
 #include "ember/ember.h"
 #include "ops/registry.h"
+#include "core/check.h"
 
 namespace compat_report {
 std::string section();        // compat_report.cpp

@@ -16,6 +16,7 @@
 #include "kernels/cpu/random.h"
 #include "kernels/cpu/vec_math.h"
 #include "tensor/broadcast.h"
+#include "core/check.h"
 
 namespace ember::cpu {
 namespace {

@@ -14,6 +14,7 @@
 #include "kernels/cpu/dnnl_util.h"
 #include "kernels/cpu/nn_util.h"
 #include "kernels/cpu/shape.h"
+#include "core/check.h"
 
 namespace ember::cpu {
 namespace {

@@ -1,4 +1,5 @@
 #include "kernels/cpu/dnnl_util.h"
+#include "core/check.h"
 
 #include <cstddef>
 #include <vector>

@@ -13,6 +13,7 @@
 #include "kernels/cpu/vec_math.h"
 #include "tensor/elementwise.h"
 #include "tensor/promotion.h"
+#include "core/check.h"
 
 namespace ember::cpu {
 

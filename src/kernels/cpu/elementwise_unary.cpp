@@ -12,6 +12,7 @@
 #include "tensor/broadcast.h"
 #include "tensor/elementwise.h"
 #include "tensor/promotion.h"
+#include "core/check.h"
 
 namespace ember::cpu {
 

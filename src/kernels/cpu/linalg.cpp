@@ -20,6 +20,7 @@
 #include "tensor/dispatch.h"
 #include "tensor/elementwise.h"
 #include "tensor/iterator.h"
+#include "core/check.h"
 
 namespace ember::cpu {
 

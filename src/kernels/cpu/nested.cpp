@@ -5,6 +5,7 @@
 
 #include "tensor/elementwise.h"
 #include "tensor/scalar.h"
+#include "core/check.h"
 
 namespace ember::cpu {
 

@@ -8,6 +8,7 @@
 
 #include "ember/error.h"
 #include "ember/tensor.h"
+#include "core/check.h"
 
 namespace ember::cpu {
 

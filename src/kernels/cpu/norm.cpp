@@ -7,6 +7,7 @@
 #include "kernels/cpu/dnnl_util.h"
 #include "kernels/cpu/nn_util.h"
 #include "tensor/iterator.h"
+#include "core/check.h"
 
 namespace ember::cpu {
 namespace {

@@ -11,6 +11,7 @@
 #include "tensor/convert.h"
 #include "tensor/dispatch.h"
 #include "tensor/elementwise.h"
+#include "core/check.h"
 
 namespace ember::cpu {
 

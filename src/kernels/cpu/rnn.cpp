@@ -9,6 +9,7 @@
 
 #include "ember/error.h"
 #include "kernels/cpu/linalg.h"
+#include "core/check.h"
 
 namespace ember::cpu {
 

@@ -31,6 +31,44 @@ TEST(ValueApi, ListsFromVectors) {
   EXPECT_EQ(list_value(std::vector<Value>{1, "a"}).type()->str(), "List[Any]");
 }
 
+TEST(ValueApi, ValuesConvertFromVectorsAndMapsAsIValueDoes) {
+  // What libtorch code writes as IValue(std::vector<...>) or IValue(c10::Dict) ports unchanged.
+  Tensor t = zeros({2});
+  const Value tensors = std::vector<Tensor>{t, t};
+  EXPECT_EQ(tensors.type()->str(), "List[Tensor]");
+  EXPECT_TRUE(to_tensor_list(tensors)[1].is_same(t));
+  EXPECT_EQ(Value(std::vector<int64_t>{}).type()->str(), "List[int]");  // empty, still typed
+  EXPECT_EQ(to_int_list(Value(std::vector<int64_t>{7, 8})), (std::vector<int64_t>{7, 8}));
+  EXPECT_EQ(to_double_list(Value(std::vector<double>{0.25})), (std::vector<double>{0.25}));
+  EXPECT_EQ(to_bool_list(Value(std::vector<bool>{false, true})), (std::vector<bool>{false, true}));
+  EXPECT_EQ(Value(std::vector<std::string>{"x", "y"}).type()->str(), "List[str]");
+  const Value d = std::map<std::string, int64_t>{{"a", 1}, {"b", 2}};
+  EXPECT_EQ(d.type()->str(), "Dict[str, int]");
+  EXPECT_EQ(dict_at(d, "b").to_int(), 2);
+  const Value m = std::map<int64_t, Tensor>{{3, t}};
+  EXPECT_EQ(m.type()->str(), "Dict[int, Tensor]");
+  EXPECT_TRUE(dict_at(m, 3).to_tensor().is_same(t));
+  // A method taking List[Tensor] gets one from a plain vector in the argument list.
+  std::vector<Value> args{std::vector<Tensor>{t}, std::vector<int64_t>{1, 2}};
+  EXPECT_EQ(args[0].type()->str(), "List[Tensor]");
+  EXPECT_EQ(args[1].type()->str(), "List[int]");
+}
+
+TEST(ValueApi, UndefinedTensorUseIsAnError) {
+  // Misuse of the public API is an ember::Error, never an abort.
+  Tensor undefined;
+  EXPECT_FALSE(undefined.defined());
+  EXPECT_THROW((void)undefined.sizes(), Error);
+  EXPECT_THROW((void)undefined.dtype(), Error);
+  EXPECT_THROW((void)undefined.contiguous(), Error);
+  try {
+    (void)undefined.numel();
+    ADD_FAILURE() << "no error";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("undefined tensor"), std::string::npos) << e.what();
+  }
+}
+
 TEST(ValueApi, ListErrors) {
   EXPECT_THROW(to_tensor_list(list_value(std::vector<int64_t>{1, 2})), Error);
   EXPECT_THROW(to_int_list(Value(3)), Error);

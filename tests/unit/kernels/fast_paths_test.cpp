@@ -18,6 +18,7 @@
 #include "kernels/cpu/shape.h"
 #include "tensor/broadcast.h"
 #include "tensor/iterator.h"
+#include "core/check.h"
 
 namespace ember::cpu {
 namespace {
