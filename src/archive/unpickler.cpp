@@ -946,9 +946,51 @@ class Unpickler {
       plain.push_back(a[6]);
     }
     if (!(q->scale > 0) && !q->per_channel()) bad_at(where + " has scale " + std::to_string(q->scale));
+    if (s->dtype == DType::QUInt4x2) return rebuild_quint4x2(plain, std::move(q), where);
     Value t = rebuild_tensor(plain);
     try {
       return Value(make_quantized(t.to_tensor(), s->dtype, std::move(q)));
+    } catch (const Error& e) {
+      bad_at(where + ": " + e.what());
+    }
+  }
+
+  // quint4x2 tensors (4-bit embedding tables) pack two values per byte along the flat contiguous
+  // element order, low nibble first; the storage's size counts bytes. ember keeps one value per
+  // byte, so the tensor is unpacked here. Only contiguous tensors at offset 0 are accepted.
+  Value rebuild_quint4x2(std::vector<Value>& a, std::shared_ptr<QuantParams> q, const std::string& where) {
+    const StorageRef* s = capsule_as<StorageRef>(a[0], kStorageCapsule);
+    if (!a[1].is_int() || a[1].to_int() != 0) bad_at(where + " (quint4x2) must start at offset 0");
+    if (!a[2].is_tuple() || !a[3].is_tuple()) bad_at(where + " has invalid sizes or strides");
+    Shape sizes, strides;
+    for (const auto& v : a[2].to_tuple()->items) {
+      if (!v.is_int() || v.to_int() < 0) bad_at(where + " has an invalid size");
+      sizes.push_back(v.to_int());
+    }
+    for (const auto& v : a[3].to_tuple()->items) {
+      if (!v.is_int()) bad_at(where + " has an invalid stride");
+      strides.push_back(v.to_int());
+    }
+    constexpr uint64_t kLimit = uint64_t{1} << 62;
+    uint64_t numel = 1;
+    for (int64_t size : sizes) {
+      const auto n = static_cast<uint64_t>(size);
+      if (n != 0 && numel > kLimit / n) bad_at(where + " has sizes " + shape_string(sizes) + " whose element count overflows");
+      numel *= n;
+    }
+    if (numel > 0 && strides != contiguous_strides(sizes))
+      bad_at(where + " (quint4x2) must be contiguous, got strides " + shape_string(strides) + " for sizes " + shape_string(sizes));
+    const uint64_t bytes = (numel + 1) / 2;
+    if (bytes > s->storage->nbytes())
+      bad_at(where + " holds " + std::to_string(s->storage->nbytes()) + " bytes but a quint4x2 tensor of sizes " +
+             shape_string(sizes) + " needs " + std::to_string(bytes));
+    Tensor values = Tensor::empty_uninitialized(sizes, DType::UInt8);
+    const auto* src = static_cast<const uint8_t*>(s->storage->data());
+    auto* dst = static_cast<uint8_t*>(values.raw_data());
+    for (uint64_t i = 0; i < numel; ++i) dst[i] = static_cast<uint8_t>((src[i / 2] >> (4 * (i % 2))) & 0xF);
+    if (!a[4].is_bool()) bad_at(where + " has an invalid requires_grad");
+    try {
+      return Value(make_quantized(values, DType::QUInt4x2, std::move(q)));
     } catch (const Error& e) {
       bad_at(where + ": " + e.what());
     }

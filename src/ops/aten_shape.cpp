@@ -64,6 +64,11 @@ void register_shape_ops(Registry& r) {
   r.add("aten::detach(Tensor(a) self) -> Tensor(a)", wrap([](const Tensor& x) { return cpu::alias(x); }));
   r.add("aten::detach_(Tensor(a!) self) -> Tensor(a!)", wrap([](const Tensor& x) { return x; }));
   r.add("aten::alias(Tensor(a) self) -> Tensor(a)", wrap([](const Tensor& x) { return cpu::alias(x); }));
+  // ember's tensors carry no lazy conjugate or negative bits (conj() materialises, archives' bits
+  // are applied at load), so resolving them returns the tensor itself, as PyTorch does for a
+  // tensor without the bit (traced code around packed sequences calls both).
+  r.add("aten::resolve_conj(Tensor(a) self) -> Tensor(a)", wrap([](const Tensor& x) { return x; }));
+  r.add("aten::resolve_neg(Tensor(a) self) -> Tensor(a)", wrap([](const Tensor& x) { return x; }));
 
   r.add("aten::squeeze(Tensor(a) self) -> Tensor(a)", wrap([](const Tensor& x) { return cpu::squeeze(x); }));
   r.add("aten::squeeze.dim(Tensor(a) self, int dim) -> Tensor(a)",

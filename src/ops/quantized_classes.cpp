@@ -8,6 +8,15 @@
 //     v3:           (3, config: int[], [None, weight, bias]) with config's last entry a flag mask
 //                   (bit 0: transpose)
 //   LinearPackedParamsBase: (weight, bias): a qint8 weight, or a float one for the fp16 form.
+//   rnn.CellParamsBase (aten/src/ATen/native/RNN.cpp, CellParamsSerializationType):
+//     (kind: str, tensors: Tensor[], doubles: float[], longs: int[], packed: LinearPackedParamsBase[])
+//     "quantized_dynamic": tensors [b_ih, b_hh] (the products use the biases packed with their
+//                          weights), longs [reduce_range] (may be empty), packed [w_ih, w_hh] int8
+//     "quantized_fp16":    packed [w_ih, w_hh] fp16, the rest empty
+//     "quantized":         torch.jit.quantized's fbgemm cells (weights with explicit scales and
+//                          column offsets): not supported
+//   EmbeddingPackedParamsBase: (version 1, [weight], [], [bit_rate]) with weight quint8 (8) or
+//     quint4x2 (4), per_channel_affine_float_qparams along rows.
 #include "ops/custom_class.h"
 #include "ops/quantized_params.h"
 #include "tensor/convert.h"
@@ -65,6 +74,55 @@ std::shared_ptr<const PackedLinearParams> make_packed_linear(const Tensor& weigh
     p->weight = cpu::prepare_quantized_weight(weight, b, 0);
   }
   return p;
+}
+
+cpu::DynamicCellWeights PackedCellParams::weights() const {
+  auto form = [this](const PackedLinearParams& p) {
+    cpu::DynamicLinearWeight w;
+    if (p.fp16) {
+      w.fp16 = &p.weight_fp16;
+      w.fp16_bias = &p.bias;
+    } else {
+      w.int8 = &p.weight;
+      w.reduce_range = reduce_range;
+    }
+    return w;
+  };
+  return {form(*ih), form(*hh)};
+}
+
+std::shared_ptr<const PackedCellParams> make_packed_cell(std::shared_ptr<const PackedLinearParams> ih,
+                                                         std::shared_ptr<const PackedLinearParams> hh, bool reduce_range,
+                                                         bool fp16) {
+  const char* form = fp16 ? "fp16" : "int8";
+  if (ih->fp16 != fp16 || hh->fp16 != fp16) fail("cell parameters of the ", form, " kind need ", form, " linear weights");
+  auto c = std::make_shared<PackedCellParams>();
+  c->ih = std::move(ih);
+  c->hh = std::move(hh);
+  c->reduce_range = reduce_range;
+  const cpu::DynamicCellWeights w = c->weights();
+  if (w.ih.out_features() != w.hh.out_features())
+    fail("cell parameters: w_ih has ", w.ih.out_features(), " rows but w_hh has ", w.hh.out_features());
+  if (w.hh.in_features() < 1 || w.hh.out_features() % w.hh.in_features() != 0)
+    fail("cell parameters: w_hh is [", w.hh.out_features(), ", ", w.hh.in_features(),
+         "], not [gates * hidden, hidden]");
+  return c;
+}
+
+std::shared_ptr<const PackedEmbeddingParams> make_packed_embedding(const Tensor& weight) {
+  if (weight.dtype() != DType::QUInt8 && weight.dtype() != DType::QUInt4x2)
+    fail("embedding weights must be quint8 or quint4x2, got ", dtype_name(weight.dtype()));
+  auto p = std::make_shared<PackedEmbeddingParams>();
+  p->weight = weight;
+  p->table = cpu::rowwise_from_quantized(weight, weight.dtype() == DType::QUInt8 ? 8 : 4);
+  return p;
+}
+
+std::shared_ptr<const PackedLinearParams> shared_linear_params(const Value& object) {
+  const Value& state = custom_class_state(object, kLinearParams);
+  if (!state.is_capsule() || state.to_capsule()->type_name != kLinearParams)
+    fail("the ", kLinearParams, " object holds no packed parameters");
+  return std::static_pointer_cast<const PackedLinearParams>(state.to_capsule()->payload);
 }
 
 namespace {
@@ -160,6 +218,51 @@ std::shared_ptr<const void> restore_linear(const Value& state) {
   return make_packed_linear(w, optional_tensor(e[1], "the bias"), !is_quantized(w.dtype()));
 }
 
+std::shared_ptr<const void> restore_cell(const Value& state) {
+  const auto& e = tuple_items(state, "cell parameters");
+  if (e.size() != 5) fail("cell parameters need 5 fields (kind, tensors, doubles, longs, packed weights), got ", e.size());
+  if (!e[0].is_string()) fail("cell parameters start with a ", e[0].tag_name(), ", not the kind's name");
+  const std::string& kind = e[0].to_string();
+  const auto& tensors = list_items(e[1], "the cell's tensors");
+  list_items(e[2], "the cell's doubles");
+  const auto& longs = list_items(e[3], "the cell's longs");
+  const auto& packed = list_items(e[4], "the cell's packed weights");
+  if (kind == "quantized")
+    fail("cell parameters of kind 'quantized' (torch.jit.quantized's fbgemm cells with explicit weight scales, "
+         "written by PyTorch 1.4 and earlier) are not supported; re-export with torch.ao.quantization.quantize_dynamic");
+  const bool fp16 = kind == "quantized_fp16";
+  if (!fp16 && kind != "quantized_dynamic")
+    fail("unknown cell parameter kind '", kind, "' (quantized_dynamic and quantized_fp16 are supported)");
+  if (packed.size() != 2) fail("cell parameters of kind '", kind, "' need 2 packed weights (w_ih, w_hh), got ", packed.size());
+  bool reduce_range = false;
+  if (!fp16) {
+    if (tensors.size() != 2) fail("cell parameters of kind 'quantized_dynamic' need 2 tensors (b_ih, b_hh), got ", tensors.size());
+    for (const auto& t : tensors) tensor_of(t, "a cell bias");
+    if (!longs.empty()) {
+      if (!longs[0].is_int()) fail("the cell's reduce_range must be an int, got ", longs[0].tag_name());
+      reduce_range = longs[0].to_int() != 0;
+    }
+  }
+  return make_packed_cell(shared_linear_params(packed[0]), shared_linear_params(packed[1]), reduce_range, fp16);
+}
+
+std::shared_ptr<const void> restore_embedding(const Value& state) {
+  const auto& e = tuple_items(state, "embedding parameters");
+  if (e.size() != 4) fail("embedding parameters need 4 fields (version, tensors, doubles, longs), got ", e.size());
+  if (!e[0].is_int()) fail("embedding parameters start with a ", e[0].tag_name(), ", not a version");
+  if (e[0].to_int() != 1) fail("unknown embedding parameter version ", e[0].to_int(), " (1 is supported)");
+  const auto& tensors = list_items(e[1], "the embedding's tensors");
+  const auto& longs = list_items(e[3], "the embedding's longs");
+  if (tensors.size() != 1) fail("embedding parameters need 1 tensor (the weight), got ", tensors.size());
+  if (longs.size() != 1 || !longs[0].is_int()) fail("embedding parameters need the bit rate as their one long");
+  const Tensor& w = tensor_of(tensors[0], "the embedding weight");
+  const int64_t bits = longs[0].to_int();
+  if (bits != 8 && bits != 4) fail("embedding bit rate ", bits, " is not supported (8 and 4 are)");
+  if ((bits == 8) != (w.dtype() == DType::QUInt8))
+    fail("a ", bits, "-bit embedding cannot hold a ", dtype_name(w.dtype()), " weight");
+  return make_packed_embedding(w);
+}
+
 }  // namespace
 
 Value payload_value(const char* qualname, std::shared_ptr<const void> payload) {
@@ -179,6 +282,8 @@ void register_quantized_classes() {
   register_custom_class(kConv2dParams, [](const Value& s) { return payload_value(kConv2dParams, restore_conv(s, 2)); });
   register_custom_class(kConv3dParams, [](const Value& s) { return payload_value(kConv3dParams, restore_conv(s, 3)); });
   register_custom_class(kLinearParams, [](const Value& s) { return payload_value(kLinearParams, restore_linear(s)); });
+  register_custom_class(kCellParams, [](const Value& s) { return payload_value(kCellParams, restore_cell(s)); });
+  register_custom_class(kEmbeddingParams, [](const Value& s) { return payload_value(kEmbeddingParams, restore_embedding(s)); });
 }
 
 }  // namespace ember::ops

@@ -6,6 +6,8 @@
 #include <cmath>
 
 #include "kernels/cpu/quantized.h"
+#include "kernels/cpu/quantized_embedding.h"
+#include "kernels/cpu/quantized_rnn.h"
 #include "kernels/cpu/shape.h"
 #include "ops/aten_util.h"
 #include "ops/custom_class.h"
@@ -206,10 +208,185 @@ std::tuple<Tensor, std::optional<Tensor>> unpack_conv(const Value& v, bool three
   return {w, p.weight.bias};
 }
 
+// ---- dynamic-quantized recurrent layers and quantized embeddings
+
+std::shared_ptr<const PackedCellParams> cell_params_of(const Value& v) {
+  const Value& state = custom_class_state(v, kCellParams);
+  if (!state.is_capsule() || state.to_capsule()->type_name != kCellParams) fail("the ", kCellParams, " object holds no parameters");
+  return std::static_pointer_cast<const PackedCellParams>(state.to_capsule()->payload);
+}
+
+// The cells' weights, kept alive by `owners` for the call.
+std::vector<cpu::DynamicCellWeights> cell_weights(const std::vector<Value>& params,
+                                                  std::vector<std::shared_ptr<const PackedCellParams>>& owners) {
+  std::vector<cpu::DynamicCellWeights> out;
+  for (const Value& v : params) {
+    owners.push_back(cell_params_of(v));
+    out.push_back(owners.back()->weights());
+  }
+  return out;
+}
+
+cpu::QuantizedRnnOptions rnn_options(cpu::RnnMode mode, bool has_biases, int64_t num_layers, double dropout, bool train,
+                                     bool bidirectional, std::optional<DType> dtype) {
+  const char* op = mode == cpu::RnnMode::Lstm ? "quantized_lstm" : "quantized_gru";
+  if (mode == cpu::RnnMode::Lstm && !has_biases) fail(op, ": quantized LSTM requires biases");
+  if (dtype && *dtype != DType::Int8 && *dtype != DType::QInt8 && *dtype != DType::Float16)
+    fail(op, ": dtype ", dtype_name(*dtype), " is not supported (qint8 or float16)");
+  cpu::QuantizedRnnOptions o;
+  o.mode = mode;
+  o.num_layers = num_layers;
+  o.dropout = dropout;
+  o.train = train;
+  o.bidirectional = bidirectional;
+  return o;
+}
+
+// A cell op's weights: its own LinearPackedParamsBase pair (biases inside, as PyTorch's CPU cells
+// use them; the separate bias arguments only serve other devices).
+cpu::DynamicCellWeights op_cell(const Value& w_ih, const Value& w_hh, std::shared_ptr<const PackedCellParams>& owner) {
+  const auto ih = shared_linear_params(w_ih), hh = shared_linear_params(w_hh);
+  owner = make_packed_cell(ih, hh, false, ih->fp16);
+  return owner->weights();
+}
+
+const PackedEmbeddingParams& embedding_params_of(const Value& v) {
+  return custom_payload<PackedEmbeddingParams>(v, kEmbeddingParams);
+}
+
+void check_table_bits(const PackedEmbeddingParams& p, int bits, const char* op) {
+  if (p.table.bits != bits) fail(op, " needs ", bits, "-bit embedding parameters, these are ", p.table.bits, "-bit");
+}
+
+cpu::BagArgs bag_args(std::optional<Tensor> offsets, bool scale_grad_by_freq, int64_t mode, bool pruned,
+                      std::optional<Tensor> psw, std::optional<Tensor> mapping, bool include_last_offset, const char* op) {
+  if (scale_grad_by_freq) fail(op, ": scale_grad_by_freq is not supported");
+  if (mode < 0 || mode > 2) fail(op, ": mode must be 0 (sum), 1 (mean) or 2 (max), got ", mode);
+  cpu::BagArgs a;
+  a.offsets = std::move(offsets);
+  a.mode = static_cast<cpu::BagMode>(mode);
+  a.pruned_weights = pruned;
+  a.per_sample_weights = std::move(psw);
+  a.compressed_indices_mapping = std::move(mapping);
+  a.include_last_offset = include_last_offset;
+  return a;
+}
+
+void register_quantized_rnn_ops(Registry& r) {
+  using cpu::RnnMode;
+  using Tensors = std::vector<Tensor>;
+  using Values = std::vector<Value>;
+  r.add("aten::quantized_lstm.input(Tensor input, Tensor[] hx, __torch__.torch.classes.rnn.CellParamsBase[] params, bool has_biases, int num_layers, float dropout, bool train, bool bidirectional, bool batch_first, *, ScalarType? dtype=None, bool use_dynamic=False) -> (Tensor, Tensor, Tensor)",
+        wrap([](const Tensor& input, Tensors hx, Values params, bool has_biases, int64_t num_layers, double dropout, bool train,
+                bool bidirectional, bool batch_first, std::optional<DType> dtype, bool) {
+          std::vector<std::shared_ptr<const PackedCellParams>> owners;
+          const auto cells = cell_weights(params, owners);
+          return cpu::quantized_rnn(input, hx, cells,
+                                    rnn_options(RnnMode::Lstm, has_biases, num_layers, dropout, train, bidirectional, dtype),
+                                    batch_first);
+        }));
+  r.add("aten::quantized_lstm.data(Tensor data, Tensor batch_sizes, Tensor[] hx, __torch__.torch.classes.rnn.CellParamsBase[] params, bool has_biases, int num_layers, float dropout, bool train, bool bidirectional, *, ScalarType? dtype=None, bool use_dynamic=False) -> (Tensor, Tensor, Tensor)",
+        wrap([](const Tensor& data, const Tensor& batch_sizes, Tensors hx, Values params, bool has_biases, int64_t num_layers,
+                double dropout, bool train, bool bidirectional, std::optional<DType> dtype, bool) {
+          std::vector<std::shared_ptr<const PackedCellParams>> owners;
+          const auto cells = cell_weights(params, owners);
+          return cpu::quantized_rnn_packed(
+              data, batch_sizes, hx, cells,
+              rnn_options(RnnMode::Lstm, has_biases, num_layers, dropout, train, bidirectional, dtype));
+        }));
+  r.add("aten::quantized_gru.input(Tensor input, Tensor hx, __torch__.torch.classes.rnn.CellParamsBase[] params, bool has_biases, int num_layers, float dropout, bool train, bool bidirectional, bool batch_first) -> (Tensor, Tensor)",
+        wrap([](const Tensor& input, const Tensor& hx, Values params, bool has_biases, int64_t num_layers, double dropout,
+                bool train, bool bidirectional, bool batch_first) {
+          std::vector<std::shared_ptr<const PackedCellParams>> owners;
+          const auto cells = cell_weights(params, owners);
+          auto [out, hn, cn] = cpu::quantized_rnn(
+              input, std::span<const Tensor>(&hx, 1), cells,
+              rnn_options(RnnMode::Gru, has_biases, num_layers, dropout, train, bidirectional, std::nullopt), batch_first);
+          return std::tuple<Tensor, Tensor>{out, hn};
+        }));
+  r.add("aten::quantized_gru.data(Tensor data, Tensor batch_sizes, Tensor hx, __torch__.torch.classes.rnn.CellParamsBase[] params, bool has_biases, int num_layers, float dropout, bool train, bool bidirectional) -> (Tensor, Tensor)",
+        wrap([](const Tensor& data, const Tensor& batch_sizes, const Tensor& hx, Values params, bool has_biases,
+                int64_t num_layers, double dropout, bool train, bool bidirectional) {
+          std::vector<std::shared_ptr<const PackedCellParams>> owners;
+          const auto cells = cell_weights(params, owners);
+          auto [out, hn, cn] = cpu::quantized_rnn_packed(
+              data, batch_sizes, std::span<const Tensor>(&hx, 1), cells,
+              rnn_options(RnnMode::Gru, has_biases, num_layers, dropout, train, bidirectional, std::nullopt));
+          return std::tuple<Tensor, Tensor>{out, hn};
+        }));
+  r.add("quantized::make_quantized_cell_params_dynamic(__torch__.torch.classes.quantized.LinearPackedParamsBase w_ih, __torch__.torch.classes.quantized.LinearPackedParamsBase w_hh, Tensor bias_ih, Tensor bias_hh, bool reduce_range=False) -> __torch__.torch.classes.rnn.CellParamsBase",
+        wrap([](const Value& w_ih, const Value& w_hh, const Tensor&, const Tensor&, bool reduce_range) {
+          return make_custom_object(kCellParams, payload_value(kCellParams, make_packed_cell(shared_linear_params(w_ih),
+                                                                                            shared_linear_params(w_hh),
+                                                                                            reduce_range, false)));
+        }));
+  r.add("quantized::make_quantized_cell_params_fp16(__torch__.torch.classes.quantized.LinearPackedParamsBase w_ih, __torch__.torch.classes.quantized.LinearPackedParamsBase w_hh) -> __torch__.torch.classes.rnn.CellParamsBase",
+        wrap([](const Value& w_ih, const Value& w_hh) {
+          return make_custom_object(kCellParams, payload_value(kCellParams, make_packed_cell(shared_linear_params(w_ih),
+                                                                                            shared_linear_params(w_hh),
+                                                                                            false, true)));
+        }));
+  r.add("quantized::quantized_lstm_cell_dynamic(Tensor input, Tensor[] hx, __torch__.torch.classes.quantized.LinearPackedParamsBase w_ih, __torch__.torch.classes.quantized.LinearPackedParamsBase w_hh, Tensor bias_ih, Tensor bias_hh) -> (Tensor, Tensor)",
+        wrap([](const Tensor& input, Tensors hx, const Value& w_ih, const Value& w_hh, const Tensor&, const Tensor&) {
+          std::shared_ptr<const PackedCellParams> owner;
+          return cpu::quantized_rnn_cell(RnnMode::Lstm, input, hx, op_cell(w_ih, w_hh, owner));
+        }));
+  for (auto [name, mode] : {std::pair{"gru", RnnMode::Gru}, std::pair{"rnn_tanh", RnnMode::RnnTanh},
+                            std::pair{"rnn_relu", RnnMode::RnnRelu}}) {
+    r.add(std::string("quantized::quantized_") + name +
+              "_cell_dynamic(Tensor input, Tensor hx, __torch__.torch.classes.quantized.LinearPackedParamsBase w_ih, __torch__.torch.classes.quantized.LinearPackedParamsBase w_hh, Tensor b_ih, Tensor b_hh) -> Tensor",
+          wrap([mode](const Tensor& input, const Tensor& hx, const Value& w_ih, const Value& w_hh, const Tensor&, const Tensor&) {
+            std::shared_ptr<const PackedCellParams> owner;
+            return std::get<0>(cpu::quantized_rnn_cell(mode, input, std::span<const Tensor>(&hx, 1), op_cell(w_ih, w_hh, owner)));
+          }));
+  }
+}
+
+void register_quantized_embedding_ops(Registry& r) {
+  const std::string params = "__torch__.torch.classes.quantized.EmbeddingPackedParamsBase";
+  const std::string bag_tail =
+      "Tensor indices, Tensor? offsets=None, bool scale_grad_by_freq=False, int mode=0, bool pruned_weights=False, Tensor? per_sample_weights=None, Tensor? compressed_indices_mapping=None, bool include_last_offset=False) -> Tensor";
+  for (int bits : {8, 4}) {
+    const std::string sfx = bits == 8 ? "byte" : "4bit";
+    const std::string name = "quantized::embedding_" + sfx;
+    r.add(name + "(" + params + " weight, Tensor indices, bool pruned_weights=False) -> Tensor",
+          wrap([bits, name](const Value& w, const Tensor& indices, bool pruned) {
+            const PackedEmbeddingParams& p = embedding_params_of(w);
+            check_table_bits(p, bits, name.c_str());
+            return cpu::rowwise_embedding(p.table, indices, pruned, name.c_str());
+          }));
+    const std::string bag = "quantized::embedding_bag_" + sfx;
+    r.add(bag + "(" + params + " weight, " + bag_tail,
+          wrap([bits, bag](const Value& w, const Tensor& indices, std::optional<Tensor> offsets, bool sgbf, int64_t mode,
+                           bool pruned, std::optional<Tensor> psw, std::optional<Tensor> mapping, bool last) {
+            const PackedEmbeddingParams& p = embedding_params_of(w);
+            check_table_bits(p, bits, bag.c_str());
+            return cpu::rowwise_embedding_bag(
+                p.table, indices, bag_args(offsets, sgbf, mode, pruned, psw, mapping, last, bag.c_str()), bag.c_str());
+          }));
+    const std::string fused = bag + "_rowwise_offsets";
+    r.add(fused + "(Tensor weight, " + bag_tail,
+          wrap([bits, fused](const Tensor& w, const Tensor& indices, std::optional<Tensor> offsets, bool sgbf, int64_t mode,
+                             bool pruned, std::optional<Tensor> psw, std::optional<Tensor> mapping, bool last) {
+            return cpu::rowwise_embedding_bag(cpu::rowwise_from_fused(w, bits), indices,
+                                              bag_args(offsets, sgbf, mode, pruned, psw, mapping, last, fused.c_str()),
+                                              fused.c_str());
+          }));
+    r.add("quantized::embedding_bag_" + sfx + "_unpack(Tensor weight) -> Tensor",
+          wrap([bits](const Tensor& w) { return cpu::rowwise_values(cpu::rowwise_from_fused(w, bits)); }));
+  }
+  r.add("quantized::embedding_bag_prepack(Tensor weight) -> " + params + " W_prepack",
+        wrap([](const Tensor& w) { return make_custom_object(kEmbeddingParams, payload_value(kEmbeddingParams, make_packed_embedding(w))); }));
+  r.add("quantized::embedding_bag_unpack(" + params + " W_prepack) -> Tensor W_origin",
+        wrap([](const Value& v) { return embedding_params_of(v).weight; }));
+}
+
 }  // namespace
 
 void register_quantized_ops(Registry& r) {
   register_quantized_classes();
+  register_quantized_rnn_ops(r);
+  register_quantized_embedding_ops(r);
   // ---- tensors and their parameters
   r.add("aten::quantize_per_tensor(Tensor self, float scale, int zero_point, ScalarType dtype) -> Tensor",
         wrap([](const Tensor& x, double s, int64_t zp, DType d) { return cpu::quantize_per_tensor(x, s, zp, d); }));

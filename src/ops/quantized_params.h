@@ -7,12 +7,16 @@
 #include "ember/tensor.h"
 #include "kernels/cpu/conv.h"
 #include "kernels/cpu/quantized.h"
+#include "kernels/cpu/quantized_embedding.h"
+#include "kernels/cpu/quantized_rnn.h"
 
 namespace ember::ops {
 
 inline constexpr const char* kConv2dParams = "__torch__.torch.classes.quantized.Conv2dPackedParamsBase";
 inline constexpr const char* kConv3dParams = "__torch__.torch.classes.quantized.Conv3dPackedParamsBase";
 inline constexpr const char* kLinearParams = "__torch__.torch.classes.quantized.LinearPackedParamsBase";
+inline constexpr const char* kCellParams = "__torch__.torch.classes.rnn.CellParamsBase";
+inline constexpr const char* kEmbeddingParams = "__torch__.torch.classes.quantized.EmbeddingPackedParamsBase";
 
 // Conv{2,3}dPackedParamsBase: a quantized convolution's weight and geometry. Conv1d modules
 // store 2-D parameters with a unit first spatial dim, as PyTorch does.
@@ -34,6 +38,22 @@ struct PackedLinearParams {
   std::optional<Tensor> bias;   // fp16 form's bias (float32)
 };
 
+// CellParamsBase: one (layer, direction) of a dynamic-quantized LSTM / GRU: its two linear
+// products as LinearPackedParamsBase (their biases inside), int8 ("quantized_dynamic") or fp16
+// ("quantized_fp16").
+struct PackedCellParams {
+  std::shared_ptr<const PackedLinearParams> ih, hh;
+  bool reduce_range = false;
+  cpu::DynamicCellWeights weights() const;
+};
+
+// EmbeddingPackedParamsBase: a quint8 (bit_rate 8) or quint4x2 (bit_rate 4) table quantized per
+// row with float qparams.
+struct PackedEmbeddingParams {
+  Tensor weight;  // as saved, for unpack
+  cpu::RowwiseTable table;
+};
+
 std::shared_ptr<const PackedConvParams> make_packed_conv(int64_t spatial, const Tensor& weight,
                                                          const std::optional<Tensor>& bias, Shape stride,
                                                          Shape padding, Shape dilation, Shape output_padding,
@@ -50,5 +70,11 @@ void register_quantized_classes();
 
 std::shared_ptr<const PackedLinearParams> make_packed_linear(const Tensor& weight, const std::optional<Tensor>& bias,
                                                              bool fp16);
+std::shared_ptr<const PackedCellParams> make_packed_cell(std::shared_ptr<const PackedLinearParams> ih,
+                                                         std::shared_ptr<const PackedLinearParams> hh, bool reduce_range,
+                                                         bool fp16);
+std::shared_ptr<const PackedEmbeddingParams> make_packed_embedding(const Tensor& weight);
+// The payload of a LinearPackedParamsBase object, shared.
+std::shared_ptr<const PackedLinearParams> shared_linear_params(const Value& object);
 
 }  // namespace ember::ops

@@ -79,6 +79,17 @@ void rows(const fs::path& dir, const std::string& what, std::ostringstream& md, 
   }
 }
 
+// Tuples and lists depth-first, as gen_quant.py flattens PyTorch's outputs.
+void flatten_outputs(const ember::Value& v, std::vector<ember::Value>& out) {
+  if (v.is_tuple()) {
+    for (const auto& x : v.to_tuple()->items) flatten_outputs(x, out);
+  } else if (v.is_list()) {
+    for (const auto& x : v.to_list()->items) flatten_outputs(x, out);
+  } else {
+    out.push_back(v);
+  }
+}
+
 // One row per (model, export) of quant/models.txt (tests/fixtures/gen_quant.py), compared as
 // tests/unit/quant does: integer outputs exactly, float outputs within the listed tolerance.
 void quant_rows(const fs::path& dir, std::ostringstream& md, int& pass, int& total) {
@@ -92,15 +103,20 @@ void quant_rows(const fs::path& dir, std::ostringstream& md, int& pass, int& tot
     std::stringstream ss(line);
     std::string name, variant;
     double atol = 0;
-    int nouts = 0;
+    int nouts = 0, nins = 1;
     ss >> name >> variant >> atol >> nouts;
+    if (!(ss >> nins)) nins = 1;
     if (name.empty()) continue;
     std::string result;
     double worst = 0;
     try {
       const ember::Module m = ember::load((dir / (name + "." + variant + ".pt")).string());
-      const ember::Value out = m.forward({ember::Value(ember::archive::load_npy((dir / (name + ".in0.npy")).string()))});
-      std::vector<ember::Value> outs = out.is_tuple() ? out.to_tuple()->items : std::vector<ember::Value>{out};
+      std::vector<ember::Value> inputs;
+      for (int i = 0; i < nins; ++i)
+        inputs.emplace_back(ember::archive::load_npy((dir / (name + ".in" + std::to_string(i) + ".npy")).string()));
+      const ember::Value out = m.forward(inputs);
+      std::vector<ember::Value> outs;
+      flatten_outputs(out, outs);
       if (static_cast<int>(outs.size()) != nouts) result = "**fails**: " + std::to_string(outs.size()) + " outputs";
       for (int k = 0; k < nouts && result.empty(); ++k) {
         const std::string err = ember::testing::compare_within(
@@ -134,14 +150,21 @@ std::string quant_section() {
      << "`tests/fixtures/gen_quant.py` (PyTorch 1.13): eager static quantization (fuse, prepare, calibrate,\n"
      << "convert) of torchvision's quantizable mobilenet_v2 and shufflenet_v2_x0_5 under the qnnpack qconfig,\n"
      << "FX graph-mode quantization of a small convnet (x86 qconfig mapping, run under onednn),\n"
-     << "`quantize_dynamic` of a Linear stack (qint8), and the quantized-tensor ops one by one; each traced,\n"
-     << "scripted (packed parameters rebuilt by the modules' `__setstate__`) and scripted + frozen. Integer\n"
-     << "outputs must match exactly; float outputs within 3 quantization steps of the last quantized tensor\n"
-     << "(static models) or 1e-4 relative (dynamic). Not covered yet: quantized resnet18 (qnnpack: 2 steps\n"
-     << "off PyTorch; onednn: PyTorch's own oneDNN int8 convolution on this AVX2 CPU is up to ~30 steps from\n"
-     << "the exact integer result with full-range quint8 activations, which ember computes exactly),\n"
-     << "dynamic LSTM/GRU (`quantized_lstm`, `CellParamsBase`), `EmbeddingPackedParamsBase`, and fp16\n"
-     << "dynamic models (Debian's PyTorch has no fbgemm to make them; tested against the formula).\n\n"
+     << "`quantize_dynamic` (qint8, onednn) of a Linear stack, of 2-layer LSTMs (time-major without h0/c0,\n"
+     << "batch-first with h0/c0, bidirectional, a packed sequence through a bidirectional LSTM) and of a\n"
+     << "GRU (`torch.classes.rnn.CellParamsBase`, `aten::quantized_lstm` / `quantized_gru`),\n"
+     << "`nn.quantized.Embedding` / `EmbeddingBag` (`EmbeddingPackedParamsBase`, 8-bit and 4-bit rows), and\n"
+     << "the quantized-tensor ops one by one; each traced, scripted (packed parameters rebuilt by the modules'\n"
+     << "`__setstate__`) and scripted + frozen. Integer outputs must match exactly; float outputs within 3\n"
+     << "quantization steps of the last quantized tensor (static models) or 1e-4 relative (dynamic).\n"
+     << "float16 dynamic models cannot be made here (Debian's PyTorch has no fbgemm, the only engine with\n"
+     << "`linear_prepack_fp16`): the `fp16_*_formula` rows are scripted modules calling the ops such models\n"
+     << "call, compared with the documented formula (the float module on weights rounded to float16, in\n"
+     << "float32). Not covered yet: quantized resnet18 (qnnpack: 2 steps off PyTorch; onednn: PyTorch's own\n"
+     << "oneDNN int8 convolution on this AVX2 CPU is up to ~30 steps from the exact integer result with\n"
+     << "full-range quint8 activations, which ember computes exactly), 4-bit `nn.quantized.Embedding`\n"
+     << "(PyTorch 1.13's `embedding_4bit` returns garbage to compare with), and the `quantized` cell kind of\n"
+     << "PyTorch <= 1.4's `torch.jit.quantized` (an error at load).\n\n"
      << "Result: " << pass << " of " << total << " pass.\n\n"
      << "| model | export | result |\n|---|---|---|\n"
      << body.str();

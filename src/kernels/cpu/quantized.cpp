@@ -19,6 +19,7 @@ decltype(auto) visit_qint(DType t, F&& f) {
   switch (t) {
     case DType::QInt8: return f(int8_t{});
     case DType::QUInt8: return f(uint8_t{});
+    case DType::QUInt4x2: return f(uint8_t{});  // one 4-bit value per byte in ember
     case DType::QInt32: return f(int32_t{});
     default: fail("quantized ops are not implemented for ", dtype_name(t), " tensors");
   }

@@ -78,6 +78,41 @@ void add_bias_rows(double* x, const double* b, int64_t rows, int64_t n) {
     for (int64_t j = 0; j < n; ++j) x[r * n + j] += b[j];
 }
 
+// One batch row of one step: xr and hr are the row's input and hidden products (biases added),
+// G*H wide in gate order. Updates h (GRU / Elman) or c and writes the new hidden state into
+// lstm_out (LSTM; h itself, or the pre-projection buffer). PyTorch's LSTMCell / GRUCell /
+// SimpleCell arithmetic on CPU.
+template <class T>
+void gate_row(RnnMode mode, const T* xr, const T* hr, int64_t H, T* h, T* c, T* lstm_out) {
+  switch (mode) {
+    case RnnMode::Lstm:
+      for (int64_t j = 0; j < H; ++j) {
+        const T i_gate = sigmoid(xr[j] + hr[j]);
+        const T f_gate = sigmoid(xr[H + j] + hr[H + j]);
+        const T g_gate = std::tanh(xr[2 * H + j] + hr[2 * H + j]);
+        const T o_gate = sigmoid(xr[3 * H + j] + hr[3 * H + j]);
+        const T cy = f_gate * c[j] + i_gate * g_gate;
+        c[j] = cy;
+        lstm_out[j] = o_gate * std::tanh(cy);
+      }
+      break;
+    case RnnMode::Gru:
+      for (int64_t j = 0; j < H; ++j) {
+        const T r_gate = sigmoid(xr[j] + hr[j]);
+        const T z_gate = sigmoid(xr[H + j] + hr[H + j]);
+        const T n_gate = std::tanh(xr[2 * H + j] + r_gate * hr[2 * H + j]);
+        h[j] = (h[j] - n_gate) * z_gate + n_gate;
+      }
+      break;
+    case RnnMode::RnnTanh:
+      for (int64_t j = 0; j < H; ++j) h[j] = std::tanh(xr[j] + hr[j]);
+      break;
+    case RnnMode::RnnRelu:
+      for (int64_t j = 0; j < H; ++j) h[j] = std::max(xr[j] + hr[j], T(0));
+      break;
+  }
+}
+
 // Runs one direction over the packed steps. x [rows, in]; h [B, out] holds h0 on entry and the
 // final states on exit (a sequence that ends early keeps its last state); c likewise [B, H] for
 // LSTM. Writes each step's hidden state into y (row stride ldy).
@@ -100,39 +135,9 @@ void run_direction(RnnMode mode, const DirWeights<T>& w, const T* x, const Steps
     gemm(false, true, b, GH, O, T(1), h, O, w.w_hh, O, T(0), hg.data(), GH);
     if (w.b_hh) add_bias_rows(hg.data(), w.b_hh, b, GH);
     for (int64_t r = 0; r < b; ++r) {
-      const T* xr = xs + r * GH;
-      const T* hr = hg.data() + r * GH;
       T* hrow = h + r * O;
-      switch (mode) {
-        case RnnMode::Lstm: {
-          T* crow = c + r * H;
-          T* dst = w.w_hr ? cell_out.data() + r * H : hrow;
-          for (int64_t j = 0; j < H; ++j) {
-            const T i_gate = sigmoid(xr[j] + hr[j]);
-            const T f_gate = sigmoid(xr[H + j] + hr[H + j]);
-            const T g_gate = std::tanh(xr[2 * H + j] + hr[2 * H + j]);
-            const T o_gate = sigmoid(xr[3 * H + j] + hr[3 * H + j]);
-            const T cy = f_gate * crow[j] + i_gate * g_gate;
-            crow[j] = cy;
-            dst[j] = o_gate * std::tanh(cy);
-          }
-          break;
-        }
-        case RnnMode::Gru:
-          for (int64_t j = 0; j < H; ++j) {
-            const T r_gate = sigmoid(xr[j] + hr[j]);
-            const T z_gate = sigmoid(xr[H + j] + hr[H + j]);
-            const T n_gate = std::tanh(xr[2 * H + j] + r_gate * hr[2 * H + j]);
-            hrow[j] = (hrow[j] - n_gate) * z_gate + n_gate;
-          }
-          break;
-        case RnnMode::RnnTanh:
-          for (int64_t j = 0; j < H; ++j) hrow[j] = std::tanh(xr[j] + hr[j]);
-          break;
-        case RnnMode::RnnRelu:
-          for (int64_t j = 0; j < H; ++j) hrow[j] = std::max(xr[j] + hr[j], T(0));
-          break;
-      }
+      gate_row<T>(mode, xs + r * GH, hg.data() + r * GH, H, hrow, c ? c + r * H : nullptr,
+                  w.w_hr ? cell_out.data() + r * H : hrow);
     }
     if (w.w_hr) gemm(false, true, b, O, H, T(1), cell_out.data(), H, w.w_hr, H, T(0), h, O);
     if (y)
@@ -434,5 +439,15 @@ Tensor rnn_cell(RnnMode mode, const Tensor& input, const Tensor& hx, const Tenso
     cell_step<double>(mode, a.x, a.w_ih, a.w_hh, a.b_ih, a.b_hh, h.data<double>(), nullptr);
   return h;
 }
+
+void rnn_gate_rows(RnnMode mode, const float* xg, const float* hg, int64_t rows, int64_t hidden,
+                   float* h, float* c) {
+  const int64_t GH = gate_count(mode) * hidden;
+  for (int64_t r = 0; r < rows; ++r)
+    gate_row<float>(mode, xg + r * GH, hg + r * GH, hidden, h + r * hidden, c ? c + r * hidden : nullptr,
+                    h + r * hidden);
+}
+
+int64_t rnn_gate_count(RnnMode mode) { return gate_count(mode); }
 
 }  // namespace ember::cpu

@@ -62,4 +62,12 @@ Tensor rnn_cell(RnnMode mode, const Tensor& input, const Tensor& hx, const Tenso
                 const Tensor& w_hh, const std::optional<Tensor>& b_ih,
                 const std::optional<Tensor>& b_hh);
 
+// The gate nonlinearities of one step for `rows` batch rows, shared with the quantized layers
+// (kernels/cpu/quantized_rnn.h): xg and hg [rows, G*H] hold the input and hidden products with
+// their biases; h [rows, H] (and c [rows, H] for an LSTM) are updated in place.
+void rnn_gate_rows(RnnMode mode, const float* xg, const float* hg, int64_t rows, int64_t hidden,
+                   float* h, float* c);
+// G: 4 for LSTM, 3 for GRU, 1 for the Elman RNN.
+int64_t rnn_gate_count(RnnMode mode);
+
 }  // namespace ember::cpu
