@@ -243,10 +243,11 @@ cpu::QuantizedRnnOptions rnn_options(cpu::RnnMode mode, bool has_biases, int64_t
 }
 
 // A cell op's weights: its own LinearPackedParamsBase pair (biases inside, as PyTorch's CPU cells
-// use them; the separate bias arguments only serve other devices).
+// use them; the separate bias arguments only serve other devices). PyTorch 1.13's cell ops
+// quantize their inputs with reduce_range (activations over [0, 127]); fp16 weights ignore it.
 cpu::DynamicCellWeights op_cell(const Value& w_ih, const Value& w_hh, std::shared_ptr<const PackedCellParams>& owner) {
   const auto ih = shared_linear_params(w_ih), hh = shared_linear_params(w_hh);
-  owner = make_packed_cell(ih, hh, false, ih->fp16);
+  owner = make_packed_cell(ih, hh, true, ih->fp16);
   return owner->weights();
 }
 
