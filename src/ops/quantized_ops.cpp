@@ -365,17 +365,26 @@ void register_quantized_embedding_ops(Registry& r) {
             return cpu::rowwise_embedding_bag(
                 p.table, indices, bag_args(offsets, sgbf, mode, pruned, psw, mapping, last, bag.c_str()), bag.c_str());
           }));
+    // PyTorch 1.13 runs these with mode 0 whatever the argument says (qembeddingbag.cpp passes a
+    // literal 0 to the _out kernel): every bag is a sum.
     const std::string fused = bag + "_rowwise_offsets";
     r.add(fused + "(Tensor weight, " + bag_tail,
-          wrap([bits, fused](const Tensor& w, const Tensor& indices, std::optional<Tensor> offsets, bool sgbf, int64_t mode,
+          wrap([bits, fused](const Tensor& w, const Tensor& indices, std::optional<Tensor> offsets, bool sgbf, int64_t,
                              bool pruned, std::optional<Tensor> psw, std::optional<Tensor> mapping, bool last) {
             return cpu::rowwise_embedding_bag(cpu::rowwise_from_fused(w, bits), indices,
-                                              bag_args(offsets, sgbf, mode, pruned, psw, mapping, last, fused.c_str()),
+                                              bag_args(offsets, sgbf, 0, pruned, psw, mapping, last, fused.c_str()),
                                               fused.c_str());
           }));
     r.add("quantized::embedding_bag_" + sfx + "_unpack(Tensor weight) -> Tensor",
           wrap([bits](const Tensor& w) { return cpu::rowwise_values(cpu::rowwise_from_fused(w, bits)); }));
   }
+  r.add("quantized::embedding_bag_byte_prepack(Tensor weight) -> Tensor",
+        wrap([](const Tensor& w) { return cpu::fused_rowwise_prepack(w, 8); }));
+  r.add("quantized::embedding_bag_4bit_prepack(Tensor weight, bool optimized_qparams=False, int nbins=200, float ratio=0.16) -> Tensor",
+        wrap([](const Tensor& w, bool optimized, int64_t, double) {
+          if (optimized) fail("quantized::embedding_bag_4bit_prepack with optimized_qparams=True is not supported");
+          return cpu::fused_rowwise_prepack(w, 4);
+        }));
   r.add("quantized::embedding_bag_prepack(Tensor weight) -> " + params + " W_prepack",
         wrap([](const Tensor& w) { return make_custom_object(kEmbeddingParams, payload_value(kEmbeddingParams, make_packed_embedding(w))); }));
   r.add("quantized::embedding_bag_unpack(" + params + " W_prepack) -> Tensor W_origin",

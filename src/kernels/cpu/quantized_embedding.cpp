@@ -1,6 +1,7 @@
 // quantized_embedding.cpp — see quantized_embedding.h.
 #include "kernels/cpu/quantized_embedding.h"
 
+#include <algorithm>
 #include <cmath>
 #include <cstring>
 
@@ -66,6 +67,45 @@ RowwiseTable rowwise_from_fused(const Tensor& packed, int bits) {
     }
   }
   return t;
+}
+
+Tensor fused_rowwise_prepack(const Tensor& weight, int bits) {
+  if (!is_floating(weight.dtype())) fail("embedding_bag prepack expects a float weight, got ", dtype_name(weight.dtype()));
+  if (weight.dim() != 2) fail("embedding_bag prepack expects a 2-D weight, got ", shape_string(weight.sizes()));
+  const int64_t rows = weight.size(0), dim = weight.size(1);
+  if (bits == 4 && dim % 2 != 0) fail("embedding_bag_4bit_prepack needs an even row length, got ", dim);
+  const int64_t width = bits == 8 ? dim + 8 : dim / 2 + 4;
+  const Tensor w = weight.to(DType::Float32).contiguous();
+  const int64_t sizes[] = {rows, width};
+  Tensor out = Tensor::empty(sizes, DType::UInt8);
+  auto* o = static_cast<uint8_t*>(out.raw_data());
+  for (int64_t r = 0; r < rows; ++r) {
+    const float* x = w.data<float>() + r * dim;
+    uint8_t* row = o + r * width;
+    float mn = dim > 0 ? x[0] : 0.0f, mx = mn;
+    for (int64_t j = 1; j < dim; ++j) mn = std::min(mn, x[j]), mx = std::max(mx, x[j]);
+    if (bits == 8) {
+      const float range = mx - mn;
+      const float sb[2] = {range / 255.0f, mn};
+      const float inv = 255.0f / (range + 1e-8f);
+      for (int64_t j = 0; j < dim; ++j) row[j] = static_cast<uint8_t>(std::lrint((x[j] - mn) * inv));
+      std::memcpy(row + dim, sb, sizeof sb);
+    } else {
+      mn = static_cast<float>(Half(mn));
+      const float range = mx - mn;
+      float scale = static_cast<float>(Half(range == 0 ? 1.0f : range / 15.0f));
+      float inv = 1.0f / scale;
+      if (scale == 0 || std::isinf(inv)) scale = 1.0f, inv = 1.0f;
+      for (int64_t j = 0; j < dim; ++j) {
+        const auto q = static_cast<uint8_t>(std::clamp<long>(std::lrint((x[j] - mn) * inv), 0, 15));
+        if (j % 2 == 0) row[j / 2] = q;
+        else row[j / 2] = static_cast<uint8_t>(row[j / 2] | (q << 4));
+      }
+      const Half sb[2] = {Half(scale), Half(mn)};
+      std::memcpy(row + dim / 2, sb, sizeof sb);
+    }
+  }
+  return out;
 }
 
 Tensor rowwise_values(const RowwiseTable& t) {

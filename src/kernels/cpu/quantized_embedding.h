@@ -33,6 +33,11 @@ RowwiseTable rowwise_from_quantized(const Tensor& weight, int bits);
 // float32 scale and bias after the values (bits 8), or [rows, dim / 2 + 4] with two values per
 // byte (low nibble first) and float16 scale and bias (bits 4).
 RowwiseTable rowwise_from_fused(const Tensor& packed, int bits);
+// embedding_bag_byte_prepack / embedding_bag_4bit_prepack (without optimized qparams): a float
+// [rows, dim] table to fused rows. 8-bit: scale = (max - min) / 255, bias = min,
+// q = nearbyint((x - min) * (255 / (range + 1e-8))). 4-bit: min rounded to float16 first,
+// scale = float16(range / 15) (1 for a zero or unusable scale), q clamped to [0, 15].
+Tensor fused_rowwise_prepack(const Tensor& weight, int bits);
 // The table's values as float32 [rows, dim] (embedding_bag_*_unpack).
 Tensor rowwise_values(const RowwiseTable& t);
 
