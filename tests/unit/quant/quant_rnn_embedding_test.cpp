@@ -2,14 +2,15 @@
 // the model level: their saved states restored (every malformed or truncated state an
 // ember::Error naming what is wrong), the float16 cell kind (which Debian's PyTorch cannot make:
 // it lacks fbgemm) run through aten::quantized_lstm / quantized_gru against the float layers on
-// float16-rounded weights, and the fused embedding rows of embedding_bag_*_rowwise_offsets against
-// values worked out by hand.
+// float16-rounded weights, the fused embedding rows of embedding_bag_*_rowwise_offsets against
+// values worked out by hand, and quint4x2 tensor records (unpacked when read, sizes checked).
 #include <gtest/gtest.h>
 
 #include <cmath>
 #include <cstring>
 #include <string>
 
+#include "archive/unpickler.h"
 #include "kernels/cpu/quantized.h"
 #include "kernels/cpu/rnn.h"
 #include "ops/custom_class.h"
@@ -187,6 +188,52 @@ TEST(QuantRnnState, QuantizedLstmChecksItsArguments) {
                                                    tensors({Value(h), Value(h)}), objects({cellv}), Value(true), Value(int64_t{1}),
                                                    Value(0.0), Value(false), Value(false)});
             }).find("batch_sizes must be positive"),
+            std::string::npos);
+}
+
+// A quint4x2 record by hand: _rebuild_qtensor(storage '0', offset, sizes, strides,
+// (torch.per_tensor_affine, 0.5, 0), False, OrderedDict()). The storage's bytes pack two values
+// each, low nibble first; ember unpacks them to one per byte, checking the claimed sizes against
+// the bytes there are.
+std::string quint4x2_pickle(int offset, const std::string& sizes, const std::string& strides) {
+  auto str = [](const std::string& x) {
+    std::string out = "X";
+    for (int i = 0; i < 4; ++i) out += static_cast<char>((x.size() >> (8 * i)) & 0xff);
+    return out + x;
+  };
+  const std::string half = std::string("G\x3f\xe0", 3) + std::string(6, '\0');  // 0.5, big-endian double
+  return std::string("\x80\x02" "ctorch._utils\n_rebuild_qtensor\n" "(" "(") + str("storage") + "ctorch\nQUInt4x2Storage\n" +
+         str("0") + str("cpu") + "K\x02" "tQ" "K" + std::string(1, static_cast<char>(offset)) + "(" + sizes + "t(" + strides +
+         "t" "(" "ctorch\nper_tensor_affine\n" + half + std::string("K\0", 2) + "t" "\x89" "ccollections\nOrderedDict\n)R" "tR.";
+}
+
+TEST(QuantEmbedding, Quint4x2RecordsUnpackAndCheckTheirBytes) {
+  auto storage = Storage::allocate(2);
+  auto* b = static_cast<uint8_t*>(storage->data());
+  b[0] = 0x21;
+  b[1] = 0xF3;
+  archive::UnpickleContext ctx;
+  ctx.label = "t.pt: data.pkl";
+  ctx.storage_dir = "data/";
+  ctx.load_storage = [&](const std::string&, DType dtype) {
+    EXPECT_EQ(dtype, DType::QUInt4x2);
+    return storage;
+  };
+  auto load = [&](const std::string& bytes) {
+    return archive::unpickle({reinterpret_cast<const uint8_t*>(bytes.data()), bytes.size()}, ctx);
+  };
+  const Tensor t = load(quint4x2_pickle(0, "K\x02K\x02", "K\x02K\x01")).to_tensor();
+  ASSERT_EQ(t.dtype(), DType::QUInt4x2);
+  ASSERT_EQ(t.sizes(), (Shape{2, 2}));
+  const Tensor values = cpu::dequantize(t);
+  const float want[] = {0.5f, 1.0f, 1.5f, 7.5f};
+  for (int i = 0; i < 4; ++i) EXPECT_FLOAT_EQ(values.at_double(i), want[i]) << i;
+  // 5 values need 3 bytes; a view, an offset: errors naming the record.
+  EXPECT_NE(error_of([&] { load(quint4x2_pickle(0, "K\x05", "K\x01")); }).find("needs 3"), std::string::npos);
+  EXPECT_NE(error_of([&] { load(quint4x2_pickle(0, "K\x02K\x02", "K\x01K\x02")); }).find("contiguous"), std::string::npos);
+  EXPECT_NE(error_of([&] { load(quint4x2_pickle(1, "K\x02", "K\x01")); }).find("offset 0"), std::string::npos);
+  EXPECT_NE(error_of([&] { load(quint4x2_pickle(0, "J\xff\xff\xff\x7fJ\xff\xff\xff\x7fJ\xff\xff\xff\x7f", "K\x01K\x01K\x01")); })
+                .find("overflows"),
             std::string::npos);
 }
 
