@@ -18,7 +18,6 @@ RowwiseTable rowwise_from_quantized(const Tensor& weight, int bits) {
   const QuantParams& p = qparams(weight);
   if (p.scheme != QScheme::PerChannelAffineFloatQParams || p.axis != 0)
     fail("an embedding table must be quantized per row with float qparams (per_channel_affine_float_qparams, axis 0)");
-  if (bits == 4 && weight.size(1) % 2 != 0) fail("a 4-bit embedding table needs an even row length, got ", weight.size(1));
   RowwiseTable t;
   t.bits = bits;
   t.q = int_repr_view(weight).contiguous();
