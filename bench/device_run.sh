@@ -1,0 +1,14 @@
+#!/usr/bin/env bash
+# Runs bench/torch2_first_call.py on the lent GPU machine, whose host CPU is quiet and which has a
+# newer PyTorch: unpacks the ember build that bench/pack_for_device.sh made on this machine
+# (.devcarry/ember-cpu.tar.xz: the CLI without gRPC and the Debian libraries it loads, which that
+# machine lacks), then exports, checks and times. Usage there: bash bench/device_run.sh [args...]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+tmp=$(mktemp -d)
+tar -xJf .devcarry/ember-cpu.tar.xz -C "$tmp"
+# The carried libraries serve ember alone; python and PyTorch keep the machine's own.
+printf '#!/bin/sh\nLD_LIBRARY_PATH="%s/lib" exec "%s/bin/ember" "$@"\n' "$tmp" "$tmp" > "$tmp/ember"
+chmod +x "$tmp/ember"
+"$tmp/ember" --version
+python3 bench/torch2_first_call.py --ember "$tmp/ember" --work "$tmp/work" --out "${OUT:-.}/torch2_results.json" "$@"
