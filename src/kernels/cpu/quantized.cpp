@@ -2,12 +2,22 @@
 #include "kernels/cpu/quantized.h"
 
 #include <algorithm>
+#include <array>
 #include <cfloat>
 #include <cmath>
+#include <cstring>
 #include <limits>
+#include <mutex>
+#include <string>
+#include <unordered_map>
+#include <vector>
 
+#include "kernels/cpu/dnnl_util.h"
 #include "kernels/cpu/linalg.h"
+#include "kernels/cpu/nn_util.h"
+#include "kernels/cpu/shape.h"
 #include "tensor/convert.h"
+#include "tensor/iterator.h"
 
 namespace ember::cpu {
 
@@ -41,6 +51,25 @@ void check_zero_point(int64_t zp, DType qdtype) {
   if (zp < quant_min(qdtype) || zp > quant_max(qdtype))
     fail("zero point ", zp, " is out of range for ", dtype_name(qdtype));
 }
+
+}  // namespace
+
+// The int8 convolution's state for one weight (QuantizedWeight::int8): the weight as plain int8,
+// the sum of each output channel's weights (the input zero point's share of every sum), the
+// weight packed for each layout a primitive asked for, and the primitive per input geometry.
+struct QuantizedConvInt8 {
+  Tensor s8;                   // int8 [OC, IC/G, KH, KW], contiguous
+  std::vector<int64_t> wsum;   // per output channel
+  struct Prim {
+    dnnl::primitive conv;
+    dnnl::memory::desc weights;  // the layout it reads the weight in
+  };
+  std::mutex mu;
+  std::vector<std::pair<std::string, std::shared_ptr<const Prim>>> prims;  // most recent first, bounded
+  std::vector<std::pair<dnnl::memory::desc, std::pair<std::shared_ptr<Storage>, dnnl::memory>>> packed;
+};
+
+namespace {
 
 Tensor as_float_contiguous(const Tensor& x, const char* op) {
   if (is_quantized(x.dtype())) fail(op, " expects a float tensor but got a quantized ", dtype_name(x.dtype()), " one");
@@ -233,50 +262,93 @@ QuantizedWeight prepare_quantized_weight(const Tensor& weight, const std::option
     if (bias->dim() != 1) fail("bias must be 1-D, got ", shape_string(bias->sizes()));
     w.bias = bias->to(DType::Float32).contiguous();
   }
+  bool symmetric = weight.dtype() == DType::QInt8 && axis == 0;
+  for (int64_t ch = 0; ch < c && symmetric; ++ch) symmetric = q.channel_zero_point(ch) == 0;
+  if (symmetric && weight.dim() == 4 && weight.numel() > 0) {
+    auto s = std::make_shared<QuantizedConvInt8>();
+    s->s8 = Tensor::empty_uninitialized(ints.sizes(), DType::Int8);
+    std::memcpy(s->s8.raw_data(), ints.raw_data(), static_cast<size_t>(ints.numel()));
+    const int8_t* v = s->s8.data<int8_t>();
+    const int64_t row = ints.numel() / c;
+    s->wsum.resize(static_cast<size_t>(c));
+    for (int64_t ch = 0; ch < c; ++ch) {
+      int64_t sum = 0;
+      for (int64_t i = 0; i < row; ++i) sum += v[ch * row + i];
+      s->wsum[static_cast<size_t>(ch)] = sum;
+    }
+    w.int8 = std::move(s);
+  }
   return w;
 }
 
 namespace {
 
-// Turns int32-valued float accumulators [N, C, inner] into the quantized result.
+// How accumulators of one product become quantized outputs, per output channel: the multiplier
+// x_scale * w_scale / y_scale as float, the bias quantized to int32 with scale x_scale * w_scale,
+// and the clamp (relu clamps at y_zp).
+struct Requant {
+  std::vector<float> mult;
+  std::vector<int64_t> bias_q;
+  float lo = 0, hi = 0, zp = 0;
+
+  Requant(const QuantizedWeight& w, double x_scale, double y_scale, int64_t y_zp, bool relu, DType out_dtype, int64_t c) {
+    check_zero_point(y_zp, out_dtype);
+    if (!(y_scale > 0)) fail("output scale must be positive, got ", y_scale);
+    if (w.scales.size() != 1 && static_cast<int64_t>(w.scales.size()) != c)
+      fail("weight has ", w.scales.size(), " channel scales for ", c, " output channels");
+    if (w.bias && w.bias->numel() != c) fail("bias has ", w.bias->numel(), " elements for ", c, " output channels");
+    mult.resize(static_cast<size_t>(c));
+    bias_q.assign(static_cast<size_t>(c), 0);
+    for (int64_t ch = 0; ch < c; ++ch) {
+      const double prod = x_scale * w.scales[w.scales.size() == 1 ? 0 : static_cast<size_t>(ch)];
+      mult[static_cast<size_t>(ch)] = static_cast<float>(prod / y_scale);
+      if (w.bias) {
+        const float inv = 1.0f / static_cast<float>(prod);
+        bias_q[static_cast<size_t>(ch)] = quantize_value(w.bias->data<float>()[ch], inv, 0, INT32_MIN, INT32_MAX);
+      }
+    }
+    lo = static_cast<float>(relu ? std::max(quant_min(out_dtype), y_zp) : quant_min(out_dtype));
+    hi = static_cast<float>(quant_max(out_dtype));
+    zp = static_cast<float>(y_zp);
+  }
+
+  // nearbyint((acc + bias) * m) + y_zp, clamped. The rounding is the round-to-nearest-even of
+  // adding and taking away 1.5 * 2^23, exact for |x| < 2^22; x is clamped to +-2^21 first, which
+  // changes no result (anything that large clamps to lo or hi).
+  template <class S>
+  S one(int64_t acc_plus_bias, float m) const {
+    float x = static_cast<float>(acc_plus_bias) * m;
+    x = std::min(std::max(x, -2097152.0f), 2097152.0f);
+    const float rounded = (x + 12582912.0f) - 12582912.0f;
+    return static_cast<S>(std::min(std::max(rounded + zp, lo), hi));
+  }
+};
+
+// Turns accumulators [N, C, inner] (int32, or exact integers in float32 from the float path)
+// into the quantized result.
 Tensor requantize_acc(const Tensor& acc, const QuantizedWeight& w, double x_scale, double y_scale, int64_t y_zp,
                       bool relu, DType out_dtype, int64_t channel_dim) {
-  check_zero_point(y_zp, out_dtype);
-  if (!(y_scale > 0)) fail("output scale must be positive, got ", y_scale);
   const int64_t c = acc.size(channel_dim);
   int64_t inner = 1;
   for (int64_t d = channel_dim + 1; d < acc.dim(); ++d) inner *= acc.size(d);
   const int64_t outer = acc.numel() / std::max<int64_t>(1, c * inner);
-  if (w.scales.size() != 1 && static_cast<int64_t>(w.scales.size()) != c)
-    fail("weight has ", w.scales.size(), " channel scales for ", c, " output channels");
-  if (w.bias && w.bias->numel() != c) fail("bias has ", w.bias->numel(), " elements for ", c, " output channels");
-  std::vector<float> mult(static_cast<size_t>(c));
-  std::vector<int64_t> bias_q(static_cast<size_t>(c), 0);
-  for (int64_t ch = 0; ch < c; ++ch) {
-    const double prod = x_scale * w.scales[w.scales.size() == 1 ? 0 : static_cast<size_t>(ch)];
-    mult[static_cast<size_t>(ch)] = static_cast<float>(prod / y_scale);
-    if (w.bias) {
-      const float inv = 1.0f / static_cast<float>(prod);
-      bias_q[static_cast<size_t>(ch)] = quantize_value(w.bias->data<float>()[ch], inv, 0, INT32_MIN, INT32_MAX);
-    }
-  }
-  const int64_t lo = relu ? std::max(quant_min(out_dtype), y_zp) : quant_min(out_dtype), hi = quant_max(out_dtype);
+  const Requant rq(w, x_scale, y_scale, y_zp, relu, out_dtype, c);
   Tensor out = Tensor::empty_uninitialized(acc.sizes(), underlying_dtype(out_dtype));
-  const float* a = acc.data<float>();
+  Tensor acc32 = acc.dtype() == DType::Int32 ? acc.contiguous() : acc.to(DType::Int32);
+  const int32_t* a = acc32.data<int32_t>();
   visit_qint(out_dtype, [&](auto tag) {
     using S = decltype(tag);
     S* dst = static_cast<S*>(out.raw_data());
-    for (int64_t o = 0; o < outer; ++o)
-      for (int64_t ch = 0; ch < c; ++ch) {
-        const float m = mult[static_cast<size_t>(ch)];
-        const int64_t b = bias_q[static_cast<size_t>(ch)];
-        const int64_t base = (o * c + ch) * inner;
-        for (int64_t i = 0; i < inner; ++i) {
-          const int64_t iacc = static_cast<int64_t>(std::nearbyint(a[base + i])) + b;
-          const float v = std::nearbyint(static_cast<float>(iacc) * m) + static_cast<float>(y_zp);
-          dst[base + i] = static_cast<S>(std::clamp<int64_t>(static_cast<int64_t>(v), lo, hi));
-        }
+    parallel_range(outer * c, std::max<int64_t>(1, kParallelGrain / std::max<int64_t>(inner, 1)), [&](int64_t r0, int64_t r1) {
+      for (int64_t r = r0; r < r1; ++r) {
+        const int64_t ch = r % c;
+        const float m = rq.mult[static_cast<size_t>(ch)];
+        const int64_t b = rq.bias_q[static_cast<size_t>(ch)];
+        const int32_t* src = a + r * inner;
+        S* o = dst + r * inner;
+        for (int64_t i = 0; i < inner; ++i) o[i] = rq.template one<S>(src[i] + b, m);
       }
+    });
   });
   return make_quantized(out, out_dtype, per_tensor_params(y_scale, y_zp));
 }
@@ -289,9 +361,180 @@ double per_tensor_scale(const Tensor& qx, const char* op) {
 
 }  // namespace
 
+namespace {
+
+// One pixel's channels of an int8 product requantized (see Requant::one; bias holds the zero
+// point's share too): int32 and float lanes only, so the compiler vectorises it, cloned per ISA.
+#if defined(__x86_64__) && defined(__GNUC__)
+#define EMBER_QCLONES __attribute__((target_clones("arch=x86-64-v4", "arch=x86-64-v3", "default")))
+#else
+#define EMBER_QCLONES
+#endif
+template <class S>
+inline void requant_row_impl(const int32_t* acc, const int32_t* bias, const float* mult, float lo, float hi, float zp,
+                             S* out, int64_t n) {
+  for (int64_t i = 0; i < n; ++i) {
+    // The sum wraps in int32 as the engines' int32 accumulators do (no overflow in C++ terms).
+    const auto v = static_cast<int32_t>(static_cast<uint32_t>(acc[i]) + static_cast<uint32_t>(bias[i]));
+    float x = static_cast<float>(v) * mult[i];
+    x = std::min(std::max(x, -2097152.0f), 2097152.0f);
+    const float rounded = (x + 12582912.0f) - 12582912.0f;
+    out[i] = static_cast<S>(static_cast<int32_t>(std::min(std::max(rounded + zp, lo), hi)));
+  }
+}
+EMBER_QCLONES void requant_row_u8(const int32_t* acc, const int32_t* bias, const float* mult, float lo, float hi,
+                                  float zp, uint8_t* out, int64_t n) {
+  requant_row_impl(acc, bias, mult, lo, hi, zp, out, n);
+}
+EMBER_QCLONES void requant_row_s8(const int32_t* acc, const int32_t* bias, const float* mult, float lo, float hi,
+                                  float zp, int8_t* out, int64_t n) {
+  requant_row_impl(acc, bias, mult, lo, hi, zp, out, n);
+}
+
+// The quantized convolution on oneDNN's int8 kernels, channels-last end to end (the layout those
+// kernels read and write, and the one PyTorch's quantized engines return): x is copied into an
+// NHWC buffer padded with its zero point (so padding adds nothing, as in PyTorch's engines) unless
+// it arrives channels-last and unpadded; the raw integers are convolved exactly into int32 NHWC
+// sums; each sum less x_zp * sum(w) of its channel is requantized. The result has NCHW sizes and
+// NHWC strides.
+Tensor quantized_conv_int8(const Tensor& qx, const QuantizedWeight& w, const ConvParams& p, double x_scale,
+                           double y_scale, int64_t y_zp, bool relu) {
+  using dnnl::memory;
+  QuantizedConvInt8& st = *w.int8;
+  const QuantParams& q = qparams(qx);
+  const Shape out_sizes = conv_output_sizes(qx, w.centered, std::nullopt, p);
+  const Requant rq(w, x_scale, y_scale, y_zp, relu, qx.dtype(), out_sizes[1]);
+  Tensor ints = int_repr_view(qx);
+  const int64_t N = ints.size(0), C = ints.size(1), H = ints.size(2), W = ints.size(3);
+  const Shape& pe = p.padding_end.empty() ? p.padding : p.padding_end;
+  const int64_t pt = p.padding[0], pl = p.padding[1], pb = pe[0], pr = pe[1];
+  const int64_t Hp = H + pt + pb, Wp = W + pl + pr;
+  const bool nhwc_in = is_channels_last_2d(ints);
+  Tensor src;  // NHWC bytes [N, Hp, Wp, C]
+  if (nhwc_in && !(pt || pl || pb || pr)) {
+    src = ints;
+  } else {
+    src = Tensor::empty_uninitialized(std::vector<int64_t>{N, Hp, Wp, C}, ints.dtype());
+    auto* d = static_cast<uint8_t*>(src.raw_data());
+    const auto fill = static_cast<uint8_t>(q.zero_point);  // the same byte for qint8's two's complement
+    Tensor in = nhwc_in ? ints : ints.contiguous();
+    const auto* s = static_cast<const uint8_t*>(in.raw_data());
+    parallel_range(N * Hp, std::max<int64_t>(1, kParallelGrain / std::max<int64_t>(Wp * C, 1)), [&](int64_t r0, int64_t r1) {
+      for (int64_t r = r0; r < r1; ++r) {
+        const int64_t n = r / Hp, y = r % Hp - pt;
+        uint8_t* row = d + r * Wp * C;
+        if (y < 0 || y >= H) {
+          std::memset(row, fill, static_cast<size_t>(Wp * C));
+          continue;
+        }
+        std::memset(row, fill, static_cast<size_t>(pl * C));
+        std::memset(row + (pl + W) * C, fill, static_cast<size_t>(pr * C));
+        uint8_t* o = row + pl * C;
+        if (nhwc_in) {
+          std::memcpy(o, s + (n * H + y) * W * C, static_cast<size_t>(W * C));
+        } else {
+          for (int64_t c = 0; c < C; ++c) {
+            const uint8_t* plane = s + ((n * C + c) * H + y) * W;
+            for (int64_t x = 0; x < W; ++x) o[x * C + c] = plane[x];
+          }
+        }
+      }
+    });
+  }
+  const memory::data_type src_t = qx.dtype() == DType::QUInt8 ? memory::data_type::u8 : memory::data_type::s8;
+  const int64_t G = p.groups, OC = out_sizes[1], OH = out_sizes[2], OW = out_sizes[3];
+  memory::dims wdims{OC / G, C / G, st.s8.size(2), st.s8.size(3)};
+  if (G > 1) wdims.insert(wdims.begin(), G);
+  const memory::dims sdims{N, C, Hp, Wp}, ddims{N, OC, OH, OW};
+  const memory::dims strides{p.stride[0], p.stride[1]}, dil{p.dilation[0] - 1, p.dilation[1] - 1}, zero{0, 0};
+  const memory::desc src_nhwc(sdims, src_t, memory::format_tag::acdb);
+  const memory::desc dst_nhwc(ddims, memory::data_type::s32, memory::format_tag::acdb);
+  const memory::desc w_plain(wdims, memory::data_type::s8, G > 1 ? memory::format_tag::abcde : memory::format_tag::abcd);
+  dnnl_util::PrimitiveKey key("qconv");
+  key.add(sdims).add(wdims).add(strides).add(dil).add(static_cast<int64_t>(src_t));
+  std::shared_ptr<const QuantizedConvInt8::Prim> prim;
+  {
+    std::lock_guard<std::mutex> lock(st.mu);
+    for (auto& [k, v] : st.prims)
+      if (k == key.bytes()) prim = v;
+  }
+  const dnnl::engine& eng = dnnl_util::engine();
+  if (!prim) {
+    auto made = std::make_shared<QuantizedConvInt8::Prim>();
+    const memory::desc any_w(wdims, memory::data_type::s8, memory::format_tag::any);
+    dnnl::convolution_forward::desc desc(dnnl::prop_kind::forward_inference, dnnl::algorithm::convolution_direct, src_nhwc,
+                                         any_w, dst_nhwc, strides, dil, zero, zero);
+    dnnl::convolution_forward::primitive_desc pd(desc, dnnl_util::attr(), eng);
+    made->conv = dnnl::convolution_forward(pd);
+    made->weights = pd.weights_desc();
+    prim = made;
+    std::lock_guard<std::mutex> lock(st.mu);
+    st.prims.insert(st.prims.begin(), {key.bytes(), prim});
+    if (st.prims.size() > 8) st.prims.pop_back();
+  }
+  dnnl::memory wmem;
+  {
+    std::lock_guard<std::mutex> lock(st.mu);
+    for (auto& [desc, packed] : st.packed)
+      if (desc == prim->weights) wmem = packed.second;
+    if (!wmem) {
+      auto bytes = Storage::allocate_uninitialized(prim->weights.get_size());
+      dnnl::memory dst(prim->weights, eng, bytes->data());
+      dnnl::memory plain(w_plain, eng, st.s8.raw_data());
+      dnnl::reorder(plain, dst).execute(dnnl_util::stream(), plain, dst);
+      dnnl_util::stream().wait();
+      st.packed.push_back({prim->weights, {bytes, dst}});
+      wmem = dst;
+    }
+  }
+  Tensor acc = Tensor::empty_uninitialized(std::vector<int64_t>{N, OH, OW, OC}, DType::Int32);
+  std::unordered_map<int, dnnl::memory> args{
+      {DNNL_ARG_SRC, dnnl::memory(src_nhwc, eng, const_cast<void*>(static_cast<const void*>(src.raw_data())))},
+      {DNNL_ARG_WEIGHTS, wmem},
+      {DNNL_ARG_DST, dnnl::memory(dst_nhwc, eng, acc.raw_data())}};
+  dnnl_util::execute("quantized convolution", prim->conv, std::move(args));
+  // Requantize channel by channel along each pixel, the zero point's share folded into the bias
+  // (in int32, wrapping like the engines' accumulators).
+  std::vector<int32_t> bias(static_cast<size_t>(OC));
+  for (int64_t oc = 0; oc < OC; ++oc)
+    bias[static_cast<size_t>(oc)] = static_cast<int32_t>(static_cast<uint32_t>(
+        rq.bias_q[static_cast<size_t>(oc)] - q.zero_point * st.wsum[static_cast<size_t>(oc)]));
+  Tensor out = Tensor::empty_uninitialized(std::vector<int64_t>{N, OH, OW, OC}, underlying_dtype(qx.dtype()));
+  const int32_t* a = acc.data<int32_t>();
+  const bool u8 = qx.dtype() == DType::QUInt8;
+  parallel_range(N * OH * OW, std::max<int64_t>(1, kParallelGrain / std::max<int64_t>(OC, 1)), [&](int64_t r0, int64_t r1) {
+    for (int64_t r = r0; r < r1; ++r) {
+      if (u8)
+        requant_row_u8(a + r * OC, bias.data(), rq.mult.data(), rq.lo, rq.hi, rq.zp, static_cast<uint8_t*>(out.raw_data()) + r * OC, OC);
+      else
+        requant_row_s8(a + r * OC, bias.data(), rq.mult.data(), rq.lo, rq.hi, rq.zp, static_cast<int8_t*>(out.raw_data()) + r * OC, OC);
+    }
+  });
+  return make_quantized(permute(out, std::array<int64_t, 4>{0, 3, 1, 2}), qx.dtype(), per_tensor_params(y_scale, y_zp));
+}
+
+bool int8_conv_fits(const Tensor& qx, const QuantizedWeight& w, const ConvParams& p) {
+  if (!w.int8 || p.transposed || qx.dim() != 4 || w.weight.dim() != 4) return false;
+  if (qx.dtype() != DType::QUInt8 && qx.dtype() != DType::QInt8) return false;
+  if (qparams(qx).per_channel() || p.stride.size() != 2 || p.groups <= 0) return false;
+  for (size_t i = 0; i < 2; ++i)
+    if (!p.output_padding.empty() && p.output_padding[i] != 0) return false;
+  return true;
+}
+
+}  // namespace
+
 Tensor quantized_conv(const Tensor& qx, const QuantizedWeight& w, const ConvParams& p, double y_scale, int64_t y_zp,
                       bool relu) {
   const double x_scale = per_tensor_scale(qx, "quantized convolution");
+  if (int8_conv_fits(qx, w, p)) {
+    try {
+      return quantized_conv_int8(qx, w, p, x_scale, y_scale, y_zp, relu);
+    } catch (const dnnl::error&) {
+      // No int8 kernel for this geometry here (building the primitive failed): the float path
+      // below computes the same sums.
+    }
+  }
   Tensor acc = convolution(centered_float(qx), w.centered, std::nullopt, p);
   return requantize_acc(acc, w, x_scale, y_scale, y_zp, relu, qx.dtype(), 1);
 }

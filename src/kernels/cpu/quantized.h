@@ -10,6 +10,7 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <span>
 
@@ -36,17 +37,25 @@ void choose_qparams(float min, float max, int64_t qmin, int64_t qmax, double* sc
 
 // A convolution's or linear layer's weights prepared once (packed at load): (w - w_zp) in float32
 // (exact integers), the weight scale per output channel, the float bias.
+struct QuantizedConvInt8;
 struct QuantizedWeight {
   Tensor weight;       // the quantized weight as saved (for unpack)
   Tensor centered;     // float32 (w - w_zp), the weight's shape
   std::vector<double> scales;  // per output channel (one entry repeated for per-tensor)
   std::optional<Tensor> bias;  // float32 [C_out]
+  // qint8 weights with every zero point 0 (symmetric observers: x86, fbgemm, onednn, and qnnpack's
+  // default): what the int8 convolution kernels keep for them — the weight packed once per layout,
+  // a primitive per input geometry, the per-channel weight sums. Null for other weights.
+  std::shared_ptr<QuantizedConvInt8> int8;
 };
 // `weight` quantized qint8 (or quint8), per tensor or per channel along `axis`.
 QuantizedWeight prepare_quantized_weight(const Tensor& weight, const std::optional<Tensor>& bias, int64_t axis);
 
 // quantized::conv{1,2,3}d[_relu]: qx quint8 (or qint8) NC*; the result is quantized with
-// (y_scale, y_zp) in qx's dtype; relu clamps at y_zp.
+// (y_scale, y_zp) in qx's dtype; relu clamps at y_zp. 2-D convolutions with int8-ready weights
+// (QuantizedWeight::int8) accumulate in int32 on oneDNN's int8 kernels (VNNI where the CPU has
+// it); the others accumulate in float32 through the float convolution, exact while partial sums
+// stay below 2^24.
 Tensor quantized_conv(const Tensor& qx, const QuantizedWeight& w, const ConvParams& p, double y_scale,
                       int64_t y_zp, bool relu);
 // quantized::linear[_relu]: qx [..., K], w [N, K].
