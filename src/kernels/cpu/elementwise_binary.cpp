@@ -2,6 +2,7 @@
 // where/clamp/lerp/addcmul.
 #include <array>
 #include <cmath>
+#include <complex>
 #include <limits>
 #include <optional>
 #include <type_traits>
@@ -159,9 +160,42 @@ void check_alpha(DType compute, const Scalar& alpha) {
     fail("For integral input tensors, argument alpha must not be a floating point number.");
 }
 
+// Complex operands: arithmetic, pow and (in)equality; other ops have no complex kernels in
+// PyTorch either.
+template <class C>
+Tensor run_complex(BinaryOp op, const Tensor& out, const Tensor& a, const Tensor& b, DType compute,
+                   const Scalar& alpha) {
+  const C al = alpha.to<C>();
+  const bool unit = al == C(1);
+  switch (op) {
+    case BinaryOp::Add:
+      if (unit) return map_into<C, C, C>(out, {a, b}, [](C x, C y) { return x + y; });
+      return map_into<C, C, C>(out, {a, b}, [al](C x, C y) { return x + al * y; });
+    case BinaryOp::Sub:
+      if (unit) return map_into<C, C, C>(out, {a, b}, [](C x, C y) { return x - y; });
+      return map_into<C, C, C>(out, {a, b}, [al](C x, C y) { return x - al * y; });
+    case BinaryOp::Mul: return map_into<C, C, C>(out, {a, b}, [](C x, C y) { return x * y; });
+    case BinaryOp::Div: return map_into<C, C, C>(out, {a, b}, [](C x, C y) { return x / y; });
+    case BinaryOp::Pow:
+      // PyTorch squares (and takes 0, 1, 3 as products) instead of going through exp(y log x).
+      return map_into<C, C, C>(out, {a, b}, [](C x, C y) {
+        if (y == C(2)) return x * x;
+        if (y == C(1)) return x;
+        if (y == C(0)) return C(1);
+        if (y == C(3)) return x * x * x;
+        return std::pow(x, y);
+      });
+    case BinaryOp::Eq: return map_into<bool, C, C>(out, {a, b}, [](C x, C y) { return x == y; });
+    case BinaryOp::Ne: return map_into<bool, C, C>(out, {a, b}, [](C x, C y) { return x != y; });
+    default: fail_dtype(op_name(op), compute);
+  }
+}
+
 // Runs op on already-promoted operands; `out` undefined allocates the result.
 Tensor run(BinaryOp op, const Tensor& out, const Tensor& a, const Tensor& b, DType compute, const Scalar& alpha) {
   const char* name = op_name(op);
+  if (compute == DType::Complex64) return run_complex<ComplexFloat>(op, out, a, b, compute, alpha);
+  if (compute == DType::Complex128) return run_complex<ComplexDouble>(op, out, a, b, compute, alpha);
   switch (op) {
     case BinaryOp::LogicalAnd:
       return map_into<bool, bool, bool>(out, {a, b}, [](bool x, bool y) { return x && y; });

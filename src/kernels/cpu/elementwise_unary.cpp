@@ -2,6 +2,7 @@
 // on integer or bool input computes in float32, as PyTorch does.
 #include <algorithm>
 #include <cmath>
+#include <complex>
 #include <limits>
 #include <optional>
 #include <type_traits>
@@ -181,8 +182,44 @@ Tensor run_float(UnaryOp op, const Tensor& out, const Tensor& x, DType c) {
   }
 }
 
+// Complex input: abs gives the real magnitude; the other supported ops stay complex.
+template <class C>
+Tensor run_complex(UnaryOp op, const Tensor& out, const Tensor& x) {
+  using R = typename C::value_type;
+  const DType in = x.dtype();
+  switch (op) {
+    case UnaryOp::Abs:
+      if (out.defined()) fail("In-place abs is not supported for complex tensors.");
+      return map_into<R, C>(out, {x}, [](C z) { return std::abs(z); });
+    case UnaryOp::Neg: return map_into<C, C>(out, {x}, [](C z) { return -z; });
+    case UnaryOp::Sign:  // sgn: z / |z|, 0 at 0
+      return map_into<C, C>(out, {x}, [](C z) { return z == C(0) ? C(0) : z / std::abs(z); });
+    case UnaryOp::Square: return map_into<C, C>(out, {x}, [](C z) { return z * z; });
+    case UnaryOp::Reciprocal: return map_into<C, C>(out, {x}, [](C z) { return C(1) / z; });
+    case UnaryOp::Exp: return map_into<C, C>(out, {x}, [](C z) { return std::exp(z); });
+    case UnaryOp::Log: return map_into<C, C>(out, {x}, [](C z) { return std::log(z); });
+    case UnaryOp::Sqrt: return map_into<C, C>(out, {x}, [](C z) { return std::sqrt(z); });
+    case UnaryOp::Rsqrt: return map_into<C, C>(out, {x}, [](C z) { return C(1) / std::sqrt(z); });
+    case UnaryOp::Sin: return map_into<C, C>(out, {x}, [](C z) { return std::sin(z); });
+    case UnaryOp::Cos: return map_into<C, C>(out, {x}, [](C z) { return std::cos(z); });
+    case UnaryOp::Tanh: return map_into<C, C>(out, {x}, [](C z) { return std::tanh(z); });
+    case UnaryOp::IsNan:
+      if (out.defined()) check_can_cast_to_output(DType::Bool, out.dtype());
+      return map_into<bool, C>(out, {x}, [](C z) { return std::isnan(z.real()) || std::isnan(z.imag()); });
+    case UnaryOp::IsInf:
+      if (out.defined()) check_can_cast_to_output(DType::Bool, out.dtype());
+      return map_into<bool, C>(out, {x}, [](C z) { return std::isinf(z.real()) || std::isinf(z.imag()); });
+    case UnaryOp::IsFinite:
+      if (out.defined()) check_can_cast_to_output(DType::Bool, out.dtype());
+      return map_into<bool, C>(out, {x}, [](C z) { return std::isfinite(z.real()) && std::isfinite(z.imag()); });
+    default: fail_dtype("unary op on complex input", in);
+  }
+}
+
 Tensor run(UnaryOp op, const Tensor& out, const Tensor& x) {
   const DType in = x.dtype();
+  if (in == DType::Complex64) return run_complex<ComplexFloat>(op, out, x);
+  if (in == DType::Complex128) return run_complex<ComplexDouble>(op, out, x);
   if (!keeps_integers(op)) {
     // These activations have no integer kernels in PyTorch (no promotion to float).
     const bool float_only = op == UnaryOp::Silu || op == UnaryOp::Mish || op == UnaryOp::Hardswish ||
