@@ -112,6 +112,7 @@ std::string dump(const Expr& e) {
     case ExprKind::Name: return e.name;
     case ExprKind::Int: return std::to_string(e.int_value);
     case ExprKind::Float: return float_text(e.float_value);
+    case ExprKind::Imag: return float_text(e.float_value) + "j";
     case ExprKind::Str: return quote(e.name);
     case ExprKind::Bool: return e.bool_value ? "True" : "False";
     case ExprKind::None: return "None";

@@ -22,6 +22,7 @@ enum class ExprKind {
   Name,       // name
   Int,        // int_value
   Float,      // float_value (also inf, nan when written as literals by the printer)
+  Imag,       // float_value: the imaginary literal float_value * 1j
   Str,        // name holds the decoded string
   Bool,       // bool_value
   None,

@@ -7,6 +7,7 @@
 // not values (a namespace such as `torch`, a class, a function, a fork closure); those are
 // "sugared" and only make sense as the callee or base of an attribute.
 #include <cmath>
+#include <complex>
 #include <functional>
 #include <limits>
 #include <unordered_map>
@@ -688,6 +689,8 @@ class FunctionCompiler {
       case ExprKind::Name: return name(e, sc);
       case ExprKind::Int: return Sugared::val(constant(sc, Value(e.int_value), T(TypeKind::Int), e.loc));
       case ExprKind::Float: return Sugared::val(constant(sc, Value(e.float_value), T(TypeKind::Float), e.loc));
+      case ExprKind::Imag:
+        return Sugared::val(constant(sc, Value(std::complex<double>(0.0, e.float_value)), T(TypeKind::Complex), e.loc));
       case ExprKind::Str: return Sugared::val(constant(sc, Value(e.name), T(TypeKind::Str), e.loc));
       case ExprKind::Bool: return Sugared::val(constant(sc, Value(e.bool_value), T(TypeKind::Bool), e.loc));
       case ExprKind::None: return Sugared::val(constant(sc, Value(), T(TypeKind::None), e.loc));

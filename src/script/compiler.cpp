@@ -3,6 +3,7 @@
 #include "script/compiler.h"
 
 #include <cmath>
+#include <complex>
 #include <limits>
 
 #include "ir/graph.h"
@@ -96,6 +97,7 @@ Value eval_literal(const ast::Expr& e, const TypePtr& type) {
       if (type && type->kind == TypeKind::Float) return Value(static_cast<double>(e.int_value));
       return Value(e.int_value);
     case K::Float: return Value(e.float_value);
+    case K::Imag: return Value(std::complex<double>(0.0, e.float_value));
     case K::Str: return Value(e.name);
     case K::Bool: return Value(e.bool_value);
     case K::None: return Value();

@@ -15,7 +15,8 @@ std::string Token::describe() const {
     case TokenKind::Name:
     case TokenKind::Int:
     case TokenKind::Op: return "'" + text + "'";
-    case TokenKind::Float: return "'" + text + "'";
+    case TokenKind::Float:
+    case TokenKind::Imag: return "'" + text + "'";
     case TokenKind::String: {
       std::string shown = text.size() > 20 ? text.substr(0, 20) + "..." : text;
       return "string \"" + shown + "\"";
@@ -251,6 +252,12 @@ class Lexer {
     error(std::string("unexpected character '") + c + "'");
   }
 
+  // Whether the number at `start` is written 0x/0o/0b (those take no imaginary suffix).
+  bool is_hex_prefixed(size_t start) const {
+    return src_[start] == '0' && start + 1 < src_.size() && std::strchr("xXoObB", src_[start + 1]) != nullptr &&
+           src_[start + 1] != '\0';
+  }
+
   void lex_number() {
     size_t start = pos_;
     int start_col = col();
@@ -315,6 +322,15 @@ class Lexer {
         t.kind = TokenKind::Int;
         t.int_value = value;
       }
+    }
+    // Python's imaginary literals: a decimal number followed by j (0.5j, 1.j, 2j).
+    if (pos_ < src_.size() && (src_[pos_] == 'j' || src_[pos_] == 'J') && !is_hex_prefixed(start)) {
+      std::string text;
+      for (size_t i = start; i < pos_; ++i)
+        if (src_[i] != '_') text += src_[i];
+      t.kind = TokenKind::Imag;
+      t.float_value = std::strtod(text.c_str(), nullptr);
+      ++pos_;
     }
     if (pos_ < src_.size() && is_name_char(src_[pos_])) {
       error("invalid number literal '" + std::string(src_.substr(start, pos_ - start + 1)) + "'");

@@ -19,6 +19,7 @@ enum class TokenKind {
   Name,     // identifiers and keywords
   Int,      // text holds the literal as written; value fits in uint64 (sign comes from the parser)
   Float,    // float_value
+  Imag,     // float_value: an imaginary literal such as 1.j (the printer writes complex constants so)
   String,   // text holds the decoded value (adjacent literals are separate tokens)
   Op,       // operators and punctuation, text is the spelling: "(", "**=", "->", "...", ...
   Newline,  // end of a logical line

@@ -36,6 +36,7 @@ const char* kind_name(ExprKind k) {
     case ExprKind::Name: return "a name";
     case ExprKind::Int:
     case ExprKind::Float:
+    case ExprKind::Imag:
     case ExprKind::Str:
     case ExprKind::Bool:
     case ExprKind::None:
@@ -621,6 +622,7 @@ class Parser {
     switch (t.kind) {
       case TokenKind::Int:
       case TokenKind::Float:
+      case TokenKind::Imag:
       case TokenKind::String: return true;
       case TokenKind::Name:
         return !is_keyword(t.text) || t.text == "not" || t.text == "None" || t.text == "True" ||
@@ -895,6 +897,12 @@ class Parser {
       case TokenKind::Float: {
         next();
         auto e = make(ExprKind::Float, t);
+        e->float_value = t.float_value;
+        return e;
+      }
+      case TokenKind::Imag: {
+        next();
+        auto e = make(ExprKind::Imag, t);
         e->float_value = t.float_value;
         return e;
       }

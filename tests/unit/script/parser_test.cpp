@@ -567,6 +567,21 @@ TEST(ScriptParser, PrintedBuiltins) {
   EXPECT_EQ(c->base->name, "CONSTANTS");
 }
 
+// The printer writes complex constants as Python does: `0.+1.j`, `0.5-2.j`.
+TEST(ScriptParser, ImaginaryLiterals) {
+  auto one = parse_expression("<t>", "1.j");
+  EXPECT_EQ(one->kind, ExprKind::Imag);
+  EXPECT_EQ(one->float_value, 1.0);
+  auto sum = parse_expression("<t>", "0.5-2.j");
+  ASSERT_EQ(sum->items.size(), 2u);
+  EXPECT_EQ(sum->items[0]->kind, ExprKind::Float);
+  EXPECT_EQ(sum->items[1]->kind, ExprKind::Imag);
+  EXPECT_EQ(sum->items[1]->float_value, 2.0);
+  EXPECT_EQ(parse_expression("<t>", "3J")->float_value, 3.0);
+  EXPECT_EQ(parse_expression("<t>", "1e-3j")->float_value, 1e-3);
+  EXPECT_THROW(parse_expression("<t>", "0x1j"), Error);
+}
+
 TEST(ScriptParser, Subscripts) {
   EXPECT_EQ(expr("x[:, 0]"), "x[:, 0]");
   EXPECT_EQ(expr("x[..., 1:2]"), "x[..., 1:2]");
