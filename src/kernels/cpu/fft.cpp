@@ -37,10 +37,20 @@ std::vector<int64_t> factor(int64_t n) {
 FftPlan::FftPlan(int64_t n) : n_(n) {
   if (n < 1) fail("FFT length must be positive, but got ", n);
   if (n > kMaxFftLength) fail("FFT length ", n, " exceeds ember's limit of ", kMaxFftLength);
-  radices_ = factor(n);
-  if (n == 1 || !radices_.empty()) {
-    twiddle_.resize(static_cast<size_t>(n));
-    for (int64_t j = 0; j < n; ++j) twiddle_[static_cast<size_t>(j)] = unit_root(j, n);
+  const std::vector<int64_t> radices = factor(n);
+  if (n == 1 || !radices.empty()) {
+    int64_t len = n;
+    for (int64_t p : radices) {
+      Stage st;
+      st.p = p;
+      st.m = len / p;
+      st.twiddle.resize(static_cast<size_t>((p - 1) * st.m));
+      for (int64_t r = 1; r < p; ++r)
+        for (int64_t k = 0; k < st.m; ++k) st.twiddle[static_cast<size_t>((r - 1) * st.m + k)] = unit_root(r * k, len);
+      for (int64_t j = 0; j < p; ++j) st.roots.push_back(unit_root(j, p));
+      stages_.push_back(std::move(st));
+      len /= p;
+    }
     return;
   }
   // Bluestein: X[k] = w[k] * sum_j (x[j] w[j]) conj(w[k - j]), w[j] = exp(-pi i j^2 / n), as a
@@ -61,63 +71,90 @@ FftPlan::FftPlan(int64_t n) : n_(n) {
 
 FftPlan::~FftPlan() = default;
 
-void FftPlan::mixed_radix(const cdouble* in, int64_t in_stride, cdouble* out, int64_t n, size_t level) const {
-  if (n == 1) {
-    out[0] = in[0];
+namespace {
+
+// a * b without the NaN/infinity recovery of std::complex's operator* (a library call on some
+// paths); the transform's values are finite products of finite inputs and unit roots.
+inline cdouble cmul(cdouble a, cdouble b) {
+  return {a.real() * b.real() - a.imag() * b.imag(), a.real() * b.imag() + a.imag() * b.real()};
+}
+
+// The p-point DFT of t[0..p) written to out[0], out[m], ..., out[(p-1)m].
+inline void butterfly(int64_t p, const cdouble* t, cdouble* out, int64_t m, const cdouble* roots) {
+  switch (p) {
+    case 2:
+      out[0] = t[0] + t[1];
+      out[m] = t[0] - t[1];
+      return;
+    case 3: {
+      // W_3 = -1/2 - i sqrt(3)/2.
+      constexpr double h = 0.86602540378443864676;  // sqrt(3) / 2
+      const cdouble s = t[1] + t[2], d = t[1] - t[2];
+      const cdouble base = t[0] - 0.5 * s, rot(h * d.imag(), -h * d.real());  // -i sqrt(3)/2 d
+      out[0] = t[0] + s;
+      out[m] = base + rot;
+      out[2 * m] = base - rot;
+      return;
+    }
+    case 4: {
+      // W_4 = -i.
+      const cdouble a = t[0] + t[2], b = t[0] - t[2], c = t[1] + t[3];
+      const cdouble d = t[1] - t[3], rot(d.imag(), -d.real());  // -i d
+      out[0] = a + c;
+      out[m] = b + rot;
+      out[2 * m] = a - c;
+      out[3 * m] = b - rot;
+      return;
+    }
+    default:
+      for (int64_t q = 0; q < p; ++q) {
+        cdouble s = t[0];
+        for (int64_t r = 1; r < p; ++r) s += cmul(t[r], roots[r * q % p]);
+        out[q * m] = s;
+      }
+  }
+}
+
+}  // namespace
+
+void FftPlan::mixed_radix(const cdouble* in, int64_t in_stride, cdouble* out, size_t level) const {
+  const Stage& st = stages_[level];
+  const int64_t p = st.p, m = st.m;
+  std::array<cdouble, kMaxRadix> t;
+  if (m == 1) {
+    for (int64_t r = 0; r < p; ++r) t[static_cast<size_t>(r)] = in[r * in_stride];
+    butterfly(p, t.data(), out, 1, st.roots.data());
     return;
   }
-  const int64_t p = radices_[level], m = n / p;
   // Decimation in time: sub-transform r takes x[r], x[r + p], ... and lands in out[r*m, r*m + m).
-  for (int64_t r = 0; r < p; ++r) mixed_radix(in + r * in_stride, in_stride * p, out + r * m, m, level + 1);
-  const int64_t step = n_ / n;  // W_n^j = twiddle_[j * step]
-  const cdouble* w = twiddle_.data();
-  std::array<cdouble, kMaxRadix> t;
+  for (int64_t r = 0; r < p; ++r) mixed_radix(in + r * in_stride, in_stride * p, out + r * m, level + 1);
+  const cdouble* w = st.twiddle.data();
   for (int64_t k = 0; k < m; ++k) {
     t[0] = out[k];
-    for (int64_t r = 1; r < p; ++r) t[static_cast<size_t>(r)] = out[r * m + k] * w[r * k * step];
-    switch (p) {
-      case 2:
-        out[k] = t[0] + t[1];
-        out[m + k] = t[0] - t[1];
-        break;
-      case 4: {
-        // W_4 = -i.
-        const cdouble a = t[0] + t[2], b = t[0] - t[2], c = t[1] + t[3];
-        const cdouble d = t[1] - t[3], mid(d.imag(), -d.real());  // -i * d
-        out[k] = a + c;
-        out[m + k] = b + mid;
-        out[2 * m + k] = a - c;
-        out[3 * m + k] = b - mid;
-        break;
-      }
-      default:
-        for (int64_t q = 0; q < p; ++q) {
-          cdouble s = t[0];
-          for (int64_t r = 1; r < p; ++r) s += t[static_cast<size_t>(r)] * w[(r * q % p) * m * step];
-          out[q * m + k] = s;
-        }
-    }
+    for (int64_t r = 1; r < p; ++r) t[static_cast<size_t>(r)] = cmul(out[r * m + k], w[(r - 1) * m + k]);
+    butterfly(p, t.data(), out + k, m, st.roots.data());
   }
 }
 
 void FftPlan::run(const cdouble* in, cdouble* out, std::vector<cdouble>& work) const {
   if (!inner_) {
-    mixed_radix(in, 1, out, n_, 0);
+    if (stages_.empty()) out[0] = in[0];  // n = 1
+    else mixed_radix(in, 1, out, 0);
     return;
   }
   const int64_t m = inner_->size();
   if (work.size() < static_cast<size_t>(2 * m)) work.resize(static_cast<size_t>(2 * m));
   cdouble* a = work.data();
   cdouble* fa = work.data() + m;
-  for (int64_t j = 0; j < n_; ++j) a[j] = in[j] * chirp_[static_cast<size_t>(j)];
+  for (int64_t j = 0; j < n_; ++j) a[j] = cmul(in[j], chirp_[static_cast<size_t>(j)]);
   for (int64_t j = n_; j < m; ++j) a[j] = 0;
   std::vector<cdouble> unused;
   inner_->run(a, fa, unused);
   // Inverse transform of the product through conjugation: ifft(y) = conj(fft(conj(y))).
-  for (int64_t j = 0; j < m; ++j) fa[j] = std::conj(fa[j] * chirp_fft_[static_cast<size_t>(j)]);
+  for (int64_t j = 0; j < m; ++j) fa[j] = std::conj(cmul(fa[j], chirp_fft_[static_cast<size_t>(j)]));
   inner_->run(fa, a, unused);
   const double scale = 1.0 / static_cast<double>(m);
-  for (int64_t k = 0; k < n_; ++k) out[k] = std::conj(a[k]) * scale * chirp_[static_cast<size_t>(k)];
+  for (int64_t k = 0; k < n_; ++k) out[k] = cmul(std::conj(a[k]) * scale, chirp_[static_cast<size_t>(k)]);
 }
 
 void FftPlan::forward(const cdouble* in, cdouble* out, std::vector<cdouble>& work) const { run(in, out, work); }

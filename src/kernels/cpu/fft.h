@@ -37,11 +37,17 @@ class FftPlan {
 
  private:
   void run(const cdouble* in, cdouble* out, std::vector<cdouble>& work) const;
-  void mixed_radix(const cdouble* in, int64_t in_stride, cdouble* out, int64_t n, size_t level) const;
+  void mixed_radix(const cdouble* in, int64_t in_stride, cdouble* out, size_t level) const;
+
+  // One decimation-in-time stage: a length p*m transform from p interleaved length-m ones.
+  struct Stage {
+    int64_t p = 0, m = 0;
+    std::vector<cdouble> twiddle;  // W_{pm}^{r k} at (r - 1) * m + k, 1 <= r < p, k < m
+    std::vector<cdouble> roots;    // W_p^j, j < p (the generic butterfly's)
+  };
 
   int64_t n_ = 0;
-  std::vector<int64_t> radices_;   // mixed radix: factors of n, largest first
-  std::vector<cdouble> twiddle_;   // exp(-2 pi i j / n), j < n
+  std::vector<Stage> stages_;  // mixed radix: stage 0 is the whole length, the last has m = 1
   // Bluestein: chirp w[j] = exp(-pi i j^2 / n), the transformed conjugate chirp, the inner plan.
   std::vector<cdouble> chirp_, chirp_fft_;
   std::unique_ptr<FftPlan> inner_;

@@ -102,12 +102,25 @@ std::vector<cdouble> padded_window(const std::optional<Tensor>& window, int64_t 
   return w;
 }
 
-// The DC bin (and the Nyquist bin of an even length) of a real signal's spectrum is real: its
-// imaginary part is set to +0, as a real-to-complex FFT writes it, instead of the rounding noise
-// (or -0) a complex transform leaves there; angle() of a negative bin depends on that sign.
-void real_spectrum_exact_bins(std::vector<cdouble>& spectrum, int64_t n) {
-  spectrum[0] = spectrum[0].real();
-  if (n % 2 == 0) spectrum[static_cast<size_t>(n / 2)] = spectrum[static_cast<size_t>(n / 2)].real();
+// The first `nout` bins of the spectra of two real length-n signals a and b, from Z, the
+// transform of a + i b: A[k] = (Z[k] + conj Z[n-k]) / 2 and B[k] = (Z[k] - conj Z[n-k]) / 2i.
+// Real-input transforms run two rows per complex FFT this way.
+void split_real_pair(std::vector<cdouble>& z, int64_t n, int64_t nout, double scale, cdouble* a, cdouble* b) {
+  for (int64_t k = 0; k < nout; ++k) {
+    const cdouble zk = z[static_cast<size_t>(k)], zc = std::conj(z[static_cast<size_t>((n - k) % n)]);
+    const cdouble s = zk + zc, d = zk - zc;
+    a[k] = cdouble(0.5 * s.real(), 0.5 * s.imag()) * scale;
+    if (b) b[k] = cdouble(0.5 * d.imag(), -0.5 * d.real()) * scale;
+  }
+  // The DC bin (and an even length's Nyquist bin) of a real signal's spectrum is real: its
+  // imaginary part is +0, as a real-to-complex FFT writes it (angle() of a negative bin depends
+  // on that sign).
+  a[0] = a[0].real();
+  if (b) b[0] = b[0].real();
+  if (n % 2 == 0 && n / 2 < nout) {
+    a[n / 2] = a[n / 2].real();
+    if (b) b[n / 2] = b[n / 2].real();
+  }
 }
 
 // Size of x along its last dimension made n: trimmed, or padded with zeros.
@@ -138,13 +151,13 @@ Tensor fft_r2c(const Tensor& x, FftNorm norm, bool onesided) {
   const double scale = norm_scale(norm, n);
   const double* in = xd.data<double>();
   cdouble* o = out.data<cdouble>();
-  for_rows(rows, n, [&](int64_t r0, int64_t r1) {
+  for_rows((rows + 1) / 2, n, [&](int64_t p0, int64_t p1) {
     std::vector<cdouble> buf(static_cast<size_t>(n)), res(static_cast<size_t>(n)), work;
-    for (int64_t r = r0; r < r1; ++r) {
-      for (int64_t j = 0; j < n; ++j) buf[static_cast<size_t>(j)] = in[r * n + j];
+    for (int64_t r = 2 * p0; r < std::min(rows, 2 * p1); r += 2) {
+      const bool pair = r + 1 < rows;
+      for (int64_t j = 0; j < n; ++j) buf[static_cast<size_t>(j)] = {in[r * n + j], pair ? in[(r + 1) * n + j] : 0.0};
       plan.forward(buf.data(), res.data(), work);
-      real_spectrum_exact_bins(res, n);
-      for (int64_t k = 0; k < nout; ++k) o[r * nout + k] = res[static_cast<size_t>(k)] * scale;
+      split_real_pair(res, n, nout, scale, o + r * nout, pair ? o + (r + 1) * nout : nullptr);
     }
   });
   return out.to(complex_of(real));
@@ -287,22 +300,42 @@ Tensor stft(const Tensor& self, const StftOptions& opt) {
   check_result_size("stft", sizes);
 
   const std::vector<cdouble> w = padded_window(window, win, n_fft);
-  const Tensor xc = as_cdouble(input);
   Tensor out = Tensor::empty_uninitialized(sizes, DType::Complex128);
   FftPlan plan(n_fft);
   const double scale = opt.normalized ? 1.0 / std::sqrt(static_cast<double>(n_fft)) : 1.0;
-  const cdouble* x = xc.data<cdouble>();
   cdouble* o = out.data<cdouble>();
-  for_rows(batch * frames, n_fft, [&](int64_t r0, int64_t r1) {
-    std::vector<cdouble> buf(static_cast<size_t>(n_fft)), res(static_cast<size_t>(n_fft)), work;
-    for (int64_t r = r0; r < r1; ++r) {
-      const cdouble* src = x + (r / frames) * len + (r % frames) * hop;
-      for (int64_t j = 0; j < n_fft; ++j) buf[static_cast<size_t>(j)] = src[j] * w[static_cast<size_t>(j)];
-      plan.forward(buf.data(), res.data(), work);
-      if (!complex_fft) real_spectrum_exact_bins(res, n_fft);
-      for (int64_t k = 0; k < nfreq; ++k) o[r * nfreq + k] = res[static_cast<size_t>(k)] * scale;
-    }
-  });
+  const int64_t rows = batch * frames;
+  if (!complex_fft) {
+    // Real frames and window: two frames per complex transform.
+    std::vector<double> wr(w.size());
+    for (size_t j = 0; j < w.size(); ++j) wr[j] = w[j].real();
+    const Tensor xd = input.to(DType::Float64).contiguous();
+    const double* x = xd.data<double>();
+    for_rows((rows + 1) / 2, n_fft, [&](int64_t p0, int64_t p1) {
+      std::vector<cdouble> buf(static_cast<size_t>(n_fft)), res(static_cast<size_t>(n_fft)), work;
+      for (int64_t r = 2 * p0; r < std::min(rows, 2 * p1); r += 2) {
+        const bool pair = r + 1 < rows;
+        const double* a = x + (r / frames) * len + (r % frames) * hop;
+        const double* b = pair ? x + ((r + 1) / frames) * len + ((r + 1) % frames) * hop : nullptr;
+        for (int64_t j = 0; j < n_fft; ++j)
+          buf[static_cast<size_t>(j)] = {a[j] * wr[static_cast<size_t>(j)], b ? b[j] * wr[static_cast<size_t>(j)] : 0.0};
+        plan.forward(buf.data(), res.data(), work);
+        split_real_pair(res, n_fft, nfreq, scale, o + r * nfreq, pair ? o + (r + 1) * nfreq : nullptr);
+      }
+    });
+  } else {
+    const Tensor xc = as_cdouble(input);
+    const cdouble* x = xc.data<cdouble>();
+    for_rows(rows, n_fft, [&](int64_t r0, int64_t r1) {
+      std::vector<cdouble> buf(static_cast<size_t>(n_fft)), res(static_cast<size_t>(n_fft)), work;
+      for (int64_t r = r0; r < r1; ++r) {
+        const cdouble* src = x + (r / frames) * len + (r % frames) * hop;
+        for (int64_t j = 0; j < n_fft; ++j) buf[static_cast<size_t>(j)] = src[j] * w[static_cast<size_t>(j)];
+        plan.forward(buf.data(), res.data(), work);
+        for (int64_t k = 0; k < nfreq; ++k) o[r * nfreq + k] = res[static_cast<size_t>(k)] * scale;
+      }
+    });
+  }
   // [batch, frames, freq] transposed to [batch, freq, frames], as PyTorch returns it.
   Tensor y = transpose(out.to(complex_of(real)), 1, 2);
   if (self.dim() == 1) y = squeeze(y, 0);
