@@ -2,6 +2,7 @@
 #include "kernels/cpu/fft.h"
 
 #include <array>
+#include <functional>
 #include <cmath>
 #include <numbers>
 
@@ -51,6 +52,19 @@ FftPlan::FftPlan(int64_t n) : n_(n) {
       stages_.push_back(std::move(st));
       len /= p;
     }
+    // Where each input lands: the recursive split sends x[r + p*j] (sub-transform r, taken with
+    // stride p) to outputs [r*m, r*m + m), down to single elements.
+    perm_.resize(static_cast<size_t>(n));
+    std::function<void(int64_t, int64_t, int64_t, size_t)> place = [&](int64_t first, int64_t stride, int64_t at,
+                                                                     size_t level) {
+      if (level == stages_.size()) {
+        perm_[static_cast<size_t>(at)] = first;
+        return;
+      }
+      const Stage& st = stages_[level];
+      for (int64_t r = 0; r < st.p; ++r) place(first + r * stride, stride * st.p, at + r * st.m, level + 1);
+    };
+    place(0, 1, 0, 0);
     return;
   }
   // Bluestein: X[k] = w[k] * sum_j (x[j] w[j]) conj(w[k - j]), w[j] = exp(-pi i j^2 / n), as a
@@ -117,29 +131,30 @@ inline void butterfly(int64_t p, const cdouble* t, cdouble* out, int64_t m, cons
 
 }  // namespace
 
-void FftPlan::mixed_radix(const cdouble* in, int64_t in_stride, cdouble* out, size_t level) const {
-  const Stage& st = stages_[level];
-  const int64_t p = st.p, m = st.m;
+// Decimation in time, run bottom-up: out starts as the input in digit-reversed order, then each
+// stage from the last (m = 1) to the first combines p interleaved length-m transforms of every
+// block of p*m outputs into one.
+void FftPlan::mixed_radix(const cdouble* in, cdouble* out) const {
+  for (int64_t i = 0; i < n_; ++i) out[i] = in[perm_[static_cast<size_t>(i)]];
   std::array<cdouble, kMaxRadix> t;
-  if (m == 1) {
-    for (int64_t r = 0; r < p; ++r) t[static_cast<size_t>(r)] = in[r * in_stride];
-    butterfly(p, t.data(), out, 1, st.roots.data());
-    return;
-  }
-  // Decimation in time: sub-transform r takes x[r], x[r + p], ... and lands in out[r*m, r*m + m).
-  for (int64_t r = 0; r < p; ++r) mixed_radix(in + r * in_stride, in_stride * p, out + r * m, level + 1);
-  const cdouble* w = st.twiddle.data();
-  for (int64_t k = 0; k < m; ++k) {
-    t[0] = out[k];
-    for (int64_t r = 1; r < p; ++r) t[static_cast<size_t>(r)] = cmul(out[r * m + k], w[(r - 1) * m + k]);
-    butterfly(p, t.data(), out + k, m, st.roots.data());
+  for (size_t s = stages_.size(); s-- > 0;) {
+    const Stage& st = stages_[s];
+    const int64_t p = st.p, m = st.m, len = p * m;
+    const cdouble* w = st.twiddle.data();
+    for (int64_t blk = 0; blk < n_; blk += len) {
+      cdouble* o = out + blk;
+      for (int64_t k = 0; k < m; ++k) {
+        t[0] = o[k];
+        for (int64_t r = 1; r < p; ++r) t[static_cast<size_t>(r)] = cmul(o[r * m + k], w[(r - 1) * m + k]);
+        butterfly(p, t.data(), o + k, m, st.roots.data());
+      }
+    }
   }
 }
 
 void FftPlan::run(const cdouble* in, cdouble* out, std::vector<cdouble>& work) const {
   if (!inner_) {
-    if (stages_.empty()) out[0] = in[0];  // n = 1
-    else mixed_radix(in, 1, out, 0);
+    mixed_radix(in, out);
     return;
   }
   const int64_t m = inner_->size();

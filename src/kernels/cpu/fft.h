@@ -37,7 +37,7 @@ class FftPlan {
 
  private:
   void run(const cdouble* in, cdouble* out, std::vector<cdouble>& work) const;
-  void mixed_radix(const cdouble* in, int64_t in_stride, cdouble* out, size_t level) const;
+  void mixed_radix(const cdouble* in, cdouble* out) const;
 
   // One decimation-in-time stage: a length p*m transform from p interleaved length-m ones.
   struct Stage {
@@ -48,6 +48,7 @@ class FftPlan {
 
   int64_t n_ = 0;
   std::vector<Stage> stages_;  // mixed radix: stage 0 is the whole length, the last has m = 1
+  std::vector<int64_t> perm_;  // out[i] starts as in[perm_[i]] (mixed-radix digit reversal)
   // Bluestein: chirp w[j] = exp(-pi i j^2 / n), the transformed conjugate chirp, the inner plan.
   std::vector<cdouble> chirp_, chirp_fft_;
   std::unique_ptr<FftPlan> inner_;
