@@ -435,6 +435,10 @@ Tensor binary(BinaryOp op, const Tensor& a, const Scalar& b, const Scalar& alpha
   if (op == BinaryOp::Sub && a.dtype() == DType::Bool) check_sub_operands(a.dtype(), DType::Bool);
   const DType common = result_type(a, b);
   if (op == BinaryOp::Pow) check_pow_scalar_exponent(common, b);
+  // x ** 2 on floats is x * x, as PyTorch computes it (the vectorised product; a spectrogram's
+  // power=2 runs here).
+  if (op == BinaryOp::Pow && is_floating(a.dtype()) && !b.is_complex() && b.to<double>() == 2.0)
+    return dispatch_binary(BinaryOp::Mul, Tensor(), a, a, a.dtype(), alpha);
   return dispatch_binary(op, Tensor(), a, scalar_to_tensor(b, compute_dtype(op, common)), common, alpha);
 }
 
