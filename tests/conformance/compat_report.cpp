@@ -1,4 +1,4 @@
-// compat_report.cpp — the mobile-optimized, public-sample and quantized rows of docs/models.md: every archive
+// compat_report.cpp — the mobile-optimized, public-sample, quantized and audio rows of docs/models.md: every archive
 // of the case files tests/fixtures/gen_mobile.py and gen_compat.py write (mobile/cases.txt,
 // compat/wild/cases.txt), loaded and run on the recorded inputs and compared with PyTorch 1.13's
 // outputs, with the same comparison the unit tests make (tests/unit/compat).
@@ -189,6 +189,27 @@ std::string section() {
      << "(PyTorch 1.4 to 2.0 exports, a lite-interpreter file), fed as their repositories feed them"
      << (wild_absent ? " (not in this checkout: their rows are missing)" : "") << ". Each archive runs\n"
      << "the recorded calls in order on one loaded module, compared with PyTorch 1.13 as above.\n\n"
+     << "Result: " << pass << " of " << total << " pass.\n\n"
+     << "| archive | kind | result |\n|---|---|---|\n"
+     << body.str();
+  return md.str();
+}
+
+std::string spectral_section() {
+  const char* env = std::getenv("EMBER_FIXTURES");
+  const fs::path fixtures = env ? env : "fixtures";
+  std::ostringstream md, body;
+  int pass = 0, total = 0;
+  rows(fixtures / "spectral", "audio front end (1.13)", body, pass, total);
+  md << "\n## Audio front ends (stft, istft, torch.fft, complex tensors)\n\n"
+     << "`tests/fixtures/gen_spectral.py`: torchaudio-style `Spectrogram` and `MelSpectrogram` (hann window\n"
+     << "buffer, `torch.stft` with center/reflect/onesided/`return_complex=True`, `|X|^2`, a mel filter bank\n"
+     << "matmul, log), the `return_complex=False` form, odd and prime `n_fft` with shorter windows,\n"
+     << "`center=False`/`normalized`, `istft` round trips (with `length`, two-sided, `return_complex=True`),\n"
+     << "complex arithmetic on spectra (`view_as_real`, `real`/`imag`, `angle`, `polar`, `complex`, `conj`,\n"
+     << "`1j` literals), `torch.fft.{fft,ifft,rfft,irfft}` and window factories, each scripted and traced by\n"
+     << "PyTorch 1.13, plus `aten::stft.center` as PyTorch 2.x archives call it (hand-written code). The FFT is\n"
+     << "ember's own (mixed radix 2/3/4/5/.../31, Bluestein for larger prime factors), computed in double.\n\n"
      << "Result: " << pass << " of " << total << " pass.\n\n"
      << "| archive | kind | result |\n|---|---|---|\n"
      << body.str();

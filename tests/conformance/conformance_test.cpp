@@ -36,6 +36,7 @@
 namespace compat_report {
 std::string section();        // compat_report.cpp
 std::string quant_section();  // compat_report.cpp
+std::string spectral_section();  // compat_report.cpp
 }
 
 namespace {
@@ -591,6 +592,7 @@ void write_report(const std::string& path) {
   }
   md << compat_report::section();
   md << compat_report::quant_section();
+  md << compat_report::spectral_section();
   std::ofstream f(path);
   f << md.str();
   std::cout << "wrote " << path << "\n";
