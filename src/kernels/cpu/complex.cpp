@@ -65,24 +65,46 @@ Tensor angle(const Tensor& self) {
 }
 
 namespace {
-void check_pair(const char* op, const Tensor& a, const Tensor& b) {
+// c10's ScalarType names, which these messages use.
+const char* scalar_type_name(DType t) {
+  switch (t) {
+    case DType::UInt8: return "Byte";
+    case DType::Int8: return "Char";
+    case DType::Int16: return "Short";
+    case DType::Int32: return "Int";
+    case DType::Int64: return "Long";
+    case DType::Float16: return "Half";
+    case DType::Float32: return "Float";
+    case DType::Float64: return "Double";
+    case DType::Complex64: return "ComplexFloat";
+    case DType::Complex128: return "ComplexDouble";
+    case DType::Bool: return "Bool";
+    case DType::BFloat16: return "BFloat16";
+    default: return "a quantized type";
+  }
+}
+
+// Both float32 or both float64 (PyTorch's CPU kernels also take float16 here; ember does not).
+void check_pair(const Tensor& a, const Tensor& b) {
   const DType x = a.dtype(), y = b.dtype();
   if ((x != DType::Float32 && x != DType::Float64) || (y != DType::Float32 && y != DType::Float64))
-    fail("Expected both inputs to be Half, Float or Double tensors but got ", dtype_name(x), " and ", dtype_name(y));
+    fail("Expected both inputs to be Half, Float or Double tensors but got ", scalar_type_name(x), " and ",
+         scalar_type_name(y));
   if (x != y)
-    fail(op, ": expected both inputs to have the same dtype, but got ", dtype_name(x), " and ", dtype_name(y));
+    fail("Expected object of scalar type ", scalar_type_name(x), " but got scalar type ", scalar_type_name(y),
+         " for second argument");
 }
 }  // namespace
 
 Tensor complex(const Tensor& re, const Tensor& im) {
-  check_pair("complex", re, im);
+  check_pair(re, im);
   if (re.dtype() == DType::Float32)
     return map<ComplexFloat, float, float>({re, im}, [](float a, float b) { return ComplexFloat(a, b); });
   return map<ComplexDouble, double, double>({re, im}, [](double a, double b) { return ComplexDouble(a, b); });
 }
 
 Tensor polar(const Tensor& abs, const Tensor& angle) {
-  check_pair("polar", abs, angle);
+  check_pair(abs, angle);
   if (abs.dtype() == DType::Float32)
     return map<ComplexFloat, float, float>({abs, angle},
                                            [](float r, float th) { return ComplexFloat(r * std::cos(th), r * std::sin(th)); });

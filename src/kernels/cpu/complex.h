@@ -20,8 +20,8 @@ Tensor imag(const Tensor& self);
 // torch.angle: atan2(imag, real) for complex input; pi for negative reals, 0 otherwise (NaN
 // kept), integers computing in float32.
 Tensor angle(const Tensor& self);
-// torch.complex(real, imag) and torch.polar(abs, angle): float32/float64 inputs of one dtype,
-// broadcast together.
+// torch.complex(real, imag) and torch.polar(abs, angle): float32/float64 inputs of one dtype
+// (PyTorch also takes float16), broadcast together.
 Tensor complex(const Tensor& re, const Tensor& im);
 Tensor polar(const Tensor& abs, const Tensor& angle);
 // The complex conjugate (a copy); real input returns self.

@@ -383,7 +383,7 @@ Tensor istft(const Tensor& self, const IstftOptions& opt) {
   const int64_t frames = input.size(-2), fft_size = input.size(-3);
   if (input.numel() == 0) fail(repr(), ": input tensor cannot be empty.");
   if (input_dim != 3 && input_dim != 4)
-    fail(repr(), ": expected a tensor with 3 or 4 dimensions of complex dtype, but got ", input_dim);
+    fail(repr(), ": expected a tensor with 3 or 4 dimensions, but got ", input_dim);
   if (input.size(-1) != 2)
     fail(repr(), ": expected the last dimension to be 2 (corresponding to real and imaginary parts), but got ",
          self.size(-1));

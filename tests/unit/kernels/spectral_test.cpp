@@ -145,6 +145,8 @@ TEST(SpectralErrors, IstftChecksLikePyTorch) {
              "Cannot have onesided output if window or input is complex");
   EXPECT_HAS(call_error("aten::istft", {Value(Tensor::empty({33, 0}, DType::Complex64)), Value(int64_t{64})}),
              ": input tensor cannot be empty.");
+  EXPECT_HAS(call_error("aten::istft", {Value(Tensor::empty({1, 1, 33, 7}, DType::Complex64)), Value(int64_t{64})}),
+             ": expected a tensor with 3 or 4 dimensions, but got 5");
   EXPECT_HAS(call_error("aten::istft", {spec, Value(int64_t{64})}, {{"length", Value(int64_t{1} << 40)}}),
              "over ember's limit");
 }
@@ -158,6 +160,16 @@ TEST(SpectralErrors, ComplexViews) {
   EXPECT_HAS(call_error("aten::view_as_complex", {Value(t.as_strided({3, 2}, {1, 3}, 0))}),
              "Tensor must have a last dimension with stride 1");
   EXPECT_HAS(call_error("aten::imag", {Value(ones(2))}), "imag is not implemented for tensors with non-complex dtypes.");
+  EXPECT_HAS(call_error("aten::complex", {Value(ones(3)), Value(Tensor::empty({3}, DType::Float64))}),
+             "Expected object of scalar type Float but got scalar type Double for second argument");
+  EXPECT_HAS(call_error("aten::polar", {Value(Tensor::empty({3}, DType::Int64)), Value(Tensor::empty({3}, DType::Int64))}),
+             "Expected both inputs to be Half, Float or Double tensors but got Long and Long");
+  EXPECT_HAS(call_error("aten::abs_", {Value(Tensor::empty({3}, DType::Complex64))}),
+             "In-place abs is not supported for complex tensors.");
+  EXPECT_HAS(call_error("aten::hann_window", {Value(int64_t{-1})}),
+             "hann_window requires non-negative window_length, got window_length=-1");
+  EXPECT_HAS(call_error("aten::fft_fft", {Value(ones(4))}, {{"n", Value(int64_t{0})}}),
+             "Invalid number of data points (0) specified");
   EXPECT_HAS(call_error("aten::fft_rfft", {Value(Tensor::empty({8}, DType::Complex64))}), "rfft expects a real input tensor");
   EXPECT_HAS(call_error("aten::fft_fft", {Value(ones(8))}, {{"norm", Value(std::string("bogus"))}}),
              "Invalid normalization mode: \"bogus\"");
