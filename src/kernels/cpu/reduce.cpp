@@ -6,6 +6,7 @@
 #include <limits>
 #include <type_traits>
 
+#include "kernels/cpu/complex.h"
 #include "kernels/cpu/shape.h"
 #include "kernels/cpu/vec_math.h"
 #include "tensor/broadcast.h"
@@ -204,7 +205,32 @@ Tensor sum_prod(const Tensor& x, DimList dims, bool keepdim, std::optional<DType
 
 }  // namespace
 
+namespace {
+// A complex sum or mean: the same reduction of the [..., 2] real view over the same dims, its
+// last (real, imaginary) dim kept.
+template <class F>
+Tensor reduce_complex(const Tensor& x, DimList dims, bool keepdim, F reduce_real) {
+  if (x.dim() == 0) return x.clone();
+  std::vector<int64_t> d;
+  if (dims && !dims->empty()) {
+    for (int64_t v : *dims) {
+      if (v < -x.dim() || v >= x.dim())
+        fail("Dimension out of range (expected to be in range of [", -x.dim(), ", ", x.dim() - 1, "], but got ", v, ")");
+      d.push_back(v < 0 ? v + x.dim() : v);
+    }
+  } else {
+    for (int64_t i = 0; i < x.dim(); ++i) d.push_back(i);
+  }
+  const Tensor y = reduce_real(view_as_real(x), std::span<const int64_t>(d), keepdim);
+  return view_as_complex(y.contiguous());
+}
+}  // namespace
+
 Tensor sum(const Tensor& x, DimList dims, bool keepdim, std::optional<DType> dtype) {
+  if (is_complex(x.dtype()) && (!dtype || is_complex(*dtype)))
+    return reduce_complex(dtype ? x.to(*dtype) : x, dims, keepdim, [](const Tensor& r, DimList d, bool k) {
+      return sum_prod<true>(r, d, k, std::nullopt, "sum");
+    });
   return sum_prod<true>(x, dims, keepdim, dtype, "sum");
 }
 
@@ -215,6 +241,9 @@ Tensor prod(const Tensor& x, std::optional<int64_t> dim, bool keepdim, std::opti
 }
 
 Tensor mean(const Tensor& x, DimList dims, bool keepdim, std::optional<DType> dtype) {
+  if (is_complex(x.dtype()) && (!dtype || is_complex(*dtype)))
+    return reduce_complex(dtype ? x.to(*dtype) : x, dims, keepdim,
+                          [](const Tensor& r, DimList d, bool k) { return mean(r, d, k, std::nullopt); });
   const DType dt = dtype.value_or(x.dtype());
   if (!is_floating(dt) && !is_complex(dt))
     fail("mean(): could not infer output dtype. ", dtype ? "Optional" : "Input", " dtype must be either a "

@@ -189,5 +189,28 @@ TEST(SpectralViews, ViewAsRealSharesStorage) {
   EXPECT_EQ(back.data<ComplexFloat>()[1], ComplexFloat(2.0f, -5.0f));
 }
 
+// PyTorch 1.13 still takes istft's deprecated real [..., 2] input; it must give what the complex
+// spectrum gives.
+TEST(SpectralViews, IstftOfTheRealFormMatchesTheComplexForm) {
+  auto& reg = ops::Registry::global();
+  const Value window(ones(64));
+  const Tensor spec = reg.call("aten::stft", {Value(signal(300)), Value(int64_t{64}), Value(int64_t{16})},
+                               {{"window", window}, {"center", Value(true)}, {"return_complex", Value(true)}})
+                          .at(0)
+                          .to_tensor();
+  ASSERT_EQ(spec.dtype(), DType::Complex64);
+  const Tensor as_real = reg.call("aten::view_as_real", {Value(spec)}).at(0).to_tensor();
+  const std::vector<std::pair<std::string, Value>> kw{{"window", window}, {"length", Value(int64_t{300})}};
+  const Tensor a = reg.call("aten::istft", {Value(spec), Value(int64_t{64}), Value(int64_t{16})}, kw).at(0).to_tensor();
+  const Tensor b = reg.call("aten::istft", {Value(as_real), Value(int64_t{64}), Value(int64_t{16})}, kw).at(0).to_tensor();
+  ASSERT_EQ(a.sizes(), (Shape{300}));
+  ASSERT_EQ(b.sizes(), (Shape{300}));
+  const Tensor x = signal(300);
+  for (int64_t i = 0; i < 300; ++i) {
+    EXPECT_EQ(a.contiguous().data<float>()[i], b.contiguous().data<float>()[i]) << i;
+    EXPECT_NEAR(a.contiguous().data<float>()[i], x.data<float>()[i], 1e-5) << i;  // the round trip
+  }
+}
+
 }  // namespace
 }  // namespace ember
