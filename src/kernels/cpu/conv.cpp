@@ -298,31 +298,41 @@ dnnl_util::PrimitiveKey conv_key(const DnnlConvDesc& d, bool transposed, bool bl
   return k;
 }
 
-std::shared_ptr<const ConvPrimitive> build_conv(const DnnlConvDesc& d, bool transposed, bool blocked,
-                                                const FusedOps& f) {
+// The (de)convolution primitive descriptor for `d` reading `src` and writing `dst` (either may be
+// `any`), the weight layout left to the kernel.
+dnnl::primitive_desc conv_primitive_desc(const DnnlConvDesc& d, bool transposed, const memory::desc& src,
+                                         const memory::desc& dst, const dnnl::primitive_attr& attr) {
   using namespace dnnl;
   const memory::desc any_w(d.weights.dims(), memory::data_type::f32, memory::format_tag::any);
-  const memory::desc src = blocked ? memory::desc(d.src.dims(), memory::data_type::f32, memory::format_tag::any) : d.src;
-  const memory::desc dst = blocked ? memory::desc(d.dst.dims(), memory::data_type::f32, memory::format_tag::any) : d.dst;
-  auto cp = std::make_shared<ConvPrimitive>();
   const engine& eng = dnnl_util::engine();
   if (transposed) {
     auto desc = d.has_bias ? deconvolution_forward::desc(prop_kind::forward_inference, algorithm::deconvolution_direct,
                                                          src, any_w, d.bias, dst, d.strides, d.dilates, d.pad_l, d.pad_r)
                            : deconvolution_forward::desc(prop_kind::forward_inference, algorithm::deconvolution_direct,
                                                          src, any_w, dst, d.strides, d.dilates, d.pad_l, d.pad_r);
-    deconvolution_forward::primitive_desc pd(desc, dnnl_util::attr(), eng);
-    cp->prim = deconvolution_forward(pd);
-    cp->src = pd.src_desc(), cp->weights = pd.weights_desc(), cp->dst = pd.dst_desc();
-  } else {
-    auto desc = d.has_bias ? convolution_forward::desc(prop_kind::forward_inference, algorithm::convolution_direct,
-                                                       src, any_w, d.bias, dst, d.strides, d.dilates, d.pad_l, d.pad_r)
-                           : convolution_forward::desc(prop_kind::forward_inference, algorithm::convolution_direct,
-                                                       src, any_w, dst, d.strides, d.dilates, d.pad_l, d.pad_r);
-    convolution_forward::primitive_desc pd(desc, fused_attr(f, d.dst.dims()), eng);
-    cp->prim = convolution_forward(pd);
-    cp->src = pd.src_desc(), cp->weights = pd.weights_desc(), cp->dst = pd.dst_desc();
+    return deconvolution_forward::primitive_desc(desc, attr, eng);
   }
+  auto desc = d.has_bias ? convolution_forward::desc(prop_kind::forward_inference, algorithm::convolution_direct,
+                                                     src, any_w, d.bias, dst, d.strides, d.dilates, d.pad_l, d.pad_r)
+                         : convolution_forward::desc(prop_kind::forward_inference, algorithm::convolution_direct,
+                                                     src, any_w, dst, d.strides, d.dilates, d.pad_l, d.pad_r);
+  return convolution_forward::primitive_desc(desc, attr, eng);
+}
+
+memory::desc any_layout(const memory::desc& md) { return memory::desc(md.dims(), memory::data_type::f32, memory::format_tag::any); }
+
+std::shared_ptr<const ConvPrimitive> build_conv(const DnnlConvDesc& d, bool transposed, bool blocked,
+                                                const FusedOps& f) {
+  using namespace dnnl;
+  const memory::desc src = blocked ? any_layout(d.src) : d.src;
+  const memory::desc dst = blocked ? any_layout(d.dst) : d.dst;
+  auto cp = std::make_shared<ConvPrimitive>();
+  const engine& eng = dnnl_util::engine();
+  // Post-ops only on forward convolutions (the transposed ones get their epilogue applied after).
+  const primitive_desc pd =
+      conv_primitive_desc(d, transposed, src, dst, transposed ? dnnl_util::attr() : fused_attr(f, d.dst.dims()));
+  cp->prim = primitive(pd);
+  cp->src = pd.src_desc(0), cp->weights = pd.weights_desc(0), cp->dst = pd.dst_desc(0);
   cp->reorder_src = cp->src != d.src;
   cp->reorder_dst = cp->dst != d.dst;
   if (cp->reorder_src) cp->src_in = reorder(reorder::primitive_desc(eng, d.src, eng, cp->src));
@@ -335,23 +345,7 @@ std::shared_ptr<const ConvPrimitive> build_conv(const DnnlConvDesc& d, bool tran
 // The weight layout the (de)convolution for `d` chooses (blocked source and destination, no
 // post-ops), without building the primitive itself.
 memory::desc probe_weights(const DnnlConvDesc& d, bool transposed) {
-  using namespace dnnl;
-  const memory::desc any_w(d.weights.dims(), memory::data_type::f32, memory::format_tag::any);
-  const memory::desc src(d.src.dims(), memory::data_type::f32, memory::format_tag::any);
-  const memory::desc dst(d.dst.dims(), memory::data_type::f32, memory::format_tag::any);
-  const engine& eng = dnnl_util::engine();
-  if (transposed) {
-    auto desc = d.has_bias ? deconvolution_forward::desc(prop_kind::forward_inference, algorithm::deconvolution_direct,
-                                                         src, any_w, d.bias, dst, d.strides, d.dilates, d.pad_l, d.pad_r)
-                           : deconvolution_forward::desc(prop_kind::forward_inference, algorithm::deconvolution_direct,
-                                                         src, any_w, dst, d.strides, d.dilates, d.pad_l, d.pad_r);
-    return deconvolution_forward::primitive_desc(desc, dnnl_util::attr(), eng).weights_desc();
-  }
-  auto desc = d.has_bias ? convolution_forward::desc(prop_kind::forward_inference, algorithm::convolution_direct,
-                                                     src, any_w, d.bias, dst, d.strides, d.dilates, d.pad_l, d.pad_r)
-                         : convolution_forward::desc(prop_kind::forward_inference, algorithm::convolution_direct,
-                                                     src, any_w, dst, d.strides, d.dilates, d.pad_l, d.pad_r);
-  return convolution_forward::primitive_desc(desc, dnnl_util::attr(), eng).weights_desc();
+  return conv_primitive_desc(d, transposed, any_layout(d.src), any_layout(d.dst), dnnl_util::attr()).weights_desc(0);
 }
 
 }  // namespace
