@@ -10,5 +10,5 @@ tar -xJf .devcarry/ember-cpu.tar.xz -C "$tmp"
 # The carried libraries serve ember alone; python and PyTorch keep the machine's own.
 printf '#!/bin/sh\nLD_LIBRARY_PATH="%s/lib" exec "%s/bin/ember" "$@"\n' "$tmp" "$tmp" > "$tmp/ember"
 chmod +x "$tmp/ember"
-"$tmp/ember" --version
+"$tmp/ember" inspect --help > /dev/null  # the carried build runs here
 python3 bench/torch2_first_call.py --ember "$tmp/ember" --work "$tmp/work" --out "${OUT:-.}/torch2_results.json" "$@"
