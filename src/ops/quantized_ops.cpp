@@ -332,8 +332,12 @@ void register_quantized_rnn_ops(Registry& r) {
           std::shared_ptr<const PackedCellParams> owner;
           return cpu::quantized_rnn_cell(RnnMode::Lstm, input, hx, op_cell(w_ih, w_hh, owner));
         }));
-  for (auto [name, mode] : {std::pair{"gru", RnnMode::Gru}, std::pair{"rnn_tanh", RnnMode::RnnTanh},
+  // Plain variables, not structured bindings: the lambdas below capture them (clang 14, the
+  // sanitizer build's compiler, cannot capture a structured binding).
+  for (const auto& entry : {std::pair{"gru", RnnMode::Gru}, std::pair{"rnn_tanh", RnnMode::RnnTanh},
                             std::pair{"rnn_relu", RnnMode::RnnRelu}}) {
+    const char* name = entry.first;
+    const RnnMode mode = entry.second;
     r.add(std::string("quantized::quantized_") + name +
               "_cell_dynamic(Tensor input, Tensor hx, __torch__.torch.classes.quantized.LinearPackedParamsBase w_ih, __torch__.torch.classes.quantized.LinearPackedParamsBase w_hh, Tensor b_ih, Tensor b_hh) -> Tensor",
           wrap([mode](const Tensor& input, const Tensor& hx, const Value& w_ih, const Value& w_hh, const Tensor&, const Tensor&) {
@@ -595,7 +599,9 @@ void register_quantized_ops(Registry& r) {
   // ---- elementwise
   for (bool relu : {false, true}) {
     const std::string sfx = relu ? "_relu" : "";
-    for (auto [name, op] : {std::pair{"add", cpu::QBinary::Add}, std::pair{"mul", cpu::QBinary::Mul}}) {
+    for (const auto& entry : {std::pair{"add", cpu::QBinary::Add}, std::pair{"mul", cpu::QBinary::Mul}}) {
+      const char* name = entry.first;
+      const cpu::QBinary op = entry.second;  // a plain variable: captured below (see above)
       const std::string base = std::string("quantized::") + name + sfx;
       r.add(base + "(Tensor qa, Tensor qb, float scale, int zero_point) -> Tensor qc",
             wrap([op, relu](const Tensor& a, const Tensor& b, double s, int64_t zp) { return cpu::quantized_binary(op, a, b, s, zp, relu); }));
