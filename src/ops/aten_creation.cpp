@@ -22,15 +22,6 @@ using OptDType = std::optional<DType>;
 using OptDevice = std::optional<Device>;
 using OptBool = std::optional<bool>;
 
-// The device, layout and pin_memory arguments ember can honour; anything else is a clear error.
-void check_options(const Value& layout, const OptDevice& device, const OptBool& pin_memory) {
-  if (device && device->type != DeviceType::CPU)
-    fail("ember runs tensors on the CPU only; cannot create a tensor on device '", device->str(), "'");
-  if (!layout.is_none() && !(layout.is_int() && layout.int_unchecked() == 0))
-    fail("ember supports only strided tensors (torch.strided); got layout ", layout.repr());
-  if (pin_memory && *pin_memory) fail("cannot pin memory: ember runs on the CPU only");
-}
-
 // A Scalar argument as PyTorch's IValue::toScalar reads it: a bool stays a bool, so a fill value
 // of True makes a bool tensor (aten_util's FromValue<Scalar> reads bools as ints for arithmetic).
 Scalar fill_scalar(const Value& v) {

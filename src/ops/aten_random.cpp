@@ -26,15 +26,6 @@ void check_generator(const Value& generator) {
          "torch.Generator argument is not supported");
 }
 
-// The device, layout and pin_memory a CPU-only, strided runtime can honour.
-void check_options(const Value& layout, const OptDevice& device, const OptBool& pin_memory) {
-  if (device && device->type != DeviceType::CPU)
-    fail("ember runs tensors on the CPU only; cannot create a tensor on device '", device->str(), "'");
-  if (!layout.is_none() && !(layout.is_int() && layout.int_unchecked() == 0))
-    fail("ember supports only strided tensors (torch.strided); got layout ", layout.repr());
-  if (pin_memory && *pin_memory) fail("cannot pin memory: ember runs on the CPU only");
-}
-
 void register_factories(Registry& r) {
   const std::string opts = "ScalarType? dtype=None, Layout? layout=None, Device? device=None, bool? pin_memory=None";
   const std::string long_opts = "ScalarType? dtype=4, Layout? layout=None, Device? device=None, bool? pin_memory=None";

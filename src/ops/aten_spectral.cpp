@@ -40,48 +40,39 @@ cpu::StftOptions stft_options(int64_t n_fft, OptInt hop, OptInt win, OptTensor w
   return o;
 }
 
-// The TensorOptions arguments of a window factory: CPU, strided, not pinned.
-void check_factory_options(const Value& layout, const std::optional<Device>& device, OptBool pin_memory) {
-  if (device && device->type != DeviceType::CPU)
-    fail("ember runs tensors on the CPU only; cannot create a tensor on device '", device->str(), "'");
-  if (!layout.is_none() && !(layout.is_int() && layout.int_unchecked() == 0))
-    fail("ember supports only strided tensors (torch.strided); got layout ", layout.repr());
-  if (pin_memory && *pin_memory) fail("cannot pin memory: ember runs on the CPU only");
-}
-
 void register_windows(Registry& r) {
   const std::string opts = "*, ScalarType? dtype=None, Layout? layout=None, Device? device=None, bool? pin_memory=None) -> Tensor";
   using OptDType = std::optional<DType>;
   using OptDevice = std::optional<Device>;
   r.add("aten::hann_window(int window_length, " + opts,
         wrap([](int64_t n, OptDType dt, Value layout, OptDevice dev, OptBool pin) {
-          check_factory_options(layout, dev, pin);
+          check_options(layout, dev, pin);
           return cpu::hamming_window("hann_window", n, true, 0.5, 0.5, dt);
         }));
   r.add("aten::hann_window.periodic(int window_length, bool periodic, " + opts,
         wrap([](int64_t n, bool periodic, OptDType dt, Value layout, OptDevice dev, OptBool pin) {
-          check_factory_options(layout, dev, pin);
+          check_options(layout, dev, pin);
           return cpu::hamming_window("hann_window", n, periodic, 0.5, 0.5, dt);
         }));
   r.add("aten::hamming_window(int window_length, " + opts,
         wrap([](int64_t n, OptDType dt, Value layout, OptDevice dev, OptBool pin) {
-          check_factory_options(layout, dev, pin);
+          check_options(layout, dev, pin);
           return cpu::hamming_window("hamming_window", n, true, 0.54, 0.46, dt);
         }));
   r.add("aten::hamming_window.periodic(int window_length, bool periodic, " + opts,
         wrap([](int64_t n, bool periodic, OptDType dt, Value layout, OptDevice dev, OptBool pin) {
-          check_factory_options(layout, dev, pin);
+          check_options(layout, dev, pin);
           return cpu::hamming_window("hamming_window", n, periodic, 0.54, 0.46, dt);
         }));
   r.add("aten::hamming_window.periodic_alpha(int window_length, bool periodic, float alpha, " + opts,
         wrap([](int64_t n, bool periodic, double alpha, OptDType dt, Value layout, OptDevice dev, OptBool pin) {
-          check_factory_options(layout, dev, pin);
+          check_options(layout, dev, pin);
           return cpu::hamming_window("hamming_window", n, periodic, alpha, 0.46, dt);
         }));
   r.add("aten::hamming_window.periodic_alpha_beta(int window_length, bool periodic, float alpha, float beta, " + opts,
         wrap([](int64_t n, bool periodic, double alpha, double beta, OptDType dt, Value layout, OptDevice dev,
                 OptBool pin) {
-          check_factory_options(layout, dev, pin);
+          check_options(layout, dev, pin);
           return cpu::hamming_window("hamming_window", n, periodic, alpha, beta, dt);
         }));
 }

@@ -1,8 +1,9 @@
 // aten_util.h — argument conversions the aten_* registration files share: Scalar arguments keep
-// their int/float/bool kind (promotion depends on it), and in-place ops built from out-of-place
-// kernels write their result back into self.
+// their int/float/bool kind (promotion depends on it), in-place ops built from out-of-place
+// kernels write their result back into self, and factories check their TensorOptions arguments.
 #pragma once
 
+#include <optional>
 #include <span>
 #include <vector>
 
@@ -33,6 +34,17 @@ inline Tensor assign_inplace(const Tensor& self, const Tensor& result) {
          shape_string(result.sizes()));
   copy_into(self, result);
   return self;
+}
+
+// A factory's TensorOptions arguments (layout, device, pin_memory) as a CPU-only, strided runtime
+// can honour them; anything else is a clear error.
+inline void check_options(const Value& layout, const std::optional<Device>& device,
+                          const std::optional<bool>& pin_memory) {
+  if (device && device->type != DeviceType::CPU)
+    fail("ember runs tensors on the CPU only; cannot create a tensor on device '", device->str(), "'");
+  if (!layout.is_none() && !(layout.is_int() && layout.int_unchecked() == 0))
+    fail("ember supports only strided tensors (torch.strided); got layout ", layout.repr());
+  if (pin_memory && *pin_memory) fail("cannot pin memory: ember runs on the CPU only");
 }
 
 inline std::span<const int64_t> as_span(const std::vector<int64_t>& v) { return {v.data(), v.size()}; }

@@ -140,23 +140,11 @@ std::tuple<Tensor, Tensor, Tensor> quantized_rnn(const Tensor& input, std::span<
                                                  std::span<const DynamicCellWeights> cells,
                                                  const QuantizedRnnOptions& opt, bool batch_first) {
   const std::string op = op_name(opt.mode);
-  if (input.dim() != 3) fail(op, ": expected a 3-D input (seq, batch, feature), got ", input.dim(), " dimensions");
-  Tensor x = input;
-  if (batch_first) {
-    Shape s = x.sizes(), st = x.strides();
-    std::swap(s[0], s[1]);
-    std::swap(st[0], st[1]);
-    x = x.as_strided(s, st, x.offset());
-  }
-  const int64_t T = x.size(0), B = x.size(1);
+  const Tensor rows = dense_rows(op, input, batch_first);
+  const int64_t T = input.size(batch_first ? 1 : 0), B = input.size(batch_first ? 0 : 1);
   if (B < 1) fail(op, ": expected a batch of at least one sequence");
-  x = x.contiguous();
-  const Tensor rows = x.as_strided({T * B, x.size(2)}, {x.size(2), 1}, x.offset());
   auto [out, hn, cn] = run(opt.mode, rows, make_seq(op, std::vector<int64_t>(static_cast<size_t>(T), B)), hx, cells, opt);
-  const int64_t w = out.size(1);
-  Tensor dense = batch_first ? out.as_strided({B, T, w}, {w, B * w, 1}, out.offset())
-                             : out.as_strided({T, B, w}, {B * w, w, 1}, out.offset());
-  return {dense, hn, cn};
+  return {dense_output(out, T, B, batch_first), hn, cn};
 }
 
 std::tuple<Tensor, Tensor, Tensor> quantized_rnn_packed(const Tensor& data, const Tensor& batch_sizes,

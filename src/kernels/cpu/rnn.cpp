@@ -277,6 +277,17 @@ Steps dense_steps(int64_t seq_len, int64_t batch) {
   return make_steps(std::vector<int64_t>(static_cast<size_t>(seq_len), batch));
 }
 
+
+std::vector<int64_t> read_batch_sizes(const std::string& op, const Tensor& batch_sizes) {
+  if (batch_sizes.dim() != 1 || is_floating(batch_sizes.dtype()) || batch_sizes.dtype() == DType::Bool)
+    fail(op, ": batch_sizes must be a 1-D integer tensor");
+  const Tensor b = batch_sizes.to(DType::Int64).contiguous();
+  const int64_t* p = b.data<int64_t>();
+  return std::vector<int64_t>(p, p + b.numel());
+}
+
+}  // namespace
+
 // Time-major contiguous [T*B, I] rows of a dense input.
 Tensor dense_rows(const std::string& op, const Tensor& input, bool batch_first) {
   if (input.dim() != 3)
@@ -299,16 +310,6 @@ Tensor dense_output(const Tensor& rows, int64_t seq_len, int64_t batch, bool bat
   if (batch_first) return rows.as_strided({batch, seq_len, w}, {w, batch * w, 1}, rows.offset());
   return rows.as_strided({seq_len, batch, w}, {batch * w, w, 1}, rows.offset());
 }
-
-std::vector<int64_t> read_batch_sizes(const std::string& op, const Tensor& batch_sizes) {
-  if (batch_sizes.dim() != 1 || is_floating(batch_sizes.dtype()) || batch_sizes.dtype() == DType::Bool)
-    fail(op, ": batch_sizes must be a 1-D integer tensor");
-  const Tensor b = batch_sizes.to(DType::Int64).contiguous();
-  const int64_t* p = b.data<int64_t>();
-  return std::vector<int64_t>(p, p + b.numel());
-}
-
-}  // namespace
 
 std::tuple<Tensor, Tensor, Tensor> lstm(const Tensor& input, std::span<const Tensor> hx,
                                         std::span<const Tensor> params, const RnnOptions& opt,

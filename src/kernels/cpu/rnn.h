@@ -13,6 +13,7 @@
 #pragma once
 
 #include <cstdint>
+#include <string>
 #include <optional>
 #include <span>
 #include <tuple>
@@ -69,5 +70,10 @@ void rnn_gate_rows(RnnMode mode, const float* xg, const float* hg, int64_t rows,
                    float* h, float* c);
 // G: 4 for LSTM, 3 for GRU, 1 for the Elman RNN.
 int64_t rnn_gate_count(RnnMode mode);
+// A dense [T, B, I] input ([B, T, I] when batch_first) as time-major contiguous [T*B, I] rows,
+// failing (named `op`) on another rank; and [T*B, W] result rows back as [T, B, W], a [B, T, W]
+// view when batch_first. Shared with the quantized layers.
+Tensor dense_rows(const std::string& op, const Tensor& input, bool batch_first);
+Tensor dense_output(const Tensor& rows, int64_t seq_len, int64_t batch, bool batch_first);
 
 }  // namespace ember::cpu
