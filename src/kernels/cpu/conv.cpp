@@ -6,7 +6,6 @@
 #include <array>
 #include <cmath>
 #include <cstring>
-#include <functional>
 #include <mutex>
 #include <vector>
 
@@ -359,32 +358,12 @@ struct ConvSite::State {
     std::shared_ptr<Storage> bytes;  // from ember's allocator
     dnnl::memory mem;
   };
-  mutable std::mutex mu;
+  mutable std::mutex mu;  // guards `packed`
   std::optional<Tensor> weight;  // the tensor prepared for (kept alive: the packing is of it)
   std::vector<Packed> packed;
-  // Primitives by geometry key, most recently used first; a site meets few input sizes, the
-  // bound keeps one fed ever-new sizes from growing without end.
-  std::vector<std::pair<std::string, std::shared_ptr<const ConvPrimitive>>> primitives;
-  static constexpr size_t kMaxPrimitives = 16;
-
-  std::shared_ptr<const ConvPrimitive> primitive(const std::string& key,
-                                                 const std::function<std::shared_ptr<const ConvPrimitive>()>& make) {
-    {
-      std::lock_guard<std::mutex> lock(mu);
-      for (size_t i = 0; i < primitives.size(); ++i) {
-        if (primitives[i].first != key) continue;
-        std::rotate(primitives.begin(), primitives.begin() + static_cast<std::ptrdiff_t>(i),
-                    primitives.begin() + static_cast<std::ptrdiff_t>(i) + 1);
-        return primitives.front().second;
-      }
-    }
-    // Built outside the lock: two threads meeting a new size at once both build it, harmlessly.
-    std::shared_ptr<const ConvPrimitive> cp = make();
-    std::lock_guard<std::mutex> lock(mu);
-    primitives.insert(primitives.begin(), {key, cp});
-    if (primitives.size() > kMaxPrimitives) primitives.pop_back();
-    return cp;
-  }
+  // Primitives by geometry key; a site meets few input sizes, the bound keeps one fed ever-new
+  // sizes from growing without end.
+  dnnl_util::LruCache<ConvPrimitive> primitives{16};
 
   // `w` (contiguous, described by `plain`) as memory in the layout `wanted`, with the storage
   // that backs it when that is a copy made for this call only.
@@ -409,12 +388,7 @@ struct ConvSite::State {
 
   static dnnl::memory pack(const Tensor& w, const memory::desc& plain, const memory::desc& wanted,
                            std::shared_ptr<Storage>& bytes) {
-    bytes = Storage::allocate_uninitialized(wanted.get_size());
-    dnnl::memory dst(wanted, dnnl_util::engine(), bytes->data());
-    dnnl::memory src = dnnl_util::wrap(w, plain);
-    dnnl::reorder(src, dst).execute(dnnl_util::stream(), src, dst);
-    dnnl_util::stream().wait();
-    return dst;
+    return dnnl_util::reordered(dnnl_util::wrap(w, plain), wanted, bytes);
   }
 };
 
@@ -436,10 +410,7 @@ size_t ConvSite::packed_count() const {
   return state_->packed.size();
 }
 
-size_t ConvSite::primitive_count() const {
-  std::lock_guard<std::mutex> lock(state_->mu);
-  return state_->primitives.size();
-}
+size_t ConvSite::primitive_count() const { return state_->primitives.size(); }
 
 void ConvSite::prepare(const Tensor& weight, bool has_bias, const ConvParams& p, bool blocked) {
   if (weight.dtype() != DType::Float32 || weight.dim() < 3 || weight.dim() > 5 || weight.numel() == 0 || p.groups <= 0)
@@ -686,7 +657,7 @@ Tensor convolution_dnnl_impl(const Tensor& input_, const Tensor& weight_,
     ConvSite::State local;
     ConvSite::State& site = active_site ? active_site->state() : local;
     const dnnl_util::PrimitiveKey key = conv_key(d, p.transposed, blocked, f, src_cl);
-    const auto cp = site.primitive(key.bytes(), [&] { return build_conv(d, p.transposed, blocked, f); });
+    const auto cp = site.primitives.get_or_make(key.bytes(), [&] { return build_conv(d, p.transposed, blocked, f); });
     std::shared_ptr<Storage> call_weights;
     const dnnl::engine& eng = dnnl_util::engine();
     dnnl::stream& s = dnnl_util::stream();

@@ -102,6 +102,14 @@ void execute(std::string_view what, const dnnl::primitive& p, std::unordered_map
   }
 }
 
+dnnl::memory reordered(dnnl::memory src, const dnnl::memory::desc& wanted, std::shared_ptr<Storage>& bytes) {
+  bytes = Storage::allocate_uninitialized(wanted.get_size());
+  dnnl::memory dst(wanted, engine(), bytes->data());
+  dnnl::reorder(src, dst).execute(stream(), src, dst);
+  stream().wait();
+  return dst;
+}
+
 void add_desc(PrimitiveKey& key, const dnnl::memory::desc& md) {
   const dnnl_memory_desc_t& d = md.data;
   const auto n = static_cast<size_t>(d.ndims);

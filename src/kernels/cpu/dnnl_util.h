@@ -146,6 +146,10 @@ class LruCache {
   std::unordered_map<std::string, typename std::list<Entry>::iterator> index_;
 };
 
+// A copy of `src` reordered into the layout `wanted` (weights packed for a primitive), in memory
+// from ember's allocator that `bytes` keeps alive.
+dnnl::memory reordered(dnnl::memory src, const dnnl::memory::desc& wanted, std::shared_ptr<Storage>& bytes);
+
 // Appends everything that distinguishes one memory layout from another (dims, data type,
 // padding, blocking) to `key`.
 void add_desc(PrimitiveKey& key, const dnnl::memory::desc& md);

@@ -64,8 +64,8 @@ struct QuantizedConvInt8 {
     dnnl::primitive conv;
     dnnl::memory::desc weights;  // the layout it reads the weight in
   };
-  std::mutex mu;
-  std::vector<std::pair<std::string, std::shared_ptr<const Prim>>> prims;  // most recent first, bounded
+  dnnl_util::LruCache<Prim> prims{8};  // by input geometry
+  std::mutex mu;                       // guards `packed`
   std::vector<std::pair<dnnl::memory::desc, std::pair<std::shared_ptr<Storage>, dnnl::memory>>> packed;
 };
 
@@ -452,14 +452,8 @@ Tensor quantized_conv_int8(const Tensor& qx, const QuantizedWeight& w, const Con
   const memory::desc w_plain(wdims, memory::data_type::s8, G > 1 ? memory::format_tag::abcde : memory::format_tag::abcd);
   dnnl_util::PrimitiveKey key("qconv");
   key.add(sdims).add(wdims).add(strides).add(dil).add(static_cast<int64_t>(src_t));
-  std::shared_ptr<const QuantizedConvInt8::Prim> prim;
-  {
-    std::lock_guard<std::mutex> lock(st.mu);
-    for (auto& [k, v] : st.prims)
-      if (k == key.bytes()) prim = v;
-  }
   const dnnl::engine& eng = dnnl_util::engine();
-  if (!prim) {
+  const auto prim = st.prims.get_or_make(key.bytes(), [&] {
     auto made = std::make_shared<QuantizedConvInt8::Prim>();
     const memory::desc any_w(wdims, memory::data_type::s8, memory::format_tag::any);
     dnnl::convolution_forward::desc desc(dnnl::prop_kind::forward_inference, dnnl::algorithm::convolution_direct, src_nhwc,
@@ -467,24 +461,17 @@ Tensor quantized_conv_int8(const Tensor& qx, const QuantizedWeight& w, const Con
     dnnl::convolution_forward::primitive_desc pd(desc, dnnl_util::attr(), eng);
     made->conv = dnnl::convolution_forward(pd);
     made->weights = pd.weights_desc();
-    prim = made;
-    std::lock_guard<std::mutex> lock(st.mu);
-    st.prims.insert(st.prims.begin(), {key.bytes(), prim});
-    if (st.prims.size() > 8) st.prims.pop_back();
-  }
+    return std::shared_ptr<const QuantizedConvInt8::Prim>(made);
+  });
   dnnl::memory wmem;
   {
     std::lock_guard<std::mutex> lock(st.mu);
     for (auto& [desc, packed] : st.packed)
       if (desc == prim->weights) wmem = packed.second;
     if (!wmem) {
-      auto bytes = Storage::allocate_uninitialized(prim->weights.get_size());
-      dnnl::memory dst(prim->weights, eng, bytes->data());
-      dnnl::memory plain(w_plain, eng, st.s8.raw_data());
-      dnnl::reorder(plain, dst).execute(dnnl_util::stream(), plain, dst);
-      dnnl_util::stream().wait();
-      st.packed.push_back({prim->weights, {bytes, dst}});
-      wmem = dst;
+      std::shared_ptr<Storage> bytes;
+      wmem = dnnl_util::reordered(dnnl::memory(w_plain, eng, st.s8.raw_data()), prim->weights, bytes);
+      st.packed.push_back({prim->weights, {bytes, wmem}});
     }
   }
   Tensor acc = Tensor::empty_uninitialized(std::vector<int64_t>{N, OH, OW, OC}, DType::Int32);
