@@ -283,6 +283,16 @@ QuantizedWeight prepare_quantized_weight(const Tensor& weight, const std::option
 
 namespace {
 
+// nearbyint(x) + zp clamped to [lo, hi], as PyTorch's engines requantize a scaled sum. The rounding
+// is the round-to-nearest-even of adding and taking away 1.5 * 2^23, exact for |x| < 2^22; x is
+// clamped to +-2^21 first, which changes no result (anything that large clamps to lo or hi). Plain
+// float arithmetic, so loops over it vectorise.
+inline float requantized(float x, float lo, float hi, float zp) {
+  x = std::min(std::max(x, -2097152.0f), 2097152.0f);
+  const float rounded = (x + 12582912.0f) - 12582912.0f;
+  return std::min(std::max(rounded + zp, lo), hi);
+}
+
 // How accumulators of one product become quantized outputs, per output channel: the multiplier
 // x_scale * w_scale / y_scale as float, the bias quantized to int32 with scale x_scale * w_scale,
 // and the clamp (relu clamps at y_zp).
@@ -312,15 +322,10 @@ struct Requant {
     zp = static_cast<float>(y_zp);
   }
 
-  // nearbyint((acc + bias) * m) + y_zp, clamped. The rounding is the round-to-nearest-even of
-  // adding and taking away 1.5 * 2^23, exact for |x| < 2^22; x is clamped to +-2^21 first, which
-  // changes no result (anything that large clamps to lo or hi).
+  // nearbyint((acc + bias) * m) + y_zp, clamped (requantized()).
   template <class S>
   S one(int64_t acc_plus_bias, float m) const {
-    float x = static_cast<float>(acc_plus_bias) * m;
-    x = std::min(std::max(x, -2097152.0f), 2097152.0f);
-    const float rounded = (x + 12582912.0f) - 12582912.0f;
-    return static_cast<S>(std::min(std::max(rounded + zp, lo), hi));
+    return static_cast<S>(requantized(static_cast<float>(acc_plus_bias) * m, lo, hi, zp));
   }
 };
 
@@ -363,7 +368,7 @@ double per_tensor_scale(const Tensor& qx, const char* op) {
 
 namespace {
 
-// One pixel's channels of an int8 product requantized (see Requant::one; bias holds the zero
+// One pixel's channels of an int8 product requantized (requantized(); bias holds the zero
 // point's share too): int32 and float lanes only, so the compiler vectorises it, cloned per ISA.
 #if defined(__x86_64__) && defined(__GNUC__)
 #define EMBER_QCLONES __attribute__((target_clones("arch=x86-64-v4", "arch=x86-64-v3", "default")))
@@ -376,10 +381,7 @@ inline void requant_row_impl(const int32_t* acc, const int32_t* bias, const floa
   for (int64_t i = 0; i < n; ++i) {
     // The sum wraps in int32 as the engines' int32 accumulators do (no overflow in C++ terms).
     const auto v = static_cast<int32_t>(static_cast<uint32_t>(acc[i]) + static_cast<uint32_t>(bias[i]));
-    float x = static_cast<float>(v) * mult[i];
-    x = std::min(std::max(x, -2097152.0f), 2097152.0f);
-    const float rounded = (x + 12582912.0f) - 12582912.0f;
-    out[i] = static_cast<S>(static_cast<int32_t>(std::min(std::max(rounded + zp, lo), hi)));
+    out[i] = static_cast<S>(static_cast<int32_t>(requantized(static_cast<float>(v) * mult[i], lo, hi, zp)));
   }
 }
 EMBER_QCLONES void requant_row_u8(const int32_t* acc, const int32_t* bias, const float* mult, float lo, float hi,
