@@ -46,25 +46,9 @@ class Storage {
   bool borrowed_ = true;
 };
 
-// The meaning of a quantized tensor's integers (scale, zero point, per-channel parameters);
-// defined in src/tensor/quantized.h. Null for every non-quantized tensor.
-struct QuantParams;
-
-struct TensorImpl {
-  std::shared_ptr<Storage> storage;
-  DType dtype = DType::Float32;
-  Shape sizes;
-  Shape strides;        // in elements
-  int64_t offset = 0;   // in elements
-  bool requires_grad = false;
-  // Set on the minimal nested tensors nn.TransformerEncoder's fast path builds (see
-  // src/kernels/cpu/nested.h): the data is stored padded as [B, T, ...] and entry b holds
-  // nested_lengths[b] valid rows along dim 1. Null for every ordinary tensor; views and results
-  // of other ops never carry it.
-  std::shared_ptr<const std::vector<int64_t>> nested_lengths;
-  // Set exactly when dtype is quantized; views share it.
-  std::shared_ptr<const QuantParams> qparams;
-};
+// The tensor's header (storage, dtype, sizes, strides, offset and the internal tags quantized and
+// nested tensors carry). Defined in src/tensor/impl.h: not part of the public API.
+struct TensorImpl;
 
 class Tensor {
  public:
@@ -101,21 +85,22 @@ class Tensor {
     return t;
   }
 
+  // Every accessor below fails with ember::Error on an undefined tensor.
   bool defined() const { return impl_ != nullptr; }
-  DType dtype() const { return impl().dtype; }
-  const Shape& sizes() const { return impl().sizes; }
-  const Shape& strides() const { return impl().strides; }
+  DType dtype() const;
+  const Shape& sizes() const;
+  const Shape& strides() const;
   int64_t size(int64_t dim) const;    // negative dims count from the end
   int64_t stride(int64_t dim) const;
-  int64_t offset() const { return impl().offset; }
-  int64_t dim() const { return static_cast<int64_t>(impl().sizes.size()); }
+  int64_t offset() const;
+  int64_t dim() const;
   int64_t numel() const;
   size_t element_size() const { return ember::element_size(dtype()); }
   size_t nbytes() const { return checked_nbytes(numel(), dtype()); }
   bool is_contiguous() const;
-  bool requires_grad() const { return impl().requires_grad; }
+  bool requires_grad() const;
 
-  const std::shared_ptr<Storage>& storage() const { return impl().storage; }
+  const std::shared_ptr<Storage>& storage() const;
   // Address of element 0 (storage start + offset).
   void* raw_data() const;
   template <class T>
@@ -142,14 +127,13 @@ class Tensor {
   // Shows dtype, shape and up to `max_items` leading values.
   std::string summary(int64_t max_items = 8) const;
 
+  // The header itself, for ember's own code (src/tensor/impl.h); opaque to users. Also an
+  // identity: two handles alias one tensor exactly when these pointers are equal.
   TensorImpl* unsafe_impl() const { return impl_.get(); }
   bool is_same(const Tensor& other) const { return impl_ == other.impl_; }
 
  private:
-  TensorImpl& impl() const {
-    if (!impl_) fail("use of an undefined tensor (a default-constructed ember::Tensor holds no data)");
-    return *impl_;
-  }
+  TensorImpl& impl() const;
   std::shared_ptr<TensorImpl> impl_;
 };
 

@@ -11,6 +11,7 @@
 #include <unordered_set>
 
 #include "tensor/convert.h"
+#include "tensor/impl.h"
 #include "tensor/quantized.h"
 #include "values/type_parser.h"
 #include "core/check.h"

@@ -16,6 +16,7 @@
 #include "tensor/broadcast.h"
 #include "tensor/convert.h"
 #include "tensor/dispatch.h"
+#include "tensor/impl.h"
 
 namespace ember::ops {
 

@@ -13,6 +13,7 @@
 #include "ops/custom_class.h"
 #include "ops/kernel_util.h"
 #include "ops/quantized_params.h"
+#include "tensor/impl.h"
 #include "tensor/quantized.h"
 
 namespace ember::ops {

@@ -1,6 +1,7 @@
 // quantized.cpp — quantization parameters attached to tensors.
 #include "tensor/quantized.h"
 #include "core/check.h"
+#include "tensor/impl.h"
 
 #include <string_view>
 

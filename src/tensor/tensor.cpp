@@ -12,6 +12,7 @@
 #include <unordered_map>
 
 #include "tensor/convert.h"
+#include "tensor/impl.h"
 #include "tensor/elementwise.h"
 
 namespace ember {
@@ -240,6 +241,18 @@ static int64_t wrap_dim(int64_t dim, int64_t ndim) {
     fail("Dimension out of range (expected to be in range of [", -ndim, ", ", ndim - 1, "], but got ", dim, ")");
   return d;
 }
+
+TensorImpl& Tensor::impl() const {
+  if (!impl_) fail("use of an undefined tensor (a default-constructed ember::Tensor holds no data)");
+  return *impl_;
+}
+DType Tensor::dtype() const { return impl().dtype; }
+const Shape& Tensor::sizes() const { return impl().sizes; }
+const Shape& Tensor::strides() const { return impl().strides; }
+int64_t Tensor::offset() const { return impl().offset; }
+int64_t Tensor::dim() const { return static_cast<int64_t>(impl().sizes.size()); }
+bool Tensor::requires_grad() const { return impl().requires_grad; }
+const std::shared_ptr<Storage>& Tensor::storage() const { return impl().storage; }
 
 int64_t Tensor::size(int64_t d) const { return sizes()[static_cast<size_t>(wrap_dim(d, dim()))]; }
 int64_t Tensor::stride(int64_t d) const { return strides()[static_cast<size_t>(wrap_dim(d, dim()))]; }

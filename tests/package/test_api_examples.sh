@@ -4,7 +4,8 @@
 #     (libtorch's with Debian's libtorch-dev), run, and compared with each other and with PyTorch;
 #  2. examples/c: the C API from a C program; examples/python: the C API through ctypes; both
 #     compared with PyTorch;
-#  3. a project asking for C++17 still builds against ember::ember (the target requires C++20).
+#  3. the installed headers hold no internals (TensorImpl, EMBER_ASSERT, includes of src/);
+#  4. a project asking for C++17 still builds against ember::ember (the target requires C++20).
 # Usage: test_api_examples.sh BUILD_DIR SOURCE_DIR FIXTURE_DIR
 set -euo pipefail
 build=$1
@@ -18,6 +19,13 @@ cmake --install "$build" --prefix "$work/prefix" >/dev/null
 libdir=$(dirname "$(find "$work/prefix" -name 'libember.so*' | head -1)")
 export LD_LIBRARY_PATH="$libdir"
 test -f "$work/prefix/include/ember/ember_c.h"
+# The installed headers hold no internals: the tensor header struct and the internal assertion
+# macro stay in src/ (src/tensor/impl.h, src/core/check.h), and no public header includes src/.
+if grep -rnE 'struct TensorImpl *\{|EMBER_ASSERT|#include "(core|tensor|kernels|values|ops|archive|ir|script|opt|runtime|session)/' \
+    "$work/prefix/include/ember"; then
+  echo "internals in the installed public headers (above)" >&2
+  exit 1
+fi
 
 # A handwritten 3 from the examples, as raw 8-bit pixels.
 $py - "$src/examples/digits/samples/digit_3.png" "$work/digit3.u8" <<'PY'
@@ -71,7 +79,7 @@ for out in sys.argv[3:]:
 print(f"C and ctypes examples match PyTorch")
 PY
 
-# 3. A C++17 project links ember::ember and is built as C++20 by the target's requirement.
+# 4. A C++17 project links ember::ember and is built as C++20 by the target's requirement.
 mkdir -p "$work/cxx17"
 cat >"$work/cxx17/CMakeLists.txt" <<'CM'
 cmake_minimum_required(VERSION 3.20)

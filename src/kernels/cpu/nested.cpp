@@ -4,6 +4,7 @@
 #include <memory>
 
 #include "tensor/elementwise.h"
+#include "tensor/impl.h"
 #include "tensor/scalar.h"
 #include "core/check.h"
 

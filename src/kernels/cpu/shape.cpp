@@ -6,6 +6,7 @@
 
 #include "tensor/broadcast.h"
 #include "tensor/elementwise.h"
+#include "tensor/impl.h"
 #include "tensor/promotion.h"
 
 namespace ember::cpu {
