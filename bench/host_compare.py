@@ -231,10 +231,10 @@ def main():
             print(name, t, {k: (v or {}).get("p50_ms") for k, v in row.items() if k != "errors"}, row["errors"], flush=True)
         res["profile"] = ember_profile(args.ember, d, inputs, max(threads), 10)
         results["models"][name] = res
-    (out / "host_results.json").write_text(json.dumps(results, indent=1))
-    text = report(results, threads)
-    (out / "RESULTS-host.md").write_text(text)
-    print(text)
+        # Written after each model, so a run cut short keeps what it measured.
+        (out / "host_results.json").write_text(json.dumps(results, indent=1))
+        (out / "RESULTS-host.md").write_text(report(results, threads))
+    print((out / "RESULTS-host.md").read_text())
 
 
 def machine():

@@ -1,15 +1,20 @@
 #!/usr/bin/env bash
 # Builds the ember CLI without gRPC (build-dev/) and packs it with every library it loads beyond
 # glibc into .devcarry/ember-cpu.tar.xz, for bench/device_run.sh on the lent GPU machine (the
-# device tool carries ignored paths: pass carry=[".devcarry"]).
+# device tool carries ignored paths: pass carry=[".devcarry"]). Usage: pack_for_device.sh [BUILD_DIR]
+# packs an existing Release build instead (with gRPC its libraries travel too: a larger archive).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-cmake -S . -B build-dev -G Ninja -DCMAKE_BUILD_TYPE=Release -DEMBER_SERVE_GRPC=OFF -DEMBER_BUILD_TESTS=OFF >/dev/null
-cmake --build build-dev -j "$(nproc)"
+build=${1:-}
+if [[ -z $build ]]; then
+  build=build-dev
+  cmake -S . -B build-dev -G Ninja -DCMAKE_BUILD_TYPE=Release -DEMBER_SERVE_GRPC=OFF -DEMBER_BUILD_TESTS=OFF >/dev/null
+  cmake --build build-dev -j "$(nproc)"
+fi
 stage=$(mktemp -d)
 mkdir -p "$stage/bin" "$stage/lib" .devcarry
-cp build-dev/tools/ember/ember "$stage/bin/"
-ldd build-dev/tools/ember/ember | awk '/=> \// {print $3}' | while read -r lib; do
+cp "$build/tools/ember/ember" "$stage/bin/"
+ldd "$build/tools/ember/ember" | awk '/=> \// {print $3}' | while read -r lib; do
   case "$(basename "$lib")" in
     libc.so.*|libm.so.*|libpthread.so.*|libdl.so.*|librt.so.*|ld-linux*) ;;
     *) cp -L "$lib" "$stage/lib/" ;;
