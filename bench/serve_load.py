@@ -117,7 +117,10 @@ def main():
                                           check=True, capture_output=True, text=True).stdout)
         in_process_ms = bench["p50_ms"]
         result = {"model": variant, "in_process_p50_ms": in_process_ms}
-        for mode, config in (("unbatched", {}), ("batched", {"max_batch_size": args.clients, "max_batch_delay_ms": 5})):
+        # The batched model's config publishes its inputs (datatype, trailing dims), as a deployment
+        # would: the server then prepares every allowed batch size at load.
+        specs = [{"name": n, "datatype": DATATYPES[a.dtype], "shape": [-1, *a.shape[1:]]} for n, a in zip(names, arrays)]
+        for mode, config in (("unbatched", {}), ("batched", {"max_batch_size": args.clients, "max_batch_delay_ms": 5, "inputs": specs})):
             repo = work / f"serve_{variant}_{mode}"
             (repo / "m" / "1").mkdir(parents=True, exist_ok=True)
             target = repo / "m" / "1" / "model.pt"
@@ -140,7 +143,8 @@ def main():
              f"Machine: {cpu}, {len(open('/proc/cpuinfo').read().split('processor')) - 1} logical CPUs; loopback HTTP with Triton's "
              f"binary-data extension; intra-op threads {args.threads}; {args.clients} concurrent keep-alive clients, {args.requests} "
              "requests per run, every response counted (all 200). In-process: `ember bench` p50 on the same file and input. "
-             "Batched: max_batch_size = clients, 5 ms batching delay. Produced by `bench/serve_load.py`.", "",
+             "Batched: max_batch_size = clients, 5 ms batching delay, batches padded to 1, 2, 4, … clients rows "
+             "(each size prepared at load). Produced by `bench/serve_load.py`.", "",
              "| model | in-process p50 | 1 client p50 | HTTP overhead | unbatched: req/s, p50, p99 | batched: req/s, p50, p99 | batched / unbatched req/s |",
              "|---|---|---|---|---|---|---|"]
     for r in rows:

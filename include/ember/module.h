@@ -69,6 +69,13 @@ class Method {
   std::string name_;
 };
 
+// A tensor argument's sizes and dtype, for preparing a method before its first call
+// (LoadOptions::input_shapes, Module::prepare).
+struct InputShape {
+  std::vector<int64_t> sizes;
+  DType dtype = DType::Float32;
+};
+
 class Module {
  public:
   // Runs `forward` with the given arguments (without self). Arguments are checked against the
@@ -92,6 +99,13 @@ class Module {
   void train(bool on = true);
   void eval() { train(false); }
   bool is_training() const;
+
+  // What LoadOptions::input_shapes does at load, at any time and for any method of the root
+  // module: one run of `method` on zeros of these shapes (its tensor arguments, in order), made
+  // only when the method changes nothing but its own values (see LoadOptions), so that the first
+  // call of these sizes is as fast as the next. Returns whether it ran; a method with side effects,
+  // or one that fails on these zeros, is left as it was. A server calls it once per batch size.
+  bool prepare(const std::vector<InputShape>& shapes, const std::string& method = "forward") const;
 
   // The submodule `name` (a direct child), as a Module with its own methods; fails when absent.
   Module child(const std::string& name) const;
@@ -143,10 +157,6 @@ class Module {
 // one run of forward on zeros, made only when forward changes nothing but its own values (no
 // attribute writes, no random numbers, no printing, no in-place writes into the model's
 // tensors; a run that fails is ignored). The first call of that size is then as fast as the next.
-struct InputShape {
-  std::vector<int64_t> sizes;
-  DType dtype = DType::Float32;
-};
 struct LoadOptions {
   std::vector<std::string> disabled_passes;
   uint64_t max_inflated_bytes = uint64_t{2} << 30;  // all deflated zip entries together

@@ -195,7 +195,7 @@ void collect_named(const Value& v, const std::string& prefix, bool params,
 }  // namespace
 
 namespace {
-void warm_up(detail::LoadedModel& model, const std::vector<InputShape>& shapes);
+bool warm_up(detail::LoadedModel& model, const std::vector<InputShape>& shapes, const std::string& method = "forward");
 }  // namespace
 
 Module load(const std::string& path) { return load(path, LoadOptions()); }
@@ -359,20 +359,22 @@ Value run_on(detail::LoadedModel& model, const Value& self, const std::string& n
 
 // LoadOptions::input_shapes: one run of forward on zeros of those shapes, when nothing outside the
 // run can tell it happened, so what the first call of that size would build is built at load.
-void warm_up(detail::LoadedModel& model, const std::vector<InputShape>& shapes) {
+bool warm_up(detail::LoadedModel& model, const std::vector<InputShape>& shapes, const std::string& method) {
   auto specialised = model.current();
-  auto fwd = specialised->find("forward");
-  if (fwd == specialised->end() || !fwd->second->code) return;  // passes off: nothing to judge
-  if (!runtime::runs_without_side_effects(static_cast<const runtime::Code&>(*fwd->second->code))) return;
+  auto fn = specialised->find(method);
+  if (fn == specialised->end() || !fn->second->code) return false;  // passes off: nothing to judge
+  if (!runtime::runs_without_side_effects(static_cast<const runtime::Code&>(*fn->second->code))) return false;
   try {
     std::vector<Value> inputs;
     for (const InputShape& s : shapes) {
-      if (checked_numel(s.sizes) > (int64_t{1} << 28)) return;  // not worth a run at load
+      if (checked_numel(s.sizes) > (int64_t{1} << 28)) return false;  // not worth a run at load
       inputs.emplace_back(Tensor::zeros(s.sizes, s.dtype));
     }
-    run_on(model, model.root, "forward", std::move(inputs), {});
+    run_on(model, model.root, method, std::move(inputs), {});
+    return true;
   } catch (const std::exception&) {
     // Shapes or data the model does not take: the first call does the work instead.
+    return false;
   }
 }
 
@@ -390,6 +392,12 @@ void set_training(const Value& v, bool on, std::unordered_set<const void*>& seen
 
 Value Module::forward(std::vector<Value> inputs, Kwargs kwargs) const {
   return run_method("forward", std::move(inputs), std::move(kwargs));
+}
+
+bool Module::prepare(const std::vector<InputShape>& shapes, const std::string& method) const {
+  if (!model_ || !self_.is_object() || self_.to_object() != model_->root.to_object())
+    fail("Module::prepare: only the root module's methods are specialised at load (this is a submodule)");
+  return warm_up(*model_, shapes, method);
 }
 
 bool Module::has_method(const std::string& name) const { return object_of(self_).type->find_method(name) != nullptr; }

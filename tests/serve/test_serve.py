@@ -430,6 +430,14 @@ class ServeTest(unittest.TestCase):
             self.assertEqual(alone[0], 200)
             close(g, output_array(alone[1]["outputs"][0]), 1e-6)
             close(g, self.batched_v2(torch.from_numpy(x)).detach().numpy())
+        # A lone request of 3 rows runs padded to the allowed size 4 (default batch_sizes 1, 2, 4, 8,
+        # 16), with the padding row's result dropped.
+        pad_before = metric("ember_padding_rows_total")
+        x3 = rng.standard_normal((3, 4)).astype(np.float32)
+        got3 = one(x3)
+        self.assertEqual(got3.shape, (3, 3))
+        close(got3, self.batched_v2(torch.from_numpy(x3)).detach().numpy())
+        self.assertEqual(metric("ember_padding_rows_total") - pad_before, 1)
 
     # --- limits: bounded queue, timeout ---------------------------------------------------
     def test_full_queue_gets_503_and_slow_calls_504(self):
@@ -585,8 +593,12 @@ class LifecycleTest(unittest.TestCase):
             (d / "m").mkdir()
             torch.jit.script(Mlp()).save(str(d / "m" / "model.pt"))
             (d / "m" / "config.json").write_text('{"max_batch_size": "many"}')
+            (d / "m2").mkdir()
+            torch.jit.script(Mlp()).save(str(d / "m2" / "model.pt"))
+            (d / "m2" / "config.json").write_text('{"max_batch_size": 8, "batch_sizes": [4, 2]}')
             (d / "empty").mkdir()
-            for args, needle in (([d / "garbage.pt"], "garbage.pt"), ([d / "m"], "config.json"), ([d / "empty"], "no models"),
+            for args, needle in (([d / "garbage.pt"], "garbage.pt"), ([d / "m"], "config.json"), ([d / "m2"], "batch_sizes must be ascending"),
+                                 ([d / "empty"], "no models"),
                                  ([d / "missing.pt"], "no such model")):
                 p = subprocess.run([EMBER, "serve", *map(str, args), "--port", "0", "--grpc-port", "0"], capture_output=True, text=True, timeout=120)
                 self.assertNotEqual(p.returncode, 0, args)

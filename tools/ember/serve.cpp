@@ -126,8 +126,8 @@ Command add_serve(CLI::App& app) {
   sub->footer(
       "Endpoints: GET /v2/health/live, /v2/health/ready, /v2, /v2/models/NAME[/versions/V], .../ready; POST .../infer "
       "(JSON tensors, or Triton's binary-data extension); POST /v2/repository/index; GET /metrics (Prometheus). gRPC: "
-      "inference.GRPCInferenceService. config.json fields: name, method, max_batch_size, max_batch_delay_ms, max_queue, "
-      "instances, threads, timeout_ms, device, disable_passes, inputs/outputs ([{name, datatype, shape}]). SIGTERM or "
+      "inference.GRPCInferenceService. config.json fields: name, method, max_batch_size, max_batch_delay_ms, batch_sizes, "
+      "max_queue, instances, threads, timeout_ms, device, disable_passes, inputs/outputs ([{name, datatype, shape}]). SIGTERM or "
       "SIGINT: stop taking requests, finish those in progress, exit 0.");
   return [=] { return run_serve(*o); };
 }

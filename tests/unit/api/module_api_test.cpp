@@ -94,6 +94,19 @@ TEST_F(ModuleApi, MethodHandlesWithKeywords) {
   EXPECT_NE(error_of([&] { m_.forward({ref("x"), 2, list_value(std::vector<int64_t>{1})}); }).find("List[Tensor]"), std::string::npos);
 }
 
+TEST_F(ModuleApi, PrepareForShapesChangesNothing) {
+  m_.eval();
+  // score(x, power=2, shift=0.0): tensor arguments given, the rest take their defaults.
+  EXPECT_TRUE(m_.prepare({{{5, 4}, DType::Float32}}, "score"));
+  expect_same(m_.run_method("score", {ref("x")}).to_tensor(), "score_default");
+  // forward needs k and extra: zeros of x alone do not run it, and nothing changes.
+  EXPECT_FALSE(m_.prepare({{{5, 4}, DType::Float32}}));
+  EXPECT_FALSE(m_.prepare({{{5, 4}, DType::Float32}}, "nope"));
+  expect_same(tuple_at(full_call(2), 0).to_tensor(), "eval_h");
+  // Only the root module's methods are specialised at load.
+  EXPECT_NE(error_of([&] { m_.child("child").prepare({{{5, 4}, DType::Float32}}); }).find("submodule"), std::string::npos);
+}
+
 TEST_F(ModuleApi, Submodules) {
   m_.eval();
   Module child = m_.child("child");

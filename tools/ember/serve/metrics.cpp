@@ -38,11 +38,12 @@ void Metrics::request(const std::string& model, bool ok, double queue_s, double 
   if (compute_s >= 0) m.compute.observe(compute_s);
 }
 
-void Metrics::batch(const std::string& model, int64_t size) {
+void Metrics::batch(const std::string& model, int64_t size, int64_t padding) {
   std::lock_guard lock(mutex_);
   PerModel& m = models_[model];
   ++m.batches;
   m.batched_rows += static_cast<uint64_t>(size);
+  m.padding_rows += static_cast<uint64_t>(padding);
 }
 
 void Metrics::http(int status) {
@@ -95,6 +96,9 @@ std::string Metrics::prometheus() const {
   for (const auto& [name, m] : models_) o << "ember_model_calls_total{model=\"" << label(name) << "\"} " << m.batches << "\n";
   o << "# HELP ember_batched_rows_total Rows of the batch dimension run, summed over calls.\n# TYPE ember_batched_rows_total counter\n";
   for (const auto& [name, m] : models_) o << "ember_batched_rows_total{model=\"" << label(name) << "\"} " << m.batched_rows << "\n";
+  o << "# HELP ember_padding_rows_total Rows added to batched calls to reach an allowed batch size (batch_sizes).\n"
+       "# TYPE ember_padding_rows_total counter\n";
+  for (const auto& [name, m] : models_) o << "ember_padding_rows_total{model=\"" << label(name) << "\"} " << m.padding_rows << "\n";
   o << "# HELP ember_queue_depth Requests waiting in the model's queue.\n# TYPE ember_queue_depth gauge\n";
   for (const auto& [name, m] : models_) o << "ember_queue_depth{model=\"" << label(name) << "\"} " << m.depth << "\n";
   o << "# HELP ember_http_responses_total HTTP responses by status code.\n# TYPE ember_http_responses_total counter\n";

@@ -14,8 +14,9 @@ class Metrics {
   // One finished inference request: `ok` false for any failure (bad input, model error, timeout,
   // full queue); queue and compute seconds are those of the request's (possibly shared) batch.
   void request(const std::string& model, bool ok, double queue_s, double compute_s);
-  // One model call that served `size` requests' worth of rows.
-  void batch(const std::string& model, int64_t size);
+  // One model call that served `size` requests' worth of rows, plus `padding` rows added to
+  // reach an allowed batch size.
+  void batch(const std::string& model, int64_t size, int64_t padding = 0);
   // HTTP/gRPC requests outside inference (metadata, health), by protocol and status.
   void http(int status);
   void grpc(bool ok);
@@ -35,7 +36,7 @@ class Metrics {
   struct PerModel {
     uint64_t success = 0, failure = 0;
     Histogram queue, compute;
-    uint64_t batches = 0, batched_rows = 0;
+    uint64_t batches = 0, batched_rows = 0, padding_rows = 0;
     int64_t depth = 0;
   };
   mutable std::mutex mutex_;

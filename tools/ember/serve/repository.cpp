@@ -90,7 +90,7 @@ ModelConfig read_config(const fs::path& file, ModelConfig c) {
   try {
     j = nlohmann::json::parse(in);
     if (!j.is_object()) fail("must hold a JSON object");
-    static const char* known[] = {"name", "method", "max_batch_size", "max_batch_delay_ms", "max_queue", "instances",
+    static const char* known[] = {"name", "method", "max_batch_size", "max_batch_delay_ms", "batch_sizes", "max_queue", "instances",
                                   "threads", "timeout_ms", "device", "disable_passes", "inputs", "outputs"};
     for (const auto& [k, v] : j.items())
       if (std::find(std::begin(known), std::end(known), k) == std::end(known)) fail("unknown field '", k, "'");
@@ -98,6 +98,10 @@ ModelConfig read_config(const fs::path& file, ModelConfig c) {
     if (j.contains("method")) c.method = j["method"].get<std::string>();
     if (j.contains("max_batch_size")) c.max_batch_size = j["max_batch_size"].get<int>();
     if (j.contains("max_batch_delay_ms")) c.max_batch_delay_ms = j["max_batch_delay_ms"].get<double>();
+    if (j.contains("batch_sizes")) {
+      c.batch_sizes = j["batch_sizes"].get<std::vector<int64_t>>();
+      c.batch_sizes_set = true;
+    }
     if (j.contains("max_queue")) c.max_queue = j["max_queue"].get<int>();
     if (j.contains("instances")) c.instances = j["instances"].get<int>();
     if (j.contains("threads")) c.threads = j["threads"].get<int>();
@@ -114,6 +118,9 @@ ModelConfig read_config(const fs::path& file, ModelConfig c) {
   if (c.max_batch_size < 0 || c.max_queue < 1 || c.instances < 1 || c.instances > 64 || c.threads < 0 ||
       c.max_batch_delay_ms < 0 || c.max_batch_delay_ms > 60000 || c.timeout_ms < 0)
     fail(file.string(), ": max_batch_size, max_batch_delay_ms (<= 60000), max_queue (>= 1), instances (1..64), threads and timeout_ms must be in range");
+  for (size_t i = 0; i < c.batch_sizes.size(); ++i)
+    if (c.batch_sizes[i] < 1 || c.batch_sizes[i] > c.max_batch_size || (i > 0 && c.batch_sizes[i] <= c.batch_sizes[i - 1]))
+      fail(file.string(), ": batch_sizes must be ascending, each from 1 to max_batch_size (", c.max_batch_size, ")");
   return c;
 }
 
@@ -131,6 +138,42 @@ fs::path version_file(const fs::path& dir) {
     if (is_model_file(e.path())) files.push_back(e.path());
   if (files.size() != 1) fail(dir.string(), ": a version folder must hold exactly one .pt file, found ", files.size());
   return files[0];
+}
+
+}  // namespace
+
+std::vector<int64_t> allowed_batch_sizes(const ModelConfig& c) {
+  if (c.max_batch_size <= 0) return {};
+  std::vector<int64_t> sizes = c.batch_sizes;
+  if (!c.batch_sizes_set)
+    for (int64_t s = 1; s < c.max_batch_size; s *= 2) sizes.push_back(s);
+  if (!sizes.empty() && sizes.back() < c.max_batch_size) sizes.push_back(c.max_batch_size);
+  return sizes;
+}
+
+namespace {
+
+// With batching on and every input a tensor whose dtype and trailing dims the config gives, runs
+// the method once on zeros per allowed batch size at load (Module::prepare: only when the method
+// has no side effects), so no request pays for making a size's kernels.
+void prepare_batch_sizes(ModelVersion& v) {
+  const std::vector<int64_t> sizes = allowed_batch_sizes(v.config);
+  if (sizes.empty()) return;
+  std::vector<InputShape> shapes;
+  for (size_t i = 0; i < v.signature.args.size(); ++i) {
+    const ArgSpec& a = v.signature.args[i];
+    if (a.kind != ArgSpec::Kind::Tensor || i >= v.inputs.size()) return;
+    auto dtype = dtype_of_datatype(v.inputs[i].datatype);
+    const auto& shape = v.inputs[i].shape;
+    if (!dtype || shape.empty()) return;
+    for (size_t d = 1; d < shape.size(); ++d)
+      if (shape[d] < 0) return;
+    shapes.push_back({shape, *dtype});
+  }
+  for (int64_t rows : sizes) {
+    for (InputShape& s : shapes) s.sizes[0] = rows;
+    if (!v.module.prepare(shapes, v.config.method)) return;  // side effects, or zeros do not run
+  }
 }
 
 }  // namespace
@@ -206,6 +249,7 @@ Repository::Repository(const std::vector<std::string>& paths, const ServeDefault
       }
       v->outputs.push_back(std::move(s));
     }
+    prepare_batch_sizes(*v);
     v->scheduler = std::make_unique<Scheduler>(*v, metrics);
     add(std::move(v));
   };

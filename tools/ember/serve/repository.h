@@ -26,6 +26,12 @@ struct ModelConfig {
   std::string method = "forward";
   int max_batch_size = 0;         // > 0: dynamic batching along dim 0, up to this many rows
   double max_batch_delay_ms = 0;  // how long the first request of a batch waits for others
+  // The row counts a batched call may have: a batch is padded up to the smallest one that holds
+  // its rows (with copies of its first row, whose results are dropped), so the model sees a few
+  // sizes and each size's kernels are made once. Default (unset): 1, 2, 4, … below
+  // max_batch_size, and max_batch_size. An explicit empty list: every size as it comes.
+  std::vector<int64_t> batch_sizes;
+  bool batch_sizes_set = false;
   int max_queue = 256;            // requests waiting beyond this get 503
   int instances = 1;              // model calls that may run at once
   int threads = 0;                // intra-op threads per call; 0: ember's default
@@ -61,6 +67,10 @@ struct MethodSignature {
   std::vector<std::string> returns;
 };
 MethodSignature method_signature(const Method& method);
+
+// The row counts batched calls are padded to (ModelConfig::batch_sizes with its default);
+// empty when batching is off or every size runs as it comes.
+std::vector<int64_t> allowed_batch_sizes(const ModelConfig& config);
 
 struct ModelVersion {
   std::string model;    // name

@@ -42,19 +42,23 @@ std::vector<Value> leaves_of(const Value& out) {
   return leaves;
 }
 
-// Tensors concatenated along dim 0 (all contiguous-copied, same dtype and trailing dims).
-Tensor concat_rows(const std::vector<const Tensor*>& parts) {
+// Tensors concatenated along dim 0 (all contiguous-copied, same dtype and trailing dims), then
+// `padding` copies of the first row.
+Tensor concat_rows(const std::vector<const Tensor*>& parts, int64_t padding) {
   Shape sizes = parts[0]->sizes();
-  int64_t total = 0;
+  int64_t total = padding;
   for (const Tensor* t : parts) total += t->size(0);
   sizes[0] = total;
   Tensor out = Tensor::empty_uninitialized(std::span<const int64_t>(sizes), parts[0]->dtype());
   char* dst = static_cast<char*>(out.raw_data());
+  const char* first_row = dst;
   for (const Tensor* t : parts) {
     Tensor c = t->contiguous();
     std::memcpy(dst, c.raw_data(), c.nbytes());
     dst += c.nbytes();
   }
+  const size_t row_bytes = total > 0 ? out.nbytes() / static_cast<size_t>(total) : 0;
+  for (int64_t i = 0; i < padding; ++i, dst += row_bytes) std::memcpy(dst, first_row, row_bytes);
   return out;
 }
 
@@ -70,6 +74,7 @@ Tensor slice_rows(const Tensor& t, int64_t start, int64_t rows) {
 Scheduler::Scheduler(ModelVersion& model, Metrics& metrics)
     : model_(model), metrics_(metrics), metrics_name_(model.model + "/" + model.version) {
   batching_ = model.config.max_batch_size > 0;
+  sizes_ = allowed_batch_sizes(model.config);
   int n = std::max(1, model.config.instances);
   for (int i = 0; i < n; ++i) workers_.emplace_back([this] { work(); });
 }
@@ -156,8 +161,11 @@ void Scheduler::work() {
         live.push_back(j);
       }
     }
-    if (live.size() == 1) run_one(*live[0], started);
-    else if (!live.empty()) run_batch(live, started);
+    // One job runs alone unless its rows need padding to an allowed size.
+    if (live.size() == 1 && (!batching_ || live[0]->rows < 0 || padded(live[0]->rows) == live[0]->rows))
+      run_one(*live[0], started);
+    else if (!live.empty())
+      run_batch(live, started);
     lock.lock();
   }
 }
@@ -200,14 +208,20 @@ void Scheduler::run_one(Job& job, Clock::time_point started) {
   job.promise.set_value(std::move(r));
 }
 
+int64_t Scheduler::padded(int64_t rows) const {
+  auto it = std::lower_bound(sizes_.begin(), sizes_.end(), rows);
+  return it == sizes_.end() ? rows : *it;
+}
+
 void Scheduler::run_batch(std::vector<std::shared_ptr<Job>>& jobs, Clock::time_point started) {
   int64_t total = 0;
   for (auto& j : jobs) total += j->rows;
+  const int64_t padding = padded(total) - total;
   std::vector<Value> args;
   for (size_t a = 0; a < jobs[0]->args.size(); ++a) {
     std::vector<const Tensor*> parts;
     for (auto& j : jobs) parts.push_back(&j->args[a].to_tensor());
-    args.emplace_back(concat_rows(parts));
+    args.emplace_back(concat_rows(parts, padding));
   }
   std::vector<Value> leaves;
   std::string error;
@@ -223,7 +237,7 @@ void Scheduler::run_batch(std::vector<std::shared_ptr<Job>>& jobs, Clock::time_p
   const Clock::time_point done = Clock::now();
   bool splittable = error.empty();
   for (const Value& v : leaves)
-    if (!v.is_tensor() || !v.to_tensor().defined() || v.to_tensor().dim() == 0 || v.to_tensor().size(0) != total) splittable = false;
+    if (!v.is_tensor() || !v.to_tensor().defined() || v.to_tensor().dim() == 0 || v.to_tensor().size(0) != total + padding) splittable = false;
   if (!splittable) {
     // Either the model does not keep the batch in dim 0 of every output, or the batched call
     // failed (one request's bad values must not fail the others): run each job alone.
@@ -231,7 +245,7 @@ void Scheduler::run_batch(std::vector<std::shared_ptr<Job>>& jobs, Clock::time_p
     for (auto& j : jobs) run_one(*j, started);
     return;
   }
-  metrics_.batch(metrics_name_, total);
+  metrics_.batch(metrics_name_, total, padding);
   int64_t start = 0;
   for (auto& j : jobs) {
     JobResult r;

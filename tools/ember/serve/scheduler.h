@@ -5,7 +5,10 @@
 // > 0), a worker gathers queued jobs whose tensor arguments agree in dtype and in every dimension
 // but the first, for up to max_batch_delay_ms after the oldest arrived or until the rows reach
 // max_batch_size, concatenates them along dim 0, runs one call and splits every output leaf back
-// along dim 0. A model whose outputs cannot be split that way (a leaf without the batch
+// along dim 0. The batch is first padded to the smallest allowed size that holds its rows
+// (ModelConfig::batch_sizes) with copies of its first row, whose results are dropped: the model
+// sees a few sizes, whose kernels are made once (at load when the config gives the input shapes),
+// instead of one per row count. A model whose outputs cannot be split that way (a leaf without the batch
 // dimension) has its jobs rerun one by one, and batching is turned off for it.
 #pragma once
 
@@ -64,6 +67,7 @@ class Scheduler {
   std::vector<std::shared_ptr<Job>> take(std::unique_lock<std::mutex>& lock);
   void run_one(Job& job, Clock::time_point started);
   void run_batch(std::vector<std::shared_ptr<Job>>& jobs, Clock::time_point started);
+  int64_t padded(int64_t rows) const;  // the smallest allowed size >= rows (rows when none)
 
   ModelVersion& model_;
   Metrics& metrics_;
@@ -73,6 +77,7 @@ class Scheduler {
   std::deque<std::shared_ptr<Job>> queue_;
   bool stopping_ = false;
   std::atomic<bool> batching_{false};
+  std::vector<int64_t> sizes_;  // allowed_batch_sizes(config)
   std::vector<std::thread> workers_;
 };
 
