@@ -31,6 +31,7 @@ void register_prepacked_ops(Registry& r);
 void register_legacy_ops(Registry& r);
 void register_recent_ops(Registry& r);
 void register_spectral_ops(Registry& r);
+void register_aten_extra_ops(Registry& r);
 void register_quantized_ops(Registry& r);
 void prepare_conv_ops(Registry& r);
 
@@ -59,6 +60,7 @@ void register_all_ops(Registry& r) {
   register_legacy_ops(r);
   register_recent_ops(r);
   register_spectral_ops(r);
+  register_aten_extra_ops(r);  // after recent: allclose reuses isclose, aliases reuse kernels above
   register_quantized_ops(r);  // extends aten ops declared above to quantized tensors
   prepare_conv_ops(r);        // after every family that declares or wraps a convolution
 }

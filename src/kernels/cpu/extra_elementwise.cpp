@@ -1,0 +1,241 @@
+#include <cmath>
+#include <complex>
+#include <limits>
+#include <numbers>
+#include <numeric>
+#include <type_traits>
+
+#include "kernels/cpu/extra.h"
+#include "tensor/dispatch.h"
+#include "tensor/elementwise.h"
+#include "tensor/promotion.h"
+
+namespace ember::cpu {
+
+namespace {
+
+template <class A>
+A xlogy_one(A x, A y) {
+  if (std::isnan(y)) return std::numeric_limits<A>::quiet_NaN();
+  if (x == A(0)) return A(0);
+  return x * std::log(y);
+}
+
+// log(exp(a) + exp(b)) without overflow; equal infinities return themselves.
+template <class A>
+A logaddexp_one(A a, A b) {
+  if (std::isinf(a) && a == b) return a;
+  const A m = std::max(a, b);
+  return m + std::log1p(std::exp(-std::abs(a - b)));
+}
+
+template <class A>
+A logaddexp2_one(A a, A b) {
+  if (std::isinf(a) && a == b) return a;
+  const A m = std::max(a, b);
+  return m + std::log1p(std::exp2(-std::abs(a - b))) / A(std::numbers::ln2);
+}
+
+template <class A>
+A fmax_one(A a, A b) {
+  if constexpr (std::is_floating_point_v<A>) {
+    if (std::isnan(a)) return b;
+    if (std::isnan(b)) return a;
+  }
+  return a < b ? b : a;
+}
+
+template <class A>
+A fmin_one(A a, A b) {
+  if constexpr (std::is_floating_point_v<A>) {
+    if (std::isnan(a)) return b;
+    if (std::isnan(b)) return a;
+  }
+  return b < a ? b : a;
+}
+
+template <class A>
+A gcd_one(A a, A b) {
+  if constexpr (std::is_same_v<A, bool>) return a || b;
+  else {
+  a = a < 0 ? static_cast<A>(-a) : a;
+  b = b < 0 ? static_cast<A>(-b) : b;
+  while (b != 0) {
+    const A t = static_cast<A>(a % b);
+    a = b;
+    b = t;
+  }
+  return a;
+  }
+}
+
+template <class A>
+A lcm_one(A a, A b) {
+  if constexpr (std::is_same_v<A, bool>) return a && b;
+  else {
+  const A g = gcd_one(a, b);
+  if (g == 0) return 0;
+  const A r = static_cast<A>(a / g * b);
+  return r < 0 ? static_cast<A>(-r) : r;
+  }
+}
+
+Tensor binary_in(ExtraBinary op, const Tensor& a, const Tensor& b, DType dt) {
+  switch (op) {
+    case ExtraBinary::Xlogy:
+      return dispatch_floating(to_floating(dt), "xlogy_cpu", [&](auto z) {
+        using T = decltype(z);
+        using A = opmath_t<T>;
+        return map<T, T, T>({a, b}, [](A x, A y) { return xlogy_one(x, y); });
+      });
+    case ExtraBinary::Hypot:
+      return dispatch_floating(dt, "hypot_cpu", [&](auto z) {
+        using T = decltype(z);
+        using A = opmath_t<T>;
+        return map<T, T, T>({a, b}, [](A x, A y) { return std::hypot(x, y); });
+      });
+    case ExtraBinary::LogAddExp:
+      return dispatch_floating(dt, "logaddexp_cpu", [&](auto z) {
+        using T = decltype(z);
+        using A = opmath_t<T>;
+        return map<T, T, T>({a, b}, [](A x, A y) { return logaddexp_one(x, y); });
+      });
+    case ExtraBinary::LogAddExp2:
+      return dispatch_floating(dt, "logaddexp2_cpu", [&](auto z) {
+        using T = decltype(z);
+        using A = opmath_t<T>;
+        return map<T, T, T>({a, b}, [](A x, A y) { return logaddexp2_one(x, y); });
+      });
+    case ExtraBinary::Fmax:
+    case ExtraBinary::Fmin: {
+      const bool mx = op == ExtraBinary::Fmax;
+      return dispatch_real(dt, mx ? "fmax_cpu" : "fmin_cpu", [&](auto z) {
+        using T = decltype(z);
+        using A = opmath_t<T>;
+        return map<T, T, T>({a, b}, [mx](A x, A y) { return mx ? fmax_one(x, y) : fmin_one(x, y); });
+      });
+    }
+    case ExtraBinary::Heaviside:
+      if (a.dtype() != b.dtype()) fail("heaviside is not yet implemented for tensors with different dtypes.");
+      return dispatch_real(dt, "heaviside_cpu", [&](auto z) {
+        using T = decltype(z);
+        using A = opmath_t<T>;
+        return map<T, T, T>({a, b}, [](A x, A v) { return x == A(0) ? v : static_cast<A>(x > A(0)); });
+      });
+    case ExtraBinary::Gcd:
+    case ExtraBinary::Lcm: {
+      const bool g = op == ExtraBinary::Gcd;
+      return dispatch_integral(dt, false, g ? "gcd_cpu" : "lcm_cpu", [&](auto z) {
+        using T = decltype(z);
+        return map<T, T, T>({a, b}, [g](T x, T y) { return g ? gcd_one(x, y) : lcm_one(x, y); });
+      });
+    }
+  }
+  __builtin_unreachable();
+}
+
+}  // namespace
+
+Tensor extra_binary(ExtraBinary op, const Tensor& a, const Tensor& b) {
+  if (is_complex(a.dtype()) || is_complex(b.dtype())) fail(op == ExtraBinary::Heaviside ? "heaviside is not yet implemented for complex tensors." : "this op does not support complex inputs");
+  return binary_in(op, a, b, result_type(a, b));
+}
+
+Tensor extra_binary(ExtraBinary op, const Tensor& a, const Scalar& b) {
+  const DType dt = result_type(a, b);
+  return binary_in(op, a, scalar_to_tensor(b, dt), dt);
+}
+
+Tensor extra_binary(ExtraBinary op, const Scalar& a, const Tensor& b) {
+  const DType dt = result_type(b, a);
+  return binary_in(op, scalar_to_tensor(a, dt), b, dt);
+}
+
+Tensor logit(const Tensor& x, double eps) {
+  return dispatch_floating(to_floating(x.dtype()), "logit_cpu", [&](auto z) {
+    using T = decltype(z);
+    using A = opmath_t<T>;
+    const A lo = static_cast<A>(eps), hi = static_cast<A>(1 - eps);
+    return map<T, T>({x}, [=](A v) {
+      if (eps >= 0) v = v < lo ? lo : (v > hi ? hi : v);
+      return std::log(v / (A(1) - v));
+    });
+  });
+}
+
+Tensor sinc(const Tensor& x) {
+  return dispatch_floating(to_floating(x.dtype()), "sinc_cpu", [&](auto z) {
+    using T = decltype(z);
+    using A = opmath_t<T>;
+    return map<T, T>({x}, [](A v) {
+      if (v == A(0)) return A(1);
+      const A p = static_cast<A>(std::numbers::pi) * v;
+      return std::sin(p) / p;
+    });
+  });
+}
+
+namespace {
+
+// erf⁻¹: Winitzki's closed-form estimate (relative error ~2e-3) refined by Newton steps on erf,
+// or on erfc away from zero where 1 - |y| keeps the precision erf would lose; converges to double
+// precision in four steps.
+double erfinv_one(double y) {
+  if (std::isnan(y) || y < -1 || y > 1) return std::numeric_limits<double>::quiet_NaN();
+  if (y == 1) return std::numeric_limits<double>::infinity();
+  if (y == -1) return -std::numeric_limits<double>::infinity();
+  if (y == 0) return y;
+  const double s = y < 0 ? -1.0 : 1.0, t = std::abs(y);
+  const double a = 0.147, l = std::log((1.0 - t) * (1.0 + t)), u = 2.0 / (std::numbers::pi * a) + l / 2.0;
+  double x = std::sqrt(std::sqrt(u * u - l / a) - u);
+  const double c = 2.0 / std::sqrt(std::numbers::pi);
+  for (int i = 0; i < 4; ++i) {
+    const double f = t > 0.5 ? (1.0 - t) - std::erfc(x) : std::erf(x) - t;
+    const double d = c * std::exp(-x * x);
+    if (d == 0) break;
+    // Halley's correction: erf'' = -2x erf'.
+    const double step = f / d;
+    x -= step / (1.0 + x * step);
+  }
+  return s * x;
+}
+
+}  // namespace
+
+Tensor erfinv(const Tensor& x) {
+  return dispatch_floating(to_floating(x.dtype()), "erfinv_cpu", [&](auto z) {
+    using T = decltype(z);
+    using A = opmath_t<T>;
+    return map<T, T>({x}, [](A v) { return static_cast<A>(erfinv_one(static_cast<double>(v))); });
+  });
+}
+
+Tensor hardshrink(const Tensor& x, const Scalar& lambd) {
+  return dispatch_floating(x.dtype(), "hardshrink_cpu", [&](auto z) {
+    using T = decltype(z);
+    using A = opmath_t<T>;
+    const A l = lambd.to<A>();
+    return map<T, T>({x}, [l](A v) { return (v >= -l && v <= l) ? A(0) : v; });
+  });
+}
+
+Tensor softshrink(const Tensor& x, const Scalar& lambd) {
+  if (lambd.to_double() < 0)
+    fail("lambda must be greater or equal to 0, but found to be ", lambd.to_double(), ".");
+  return dispatch_floating(x.dtype(), "softshrink_cpu", [&](auto z) {
+    using T = decltype(z);
+    using A = opmath_t<T>;
+    const A l = lambd.to<A>();
+    return map<T, T>({x}, [l](A v) { return v > l ? v - l : (v < -l ? v + l : A(0)); });
+  });
+}
+
+Tensor float_power(const Tensor& a, const Tensor& b) {
+  if (is_complex(a.dtype()) || is_complex(b.dtype())) {
+    using C = std::complex<double>;
+    return map<C, C, C>({a, b}, [](C x, C y) { return std::pow(x, y); });
+  }
+  return map<double, double, double>({a, b}, [](double x, double y) { return std::pow(x, y); });
+}
+
+}  // namespace ember::cpu

@@ -1,0 +1,924 @@
+// aten_extra.cpp — the rest of what deployed TorchScript models call (issue 11): vision helpers
+// (pixel_shuffle, F.unfold/F.fold, grid_sample, affine_grid, max_unpool2d), products (addmv, addr,
+// addbmm, tensordot, kron, inner, vdot, chain_matmul, bilinear), distances, the less common
+// elementwise and reduction ops, splits and stacks, the *_scatter ops, quantiles, small linear
+// algebra (det, slogdet, logdet, inverse), tensor queries (stride, storage_offset, result_type...)
+// and PyTorch's alias names (arccos, clip, divide, greater, swapdims...). The math lives in
+// kernels/cpu/extra.h or comes from the existing kernels; this file holds the composites and the
+// registrations, with PyTorch 1.13's schemas (2.11's where it changed an int to SymInt) and error
+// wording.
+#include <algorithm>
+#include <cmath>
+#include <limits>
+#include <numbers>
+#include <optional>
+#include <string>
+#include <tuple>
+#include <vector>
+
+#include "kernels/cpu/creation.h"
+#include "kernels/cpu/einsum.h"
+#include "kernels/cpu/elementwise.h"
+#include "kernels/cpu/extra.h"
+#include "kernels/cpu/linalg.h"
+#include "kernels/cpu/random.h"
+#include "kernels/cpu/reduce.h"
+#include "kernels/cpu/shape.h"
+#include "ops/aten_util.h"
+#include "tensor/broadcast.h"
+
+namespace ember::ops {
+namespace {
+
+using cpu::BinaryOp;
+using cpu::ExtraBinary;
+using cpu::UnaryOp;
+using OptTensor = std::optional<Tensor>;
+using OptInt = std::optional<int64_t>;
+using Ints = std::vector<int64_t>;
+using Tensors = std::vector<Tensor>;
+
+Tensor mul(const Tensor& a, const Tensor& b) { return cpu::binary(BinaryOp::Mul, a, b); }
+Tensor reshape(const Tensor& t, const Ints& s) { return cpu::reshape(t, as_span(s)); }
+
+Shape batch_of(const Tensor& t, int64_t trailing) {
+  return Shape(t.sizes().begin(), t.sizes().end() - trailing);
+}
+
+// ---- vision ---------------------------------------------------------------------------------------
+
+Tensor pixel_shuffle(const Tensor& x, int64_t r) {
+  if (x.dim() < 3)
+    fail("pixel_shuffle expects input to have at least 3 dimensions, but got input with ", x.dim(), " dimension(s)");
+  if (r <= 0) fail("pixel_shuffle expects a positive upscale_factor, but got ", r);
+  const int64_t c = x.size(-3), h = x.size(-2), w = x.size(-1);
+  if (c % (r * r) != 0)
+    fail("pixel_shuffle expects its input's 'channel' dimension to be divisible by the square of upscale_factor, but input.size(-3)=",
+         c, " is not divisible by ", r * r);
+  const Shape batch = batch_of(x, 3);
+  const auto nb = static_cast<int64_t>(batch.size());
+  Ints s(batch.begin(), batch.end());
+  s.insert(s.end(), {c / (r * r), r, r, h, w});
+  Ints perm;
+  for (int64_t i = 0; i < nb; ++i) perm.push_back(i);
+  perm.insert(perm.end(), {nb, nb + 3, nb + 1, nb + 4, nb + 2});
+  Ints out(batch.begin(), batch.end());
+  out.insert(out.end(), {c / (r * r), h * r, w * r});
+  return reshape(cpu::permute(reshape(x, s), as_span(perm)), out);
+}
+
+Tensor pixel_unshuffle(const Tensor& x, int64_t r) {
+  if (x.dim() < 3)
+    fail("pixel_unshuffle expects input to have at least 3 dimensions, but got input with ", x.dim(), " dimension(s)");
+  if (r <= 0) fail("pixel_unshuffle expects a positive downscale_factor, but got ", r);
+  const int64_t c = x.size(-3), h = x.size(-2), w = x.size(-1);
+  if (h % r != 0)
+    fail("pixel_unshuffle expects height to be divisible by downscale_factor, but input.size(-2)=", h,
+         " is not divisible by ", r);
+  if (w % r != 0)
+    fail("pixel_unshuffle expects width to be divisible by downscale_factor, but input.size(-1)=", w,
+         " is not divisible by ", r);
+  const Shape batch = batch_of(x, 3);
+  const auto nb = static_cast<int64_t>(batch.size());
+  Ints s(batch.begin(), batch.end());
+  s.insert(s.end(), {c, h / r, r, w / r, r});
+  Ints perm;
+  for (int64_t i = 0; i < nb; ++i) perm.push_back(i);
+  perm.insert(perm.end(), {nb, nb + 2, nb + 4, nb + 1, nb + 3});
+  Ints out(batch.begin(), batch.end());
+  out.insert(out.end(), {c * r * r, h / r, w / r});
+  return reshape(cpu::permute(reshape(x, s), as_span(perm)), out);
+}
+
+Tensor channel_shuffle(const Tensor& x, int64_t groups) {
+  if (x.dim() <= 2)
+    fail("channel_shuffle expects input with > 2 dims, but got input with sizes ", shape_string(x.sizes()));
+  if (groups <= 0) fail("Number of groups to divide channels in must be positive. Value of groups:", groups);
+  const int64_t c = x.size(1);
+  if (c % groups != 0)
+    fail("Number of channels must be divisible by groups. Got ", c, " channels and ", groups, " groups.");
+  Ints s{x.size(0), groups, c / groups};
+  s.insert(s.end(), x.sizes().begin() + 2, x.sizes().end());
+  return reshape(cpu::transpose(reshape(x, s), 1, 2), Ints(x.sizes().begin(), x.sizes().end()));
+}
+
+// Tensor.unfold: a view with a new last dim of `size` elements taken every `step`.
+Tensor unfold(const Tensor& x, int64_t dim, int64_t size, int64_t step) {
+  const int64_t d = x.dim() == 0 ? 0 : wrap_dim(dim, x.dim());
+  const int64_t max = x.dim() == 0 ? 1 : x.size(d);
+  if (size > max) fail("maximum size for tensor at dimension ", d, " is ", max, " but size is ", size);
+  if (size < 0) fail("size is ", size, " but must be >= 0");
+  if (step <= 0) fail("step is ", step, " but must be > 0");
+  Shape sizes = x.sizes(), strides = x.strides();
+  if (x.dim() == 0) {
+    sizes = {size};
+    strides = {1};
+  } else {
+    const int64_t st = strides[static_cast<size_t>(d)];
+    sizes[static_cast<size_t>(d)] = (sizes[static_cast<size_t>(d)] - size) / step + 1;
+    strides[static_cast<size_t>(d)] = st * step;
+    sizes.push_back(size);
+    strides.push_back(st);
+  }
+  return x.as_strided(sizes, strides, x.offset());
+}
+
+Tensor one_hot(const Tensor& self, int64_t num_classes) {
+  if (self.dtype() != DType::Int64) fail("one_hot is only applicable to index tensor.");
+  Shape shape = self.sizes();
+  if (self.numel() == 0) {
+    if (num_classes == -1) fail("Can not infer total number of classes from empty tensor.");
+    shape.push_back(num_classes);
+    return Tensor::empty(shape, DType::Int64);
+  }
+  const Tensor x = self.contiguous();
+  const int64_t* p = x.data<int64_t>();
+  const int64_t mn = *std::min_element(p, p + x.numel()), mx = *std::max_element(p, p + x.numel());
+  if (mn < 0) fail("Class values must be non-negative.");
+  if (num_classes == -1) num_classes = mx + 1;
+  else if (mx >= num_classes) fail("Class values must be smaller than num_classes.");
+  shape.push_back(num_classes);
+  Tensor out = Tensor::empty(shape, DType::Int64);
+  for (int64_t i = 0; i < x.numel(); ++i) out.data<int64_t>()[i * num_classes + p[i]] = 1;
+  return out;
+}
+
+Tensor tile(const Tensor& x, Ints dims) {
+  while (static_cast<int64_t>(dims.size()) < x.dim()) dims.insert(dims.begin(), 1);
+  return cpu::repeat(x, as_span(dims));
+}
+
+// ---- products -------------------------------------------------------------------------------------
+
+Tensor tensordot(const Tensor& a, const Tensor& b, Ints da, Ints db) {
+  if (da.size() != db.size()) fail("both dimension lists should have same length");
+  std::vector<bool> ca(static_cast<size_t>(a.dim())), cb(static_cast<size_t>(b.dim()));
+  int64_t k = 1;
+  for (size_t i = 0; i < da.size(); ++i) {
+    da[i] = wrap_dim(da[i], a.dim());
+    db[i] = wrap_dim(db[i], b.dim());
+    if (a.size(da[i]) != b.size(db[i]))
+      fail("contracted dimensions need to match, but first has size ", a.size(da[i]), " in dim ", da[i],
+           " and second has size ", b.size(db[i]), " in dim ", db[i]);
+    ca[static_cast<size_t>(da[i])] = true;
+    cb[static_cast<size_t>(db[i])] = true;
+    k *= a.size(da[i]);
+  }
+  Ints pa, pb, out;
+  int64_t m = 1, n = 1;
+  for (int64_t i = 0; i < a.dim(); ++i)
+    if (!ca[static_cast<size_t>(i)]) {
+      pa.push_back(i);
+      out.push_back(a.size(i));
+      m *= a.size(i);
+    }
+  pa.insert(pa.end(), da.begin(), da.end());
+  pb.assign(db.begin(), db.end());
+  for (int64_t i = 0; i < b.dim(); ++i)
+    if (!cb[static_cast<size_t>(i)]) {
+      pb.push_back(i);
+      out.push_back(b.size(i));
+      n *= b.size(i);
+    }
+  const Tensor am = reshape(cpu::permute(a, as_span(pa)), {m, k});
+  const Tensor bm = reshape(cpu::permute(b, as_span(pb)), {k, n});
+  return reshape(cpu::mm(am, bm), out);
+}
+
+Tensor kron(const Tensor& a, const Tensor& b) {
+  const int64_t nd = std::max(a.dim(), b.dim());
+  Ints av, bv, out;
+  for (int64_t i = 0; i < nd; ++i) {
+    const int64_t ai = i - (nd - a.dim()), bi = i - (nd - b.dim());
+    const int64_t as = ai >= 0 ? a.size(ai) : 1, bs = bi >= 0 ? b.size(bi) : 1;
+    av.insert(av.end(), {as, 1});
+    bv.insert(bv.end(), {1, bs});
+    out.push_back(as * bs);
+  }
+  return reshape(mul(reshape(a, av), reshape(b, bv)), out);
+}
+
+Tensor inner(const Tensor& a, const Tensor& b) {
+  if (a.dim() == 0 || b.dim() == 0) return mul(a, b);
+  if (a.size(-1) != b.size(-1))
+    fail("inner() the last dimension must match on both input tensors but got shapes ", shape_string(a.sizes()),
+         " and ", shape_string(b.sizes()));
+  return tensordot(a, b, {-1}, {-1});
+}
+
+Tensor vdot(const Tensor& a, const Tensor& b) {
+  if (a.dim() != 1 || b.dim() != 1)
+    fail("1D tensors expected, but got ", a.dim(), "D and ", b.dim(), "D tensors");
+  if (a.dtype() != b.dtype())
+    fail("vdot expected both vectors to have same dtype, but found ", dtype_name(a.dtype()), " and ",
+         dtype_name(b.dtype()));
+  if (a.numel() != b.numel())
+    fail("inconsistent tensor size, expected tensor [", a.numel(), "] and src [", b.numel(),
+         "] to have the same number of elements, but got ", a.numel(), " and ", b.numel(), " elements respectively");
+  return cpu::dot(a, b);
+}
+
+Tensor chain_matmul(const Tensors& ms) {
+  if (ms.empty()) fail("chain_matmul(): Expected one or more matrices");
+  for (const Tensor& m : ms)
+    if (m.dim() != 2) fail("Tensor dimension is ", m.dim(), ", expected 2 instead.");
+  if (ms.size() == 1) return ms[0].clone();
+  Tensor r = ms[0];
+  for (size_t i = 1; i < ms.size(); ++i) r = cpu::mm(r, ms[i]);
+  return r;
+}
+
+Tensor trace(const Tensor& x) {
+  if (x.dim() != 2) fail("trace: expected a matrix, but got tensor with dim ", x.dim());
+  if (x.dtype() == DType::Bool) fail("\"trace\" not implemented for '", dtype_name(x.dtype()), "'");
+  return cpu::sum(cpu::diagonal(x, 0, 0, 1), std::nullopt, false, std::nullopt);
+}
+
+// beta * self + alpha * product, with beta == 0 ignoring self (its NaNs included), as the BLAS
+// based ops do.
+Tensor scale_add(const Tensor& self, const Tensor& product, const Scalar& beta, const Scalar& alpha) {
+  const bool unit_alpha = alpha.is_integral(true) && alpha.to_int() == 1;
+  Tensor r = unit_alpha ? product : cpu::binary(BinaryOp::Mul, product, alpha);
+  if (beta.to_double() == 0 && !beta.is_complex()) return cpu::expand(r, as_span(broadcast_shapes(self.sizes(), r.sizes())));
+  const bool unit_beta = beta.is_integral(true) && beta.to_int() == 1;
+  return cpu::binary(BinaryOp::Add, unit_beta ? self : cpu::binary(BinaryOp::Mul, self, beta), r);
+}
+
+void check_int_scalars(DType dt, const Scalar& beta, const Scalar& alpha) {
+  if (dt == DType::Bool) {
+    if (!(beta.is_bool() || beta.is_int()) ) fail("Boolean beta only supported for Boolean results.");
+    if (!(alpha.is_bool() || alpha.is_int())) fail("Boolean alpha only supported for Boolean results.");
+  } else if (is_integral(dt, false)) {
+    if (!beta.is_integral(true)) fail("For integral input tensors, argument beta must not be a floating point number.");
+    if (!alpha.is_integral(true)) fail("For integral input tensors, argument alpha must not be a floating point number.");
+  }
+}
+
+Tensor addmv(const Tensor& self, const Tensor& mat, const Tensor& vec, const Scalar& beta, const Scalar& alpha) {
+  if (mat.dim() != 2 || vec.dim() != 1 || self.dim() > 1)
+    fail("vector + matrix @ vector expected, got ", self.dim(), ", ", mat.dim(), ", ", vec.dim());
+  if (mat.size(1) != vec.size(0) || (self.dim() == 1 && self.size(0) != mat.size(0) && self.size(0) != 1))
+    fail("size mismatch, got input (", self.dim() == 0 ? 1 : self.size(0), "), mat (", mat.size(0), "x", mat.size(1),
+         "), vec (", vec.size(0), ")");
+  check_int_scalars(vec.dtype(), beta, alpha);
+  Tensor r = scale_add(self, cpu::mv(mat, vec), beta, alpha);
+  return r.dtype() == vec.dtype() ? r : r.to(vec.dtype());
+}
+
+Tensor addr(const Tensor& self, const Tensor& v1, const Tensor& v2, const Scalar& beta, const Scalar& alpha) {
+  if (v1.dim() != 1) fail("addr: Expected 1-D argument vec1, but got ", v1.dim(), "-D");
+  if (v2.dim() != 1) fail("addr: Expected 1-D argument vec2, but got ", v2.dim(), "-D");
+  const DType dt = ResultType().add(self).add(v1).add(v2).result();
+  check_int_scalars(dt, beta, alpha);
+  const Shape out_shape{v1.size(0), v2.size(0)};
+  if (!broadcastable_to(self.sizes(), out_shape))
+    fail("The size of tensor a (", self.dim() ? self.size(-1) : 1, ") must match the size of tensor b (", v2.size(0),
+         ") at non-singleton dimension 1");
+  const Tensor col = cpu::unsqueeze(v1.to(dt), 1), row = cpu::unsqueeze(v2.to(dt), 0);
+  const Tensor s = self.to(dt);
+  if (dt == DType::Bool) {
+    Tensor outer = cpu::binary(BinaryOp::LogicalAnd, col, row);
+    if (!alpha.to_bool()) outer = cpu::binary(BinaryOp::LogicalAnd, outer, Scalar(false));
+    Tensor r = beta.to_bool() ? cpu::binary(BinaryOp::LogicalOr, s, outer) : outer;
+    return cpu::expand(r, as_span(out_shape)).contiguous();
+  }
+  return cpu::expand(scale_add(s, mul(col, row), beta, alpha), as_span(out_shape)).contiguous();
+}
+
+Tensor addbmm(const Tensor& self, const Tensor& b1, const Tensor& b2, const Scalar& beta, const Scalar& alpha) {
+  if (b1.dim() != 3) fail("batch1 must be a 3D tensor");
+  if (b2.dim() != 3) fail("batch2 must be a 3D tensor");
+  if (b1.size(0) != b2.size(0))
+    fail("batch1 and batch2 must have same number of batches, got ", b1.size(0), " and ", b2.size(0));
+  if (b1.size(2) != b2.size(1))
+    fail("Incompatible matrix sizes for bmm (", b1.size(1), "x", b1.size(2), " and ", b2.size(1), "x", b2.size(2), ")");
+  const Shape out_shape{b1.size(1), b2.size(2)};
+  if (!broadcastable_to(self.sizes(), out_shape))
+    fail("The expanded size of the tensor (", out_shape[1], ") must match the existing size (", self.size(-1),
+         ") at non-singleton dimension 1.  Target sizes: ", shape_string(out_shape), ".  Tensor sizes: ",
+         shape_string(self.sizes()));
+  check_int_scalars(self.dtype(), beta, alpha);
+  const int64_t zero = 0;
+  const Tensor prod = b1.size(0) == 0 ? Tensor::zeros(out_shape, b1.dtype())
+                                      : cpu::sum(cpu::bmm(b1, b2), std::span<const int64_t>(&zero, 1), false, std::nullopt);
+  Tensor r = cpu::expand(scale_add(self, prod, beta, alpha), as_span(out_shape)).contiguous();
+  return r.dtype() == self.dtype() ? r : r.to(self.dtype());
+}
+
+Tensor bilinear(const Tensor& x1, const Tensor& x2, const Tensor& w, const OptTensor& bias) {
+  if (x1.dim() != x2.dim())
+    fail("bilinear(): input dimensions do not match: got ", x1.dim(), " and ", x2.dim());
+  for (int64_t i = 0; i + 1 < x1.dim(); ++i)
+    if (x1.size(i) != x2.size(i))
+      fail("bilinear(): input batch dimensions do not match: got ", x1.size(i), " and ", x2.size(i));
+  if (w.dim() != 3) fail("bilinear(): weight must be 3-D, got ", w.dim(), "-D");
+  if (x1.size(-1) != w.size(1))
+    fail("bilinear(): input1 size does not match weight size: got ", x1.size(-1), " but expected ", w.size(1));
+  if (x2.size(-1) != w.size(2))
+    fail("bilinear(): input2 size does not match weight size: got ", x2.size(-1), " but expected ", w.size(2));
+  if (bias && bias->size(0) != w.size(0))
+    fail("bilinear(): bias size does not match weight size: got ", bias->size(0), " but expected ", w.size(0));
+  const int64_t o = w.size(0), i1 = w.size(1), i2 = w.size(2);
+  const Tensor a = reshape(x1, {-1, i1}), b = reshape(x2, {-1, i2});
+  const int64_t rows = a.size(0);
+  const Tensor wm = reshape(cpu::permute(w, Ints{1, 0, 2}), {i1, o * i2});
+  const Tensor t = reshape(cpu::mm(a, wm), {rows, o, i2});
+  const int64_t last = -1;
+  Tensor y = cpu::sum(mul(t, cpu::unsqueeze(b, 1)), std::span<const int64_t>(&last, 1), false, std::nullopt);
+  if (bias) y = cpu::binary(BinaryOp::Add, y, *bias);
+  Ints out(x1.sizes().begin(), x1.sizes().end() - 1);
+  out.push_back(o);
+  return reshape(y, out);
+}
+
+// ---- distances ------------------------------------------------------------------------------------
+
+Tensor cosine_similarity(const Tensor& x1, const Tensor& x2, int64_t dim, double eps) {
+  const DType dt = result_type(x1, x2);
+  if (!is_floating(dt))
+    fail("expected common dtype to be floating point, yet common dtype is ", dtype_name(dt));
+  const Shape common = broadcast_shapes(x1.sizes(), x2.sizes());
+  const Tensor a = cpu::expand(x1.to(dt), as_span(common)), b = cpu::expand(x2.to(dt), as_span(common));
+  const int64_t d = wrap_dim(dim, std::max<int64_t>(static_cast<int64_t>(common.size()), 1));
+  const std::span<const int64_t> dims(&d, 1);
+  auto normalized = [&](const Tensor& t) {
+    const Tensor n = cpu::clamp(cpu::norm(t, Scalar(int64_t{2}), dims, true, std::nullopt), Scalar(eps), std::nullopt);
+    return cpu::binary(BinaryOp::Div, t, n);
+  };
+  return cpu::sum(mul(normalized(a), normalized(b)), dims, false, std::nullopt);
+}
+
+Tensor pairwise_distance(const Tensor& x1, const Tensor& x2, double p, double eps, bool keepdim) {
+  const int64_t nd = std::max(x1.dim(), x2.dim());
+  const int64_t inner_dim = nd - 1;
+  const Tensor diff = cpu::binary(BinaryOp::Add, cpu::binary(BinaryOp::Sub, x1, x2), Scalar(eps));
+  return cpu::norm(diff, Scalar(p), std::span<const int64_t>(&inner_dim, 1), keepdim, std::nullopt);
+}
+
+// ---- elementwise ----------------------------------------------------------------------------------
+
+Tensor float_power_ts(const Tensor& a, const Scalar& b) {
+  const DType dt = is_complex(a.dtype()) || b.is_complex() ? DType::Complex128 : DType::Float64;
+  return cpu::float_power(a, scalar_to_tensor(b, dt));
+}
+
+Tensor float_power_st(const Scalar& a, const Tensor& b) {
+  const DType dt = is_complex(b.dtype()) || a.is_complex() ? DType::Complex128 : DType::Float64;
+  return cpu::float_power(scalar_to_tensor(a, dt), b);
+}
+
+Tensor deg_rad(const Tensor& x, double factor, const char* name) {
+  if (is_complex(x.dtype())) fail(name, " is not supported for complex tensors.");
+  const Tensor f = is_integral(x.dtype(), true) ? x.to(kDefaultFloat) : x;
+  return cpu::binary(BinaryOp::Mul, f, Scalar(factor));
+}
+
+Tensor rrelu(const Tensor& x, const Scalar& lower, const Scalar& upper, bool training) {
+  if (!is_floating(x.dtype())) fail("\"rrelu_with_noise_out_cpu\" not implemented for '", dtype_name(x.dtype()), "'");
+  if (!training) return cpu::leaky_relu(x, Scalar((lower.to_double() + upper.to_double()) / 2));
+  // Training mode draws each negative element's slope from U(lower, upper) (ember's stream).
+  Tensor noise = Tensor::empty(x.sizes(), x.dtype());
+  cpu::uniform_(noise, lower.to_double(), upper.to_double());
+  return cpu::where(cpu::binary(BinaryOp::Ge, x, Scalar(int64_t{0})), x, mul(x, noise));
+}
+
+// ---- reductions -----------------------------------------------------------------------------------
+
+cpu::DimList dim_list(const std::optional<Ints>& dims) {
+  if (!dims || dims->empty()) return std::nullopt;
+  return std::span<const int64_t>(dims->data(), dims->size());
+}
+
+Tensor nansum(const Tensor& x, const std::optional<Ints>& dims, bool keepdim, std::optional<DType> dtype) {
+  const Tensor clean = is_floating(x.dtype()) ? cpu::where(cpu::unary(UnaryOp::IsNan, x), Scalar(int64_t{0}), x) : x;
+  return cpu::sum(clean, dim_list(dims), keepdim, dtype);
+}
+
+Tensor nanmean(const Tensor& x, const std::optional<Ints>& dims, bool keepdim, std::optional<DType> dtype) {
+  if (!is_floating(x.dtype()) && !is_complex(x.dtype()))
+    fail("nanmean(): expected input to have floating point dtype but got ", dtype_name(x.dtype()));
+  const Tensor count = cpu::sum(cpu::unary(UnaryOp::LogicalNot, cpu::unary(UnaryOp::IsNan, x)), dim_list(dims), keepdim, std::nullopt);
+  return cpu::binary(BinaryOp::Div, nansum(x, dims, keepdim, dtype), count);
+}
+
+std::tuple<Tensor, Tensor> aminmax(const Tensor& x, OptInt dim, bool keepdim) {
+  if (dim) {
+    const int64_t d = wrap_dim(*dim, std::max<int64_t>(x.dim(), 1));
+    if (x.dim() > 0 && x.size(d) == 0)
+      fail("aminmax(): cannot compute aminmax over an empty dimension as the operation has no identity.");
+    const std::span<const int64_t> dims(&d, 1);
+    if (x.dim() == 0) return {x.clone(), x.clone()};
+    return {cpu::amin(x, dims, keepdim), cpu::amax(x, dims, keepdim)};
+  }
+  if (x.numel() == 0)
+    fail("aminmax(): cannot compute aminmax over an empty dimension as the operation has no identity.");
+  Tensor mn = cpu::amin(x, std::nullopt, false), mx = cpu::amax(x, std::nullopt, false);
+  if (keepdim) {
+    const Ints ones(static_cast<size_t>(x.dim()), 1);
+    mn = reshape(mn, ones);
+    mx = reshape(mx, ones);
+  }
+  return {mn, mx};
+}
+
+Tensor renorm(const Tensor& x, const Scalar& p, int64_t dim, const Scalar& maxnorm) {
+  if (p.is_complex()) fail("renorm: p must be real-valued");
+  if (!(p.to_double() > 0)) fail("renorm: non-positive-norm not supported");
+  if (maxnorm.is_complex()) fail("renorm: maxnorm must be real-valued");
+  if (!(maxnorm.to_double() >= 0)) fail("renorm: expected maxnorm to be >= 0 but got ", maxnorm.to_double());
+  if (x.dim() <= 1) fail("renorm: input needs at least 2 dimensions, got ", x.dim(), " dimensions");
+  if (!is_floating(x.dtype()))
+    fail("linalg.vector_norm: Expected a floating point or complex tensor as input. Got ", dtype_name(x.dtype()));
+  const int64_t d = wrap_dim(dim, x.dim());
+  Ints dims;
+  for (int64_t i = 0; i < x.dim(); ++i)
+    if (i != d) dims.push_back(i);
+  const Tensor norm = cpu::norm(x, p, as_span(dims), true, std::nullopt);
+  const Tensor factor = cpu::where(cpu::binary(BinaryOp::Gt, norm, maxnorm),
+                                   cpu::binary(BinaryOp::Div, maxnorm, cpu::binary(BinaryOp::Add, norm, Scalar(1e-7))),
+                                   Scalar(1.0));
+  return mul(x, factor.to(x.dtype()));
+}
+
+Tensor diff(const Tensor& x, int64_t n, int64_t dim, const OptTensor& prepend, const OptTensor& append) {
+  if (x.dim() < 1) fail("diff expects input to be at least one-dimensional");
+  for (const OptTensor* t : {&prepend, &append})
+    if (*t && (*t)->dim() != x.dim()) fail("diff expects prepend or append to be the same dimension as input");
+  const int64_t d = wrap_dim(dim, x.dim());
+  if (n == 0) return x.clone();
+  // (1.13 accepts a negative n and returns the input, with prepend/append attached; 2.x rejects it.)
+  Tensor r = x;
+  if (prepend || append) {
+    Tensors parts;
+    if (prepend) parts.push_back(*prepend);
+    parts.push_back(x);
+    if (append) parts.push_back(*append);
+    r = cpu::cat(parts, d);
+  }
+  int64_t len = r.size(d) - 1;
+  n = std::min(n, r.size(d));
+  for (int64_t i = 0; i < n; ++i, --len) {
+    const Tensor hi = cpu::narrow(r, d, 1, len), lo = cpu::narrow(r, d, 0, len);
+    r = r.dtype() == DType::Bool ? cpu::binary(BinaryOp::LogicalXor, hi, lo) : cpu::binary(BinaryOp::Sub, hi, lo);
+  }
+  return r;
+}
+
+// ---- shape ----------------------------------------------------------------------------------------
+
+Tensor rot90(const Tensor& x, int64_t k, const Ints& dims) {
+  const int64_t nd = x.dim();
+  if (dims.size() != 2) fail("expected total rotation dims == 2, but got dims = ", dims.size());
+  if (nd < 2) fail("expected total dims >= 2, but got total dims = ", nd);
+  if (dims[0] == dims[1] || std::abs(dims[0] - dims[1]) == nd)
+    fail("expected rotation dims to be different, but got dim0 = ", dims[0], " and dim1 = ", dims[1]);
+  if (dims[0] >= nd || dims[0] < -nd) fail("Rotation dim0 out of range, dim0 = ", dims[0]);
+  if (dims[1] >= nd || dims[1] < -nd) fail("Rotation dim1 out of range, dim1 = ", dims[1]);
+  k = (4 + (k % 4)) % 4;
+  const int64_t d0 = dims[0], d1 = dims[1];
+  switch (k) {
+    case 1: return cpu::transpose(cpu::flip(x, std::span<const int64_t>(&d1, 1)), d0, d1);
+    case 2: return cpu::flip(x, as_span(dims));
+    case 3: return cpu::transpose(cpu::flip(x, std::span<const int64_t>(&d0, 1)), d0, d1);
+    default: return x.clone();
+  }
+}
+
+Tensor atleast(const Tensor& x, int n) {
+  if (x.dim() >= n) return x;
+  if (x.dim() == 0) return reshape(x, Ints(static_cast<size_t>(n), 1));
+  if (n == 2) return cpu::unsqueeze(x, 0);
+  // n == 3
+  if (x.dim() == 1) return cpu::unsqueeze(cpu::unsqueeze(x, 0), -1);
+  return cpu::unsqueeze(x, -1);
+}
+
+Tensors atleast_all(const Tensors& ts, int n) {
+  Tensors out;
+  for (const Tensor& t : ts) out.push_back(atleast(t, n));
+  return out;
+}
+
+Tensor column_stack(const Tensors& ts) {
+  if (ts.empty()) fail("column_stack expects a non-empty TensorList");
+  Tensors parts;
+  for (const Tensor& t : ts) parts.push_back(t.dim() <= 1 ? reshape(t, {t.numel(), 1}) : t);
+  return cpu::hstack(parts);
+}
+
+Tensor dstack(const Tensors& ts) {
+  if (ts.empty()) fail("dstack expects a non-empty TensorList");
+  return cpu::cat(atleast_all(ts, 3), 2);
+}
+
+// hsplit/vsplit/dsplit: `which` is 0 (h), 1 (v) or 2 (d).
+int64_t split_dim(const Tensor& x, int which) {
+  static const char* names[] = {"hsplit", "vsplit", "dsplit"};
+  const int64_t need = which == 0 ? 1 : which == 1 ? 2 : 3;
+  if (x.dim() < need)
+    fail("torch.", names[which], " requires a tensor with at least ", need, " dimension", which == 0 ? "" : "",
+         ", but got a tensor with ", x.dim(), " dimensions!");
+  return which == 0 ? (x.dim() == 1 ? 0 : 1) : which == 1 ? 0 : 2;
+}
+
+Tensors split_sections(const Tensor& x, int64_t sections, int which) {
+  static const char* names[] = {"hsplit", "vsplit", "dsplit"};
+  const int64_t d = split_dim(x, which);
+  if (sections == 0 || x.size(d) % sections != 0)
+    fail("torch.", names[which], " attempted to split along dimension ", d, ", but the size of the dimension ",
+         x.size(d), " is not divisible by the split_size ", sections, "!");
+  return cpu::tensor_split(x, sections, d);
+}
+
+Tensors split_indices(const Tensor& x, const Ints& indices, int which) {
+  return cpu::tensor_split_indices(x, as_span(indices), split_dim(x, which));
+}
+
+Tensor block_diag(const Tensors& ts) {
+  if (ts.empty()) return Tensor::empty({1, 0}, kDefaultFloat);
+  int64_t rows = 0, cols = 0;
+  Tensors mats;
+  for (size_t i = 0; i < ts.size(); ++i) {
+    const Tensor& t = ts[i];
+    if (t.dim() > 2)
+      fail("torch.block_diag: Input tensors must have 2 or fewer dimensions. Input ", i, " has ", t.dim(), " dimensions");
+    const Tensor m = t.dim() == 2 ? t : reshape(t, {1, t.numel()});
+    mats.push_back(m);
+    rows += m.size(0);
+    cols += m.size(1);
+  }
+  DType dt = mats[0].dtype();
+  for (const Tensor& m : mats) dt = promote_types(dt, m.dtype());
+  Tensor out = Tensor::empty({rows, cols}, dt);
+  int64_t r = 0, c = 0;
+  for (const Tensor& m : mats) {
+    copy_into(cpu::narrow(cpu::narrow(out, 0, r, m.size(0)), 1, c, m.size(1)), m);
+    r += m.size(0);
+    c += m.size(1);
+  }
+  return out;
+}
+
+Tensor cartesian_prod(const Tensors& ts) {
+  for (const Tensor& t : ts)
+    if (t.dim() != 1) fail("Expect a 1D vector, but got shape ", shape_string(t.sizes()));
+  if (ts.empty()) fail("cartesian_prod expects a non-empty TensorList");
+  if (ts.size() == 1) return ts[0];
+  Tensors grids = cpu::meshgrid(ts, "ij");
+  for (Tensor& g : grids) g = reshape(g, {-1});
+  return cpu::stack(grids, 1);
+}
+
+Tensor scatter_into(const Tensor& self, const Tensor& view_of_out, const Tensor& out, const Tensor& src) {
+  (void)self;
+  if (view_of_out.sizes() != src.sizes())
+    fail("expected src to have a size equal to the slice of self. src size = ", shape_string(src.sizes()),
+         ", slice size = ", shape_string(view_of_out.sizes()));
+  copy_into(view_of_out, src);
+  return out;
+}
+
+Tensor slice_scatter(const Tensor& self, const Tensor& src, int64_t dim, OptInt start, OptInt end, int64_t step) {
+  const Tensor out = self.clone();
+  return scatter_into(self, cpu::slice(out, dim, start, end, step), out, src);
+}
+
+Tensor select_scatter(const Tensor& self, const Tensor& src, int64_t dim, int64_t index) {
+  const Tensor out = self.clone();
+  return scatter_into(self, cpu::select(out, dim, index), out, src);
+}
+
+Tensor diagonal_scatter(const Tensor& self, const Tensor& src, int64_t offset, int64_t d1, int64_t d2) {
+  const Tensor out = self.clone();
+  return scatter_into(self, cpu::diagonal(out, offset, d1, d2), out, src);
+}
+
+bool equal(const Tensor& a, const Tensor& b) {
+  if (a.sizes() != b.sizes()) return false;
+  if (a.numel() == 0) return true;
+  return cpu::all(cpu::binary(BinaryOp::Eq, a, b), std::nullopt, false).item_int() != 0;
+}
+
+Tensor logdet(const Tensor& a) {
+  auto [sign, logabs] = cpu::slogdet(a);
+  return cpu::where(cpu::binary(BinaryOp::Eq, sign, Scalar(int64_t{-1})),
+                    Scalar(std::numeric_limits<double>::quiet_NaN()), logabs);
+}
+
+Tensor quantile_scalar(const Tensor& x, double q, OptInt dim, bool keepdim, const std::string& interp, bool nan) {
+  if (!(q >= 0 && q <= 1))
+    fail(nan ? "nanquantile()" : "quantile()", " q must be in the range [0, 1] but got ", q);
+  const DType qt = x.dtype() == DType::Float32 || x.dtype() == DType::Float64 ? x.dtype() : DType::Float32;
+  return cpu::quantile(x, scalar_to_tensor(Scalar(q), qt), dim, keepdim, interp, nan);
+}
+
+// The Python scalar an isin overload received, as the 0-dim tensor PyTorch makes of it.
+Tensor scalar_tensor(const Scalar& s) { return scalar_to_tensor(s, s.dtype()); }
+
+}  // namespace
+
+void register_aten_extra_ops(Registry& r) {
+  const std::string opts = "ScalarType? dtype=None, Layout? layout=None, Device? device=None, bool? pin_memory=None";
+
+  // vision
+  r.add("aten::pixel_shuffle(Tensor self, int upscale_factor) -> Tensor", wrap(pixel_shuffle));
+  r.add("aten::pixel_unshuffle(Tensor self, int downscale_factor) -> Tensor", wrap(pixel_unshuffle));
+  r.add("aten::channel_shuffle(Tensor self, SymInt groups) -> Tensor", wrap(channel_shuffle));
+  r.add("aten::native_channel_shuffle(Tensor self, SymInt groups) -> Tensor", wrap(channel_shuffle));
+  r.add("aten::im2col(Tensor self, int[2] kernel_size, int[2] dilation, int[2] padding, int[2] stride) -> Tensor",
+        wrap([](const Tensor& x, Ints k, Ints d, Ints p, Ints s) {
+          return cpu::im2col(x, as_span(k), as_span(d), as_span(p), as_span(s));
+        }));
+  r.add("aten::col2im(Tensor self, SymInt[2] output_size, int[2] kernel_size, int[2] dilation, int[2] padding, int[2] stride) -> Tensor",
+        wrap([](const Tensor& x, Ints o, Ints k, Ints d, Ints p, Ints s) {
+          return cpu::col2im(x, as_span(o), as_span(k), as_span(d), as_span(p), as_span(s));
+        }));
+  r.add("aten::unfold(Tensor(a) self, int dimension, int size, int step) -> Tensor(a)", wrap(unfold));
+  const auto grid = [](const Tensor& in, const Tensor& g, int64_t mode, int64_t pad, bool align) {
+    if (in.dim() == 5) fail("grid_sampler(): ember implements 4-D (spatial) grid sampling only, got a 5-D input");
+    return cpu::grid_sampler_2d(in, g, mode, pad, align);
+  };
+  r.add("aten::grid_sampler(Tensor input, Tensor grid, int interpolation_mode, int padding_mode, bool align_corners) -> Tensor",
+        wrap(grid));
+  r.add("aten::grid_sampler_2d(Tensor input, Tensor grid, int interpolation_mode, int padding_mode, bool align_corners) -> Tensor",
+        wrap(grid));
+  r.add("aten::affine_grid_generator(Tensor theta, SymInt[] size, bool align_corners) -> Tensor",
+        wrap([](const Tensor& t, Ints size, bool align) { return cpu::affine_grid_generator(t, as_span(size), align); }));
+  r.add("aten::max_unpool2d(Tensor self, Tensor indices, SymInt[2] output_size) -> Tensor",
+        wrap([](const Tensor& x, const Tensor& i, Ints o) { return cpu::max_unpool2d(x, i, as_span(o)); }));
+  r.add("aten::one_hot(Tensor self, int num_classes=-1) -> Tensor", wrap(one_hot));
+  r.add("aten::tile(Tensor self, SymInt[] dims) -> Tensor", wrap(tile));
+  const auto bag = [](const Tensor& w, const Tensor& i, const Tensor& o, bool, int64_t mode, bool, OptTensor psw,
+                      bool last, OptInt pad) { return cpu::embedding_bag(w, i, o, mode, psw, last, pad.value_or(-1)); };
+  r.add("aten::embedding_bag(Tensor weight, Tensor indices, Tensor offsets, bool scale_grad_by_freq=False, int mode=0, bool sparse=False, Tensor? per_sample_weights=None, bool include_last_offset=False) -> (Tensor, Tensor, Tensor, Tensor)",
+        wrap([bag](const Tensor& w, const Tensor& i, const Tensor& o, bool s, int64_t m, bool sp, OptTensor psw, bool last) {
+          return bag(w, i, o, s, m, sp, psw, last, std::nullopt);
+        }));
+  r.add("aten::embedding_bag.padding_idx(Tensor weight, Tensor indices, Tensor offsets, bool scale_grad_by_freq, int mode, bool sparse, Tensor? per_sample_weights, bool include_last_offset, int? padding_idx) -> (Tensor, Tensor, Tensor, Tensor)",
+        wrap(bag));
+  r.add("aten::_embedding_bag(Tensor weight, Tensor indices, Tensor offsets, bool scale_grad_by_freq=False, int mode=0, bool sparse=False, Tensor? per_sample_weights=None, bool include_last_offset=False, int padding_idx=-1) -> (Tensor, Tensor, Tensor, Tensor)",
+        wrap([bag](const Tensor& w, const Tensor& i, const Tensor& o, bool s, int64_t m, bool sp, OptTensor psw, bool last,
+                   int64_t pad) { return bag(w, i, o, s, m, sp, psw, last, pad); }));
+
+  // distances and products
+  r.add("aten::cosine_similarity(Tensor x1, Tensor x2, int dim=1, float eps=1e-08) -> Tensor", wrap(cosine_similarity));
+  r.add("aten::pairwise_distance(Tensor x1, Tensor x2, float p=2., float eps=9.9999999999999995e-07, bool keepdim=False) -> Tensor",
+        wrap(pairwise_distance));
+  r.add("aten::cdist(Tensor x1, Tensor x2, float p=2., int? compute_mode=None) -> Tensor",
+        wrap([](const Tensor& a, const Tensor& b, double p, OptInt mode) {
+          if (mode && (*mode < 0 || *mode > 2)) fail(*mode, " is not a valid value for compute_mode");
+          return cpu::cdist(a, b, p);
+        }));
+  r.add("aten::_cdist_forward(Tensor x1, Tensor x2, float p, int? compute_mode) -> Tensor",
+        wrap([](const Tensor& a, const Tensor& b, double p, OptInt) { return cpu::cdist(a, b, p); }));
+  r.add("aten::bilinear(Tensor input1, Tensor input2, Tensor weight, Tensor? bias=None) -> Tensor", wrap(bilinear));
+  r.add("aten::addmv(Tensor self, Tensor mat, Tensor vec, *, Scalar beta=1, Scalar alpha=1) -> Tensor", wrap(addmv));
+  r.add("aten::addr(Tensor self, Tensor vec1, Tensor vec2, *, Scalar beta=1, Scalar alpha=1) -> Tensor", wrap(addr));
+  r.add("aten::addbmm(Tensor self, Tensor batch1, Tensor batch2, *, Scalar beta=1, Scalar alpha=1) -> Tensor", wrap(addbmm));
+  r.add("aten::tensordot(Tensor self, Tensor other, int[] dims_self, int[] dims_other) -> Tensor", wrap(tensordot));
+  r.add("aten::kron(Tensor self, Tensor other) -> Tensor", wrap(kron));
+  r.add("aten::inner(Tensor self, Tensor other) -> Tensor", wrap(inner));
+  r.add("aten::vdot(Tensor self, Tensor other) -> Tensor", wrap(vdot));
+  r.add("aten::chain_matmul(Tensor[] matrices) -> Tensor", wrap(chain_matmul));
+  r.add("aten::trace(Tensor self) -> Tensor", wrap(trace));
+
+  // elementwise
+  r.add("aten::logit(Tensor self, float? eps=None) -> Tensor",
+        wrap([](const Tensor& x, std::optional<double> eps) { return cpu::logit(x, eps.value_or(-1.0)); }));
+  r.add("aten::logit_(Tensor(a!) self, float? eps=None) -> Tensor(a!)",
+        wrap([](const Tensor& x, std::optional<double> eps) { return assign_inplace(x, cpu::logit(x, eps.value_or(-1.0))); }));
+  struct B { const char* name; ExtraBinary op; };
+  for (B b : {B{"hypot", ExtraBinary::Hypot}, B{"logaddexp", ExtraBinary::LogAddExp}, B{"logaddexp2", ExtraBinary::LogAddExp2},
+              B{"fmax", ExtraBinary::Fmax}, B{"fmin", ExtraBinary::Fmin}, B{"lcm", ExtraBinary::Lcm},
+              B{"gcd", ExtraBinary::Gcd}}) {
+    const ExtraBinary op = b.op;
+    r.add("aten::" + std::string(b.name) + "(Tensor self, Tensor other) -> Tensor",
+          wrap([op](const Tensor& x, const Tensor& y) { return cpu::extra_binary(op, x, y); }));
+  }
+  for (B b : {B{"hypot_", ExtraBinary::Hypot}, B{"lcm_", ExtraBinary::Lcm}, B{"gcd_", ExtraBinary::Gcd}}) {
+    const ExtraBinary op = b.op;
+    r.add("aten::" + std::string(b.name) + "(Tensor(a!) self, Tensor other) -> Tensor(a!)",
+          wrap([op](const Tensor& x, const Tensor& y) { return assign_inplace(x, cpu::extra_binary(op, x, y)); }));
+  }
+  r.add("aten::heaviside(Tensor self, Tensor values) -> Tensor",
+        wrap([](const Tensor& x, const Tensor& v) { return cpu::extra_binary(ExtraBinary::Heaviside, x, v); }));
+  r.add("aten::xlogy.Tensor(Tensor self, Tensor other) -> Tensor",
+        wrap([](const Tensor& x, const Tensor& y) { return cpu::extra_binary(ExtraBinary::Xlogy, x, y); }));
+  r.add("aten::xlogy.Scalar_Other(Tensor self, Scalar other) -> Tensor",
+        wrap([](const Tensor& x, Scalar y) { return cpu::extra_binary(ExtraBinary::Xlogy, x, y); }));
+  r.add("aten::xlogy.Scalar_Self(Scalar self, Tensor other) -> Tensor",
+        wrap([](Scalar x, const Tensor& y) { return cpu::extra_binary(ExtraBinary::Xlogy, x, y); }));
+  r.add("aten::sinc(Tensor self) -> Tensor", wrap([](const Tensor& x) { return cpu::sinc(x); }));
+  r.add("aten::sinc_(Tensor(a!) self) -> Tensor(a!)", wrap([](const Tensor& x) { return assign_inplace(x, cpu::sinc(x)); }));
+  r.add("aten::erfinv(Tensor self) -> Tensor", wrap([](const Tensor& x) { return cpu::erfinv(x); }));
+  r.add("aten::erfinv_(Tensor(a!) self) -> Tensor(a!)", wrap([](const Tensor& x) { return assign_inplace(x, cpu::erfinv(x)); }));
+  r.add("aten::float_power.Tensor_Tensor(Tensor self, Tensor exponent) -> Tensor",
+        wrap([](const Tensor& a, const Tensor& b) { return cpu::float_power(a, b); }));
+  r.add("aten::float_power.Tensor_Scalar(Tensor self, Scalar exponent) -> Tensor", wrap(float_power_ts));
+  r.add("aten::float_power.Scalar(Scalar self, Tensor exponent) -> Tensor", wrap(float_power_st));
+  r.add("aten::ldexp.Tensor(Tensor self, Tensor other) -> Tensor", wrap([](const Tensor& a, const Tensor& b) {
+          return mul(a, cpu::binary(BinaryOp::Pow, Scalar(2.0), b));
+        }));
+  r.add("aten::ldexp(float x, int i) -> float", wrap([](double x, int64_t i) { return std::ldexp(x, static_cast<int>(i)); }));
+  r.add("aten::deg2rad(Tensor self) -> Tensor",
+        wrap([](const Tensor& x) { return deg_rad(x, std::numbers::pi / 180.0, "deg2rad"); }));
+  r.add("aten::rad2deg(Tensor self) -> Tensor",
+        wrap([](const Tensor& x) { return deg_rad(x, 180.0 / std::numbers::pi, "rad2deg"); }));
+  r.add("aten::hardshrink(Tensor self, Scalar lambd=0.5) -> Tensor",
+        wrap([](const Tensor& x, Scalar l) { return cpu::hardshrink(x, l); }));
+  r.add("aten::softshrink(Tensor self, Scalar lambd=0.5) -> Tensor",
+        wrap([](const Tensor& x, Scalar l) { return cpu::softshrink(x, l); }));
+  r.add("aten::rrelu(Tensor self, Scalar lower=0.125, Scalar upper=0.33333333333333331, bool training=False, Generator? generator=None) -> Tensor",
+        wrap([](const Tensor& x, Scalar lo, Scalar hi, bool training, Value gen) {
+          if (!gen.is_none()) fail("rrelu: ember has no generator objects; pass generator=None");
+          return rrelu(x, lo, hi, training);
+        }));
+  r.add("aten::rrelu_(Tensor(a!) self, Scalar lower=0.125, Scalar upper=0.33333333333333331, bool training=False, Generator? generator=None) -> Tensor(a!)",
+        wrap([](const Tensor& x, Scalar lo, Scalar hi, bool training, Value gen) {
+          if (!gen.is_none()) fail("rrelu: ember has no generator objects; pass generator=None");
+          return assign_inplace(x, rrelu(x, lo, hi, training));
+        }));
+
+  // reductions, scans, counting
+  r.add("aten::logcumsumexp(Tensor self, int dim) -> Tensor", wrap([](const Tensor& x, int64_t d) { return cpu::logcumsumexp(x, d); }));
+  r.add("aten::nansum(Tensor self, int[1]? dim=None, bool keepdim=False, *, ScalarType? dtype=None) -> Tensor", wrap(nansum));
+  r.add("aten::nanmean(Tensor self, int[1]? dim=None, bool keepdim=False, *, ScalarType? dtype=None) -> Tensor", wrap(nanmean));
+  r.add("aten::aminmax(Tensor self, *, int? dim=None, bool keepdim=False) -> (Tensor min, Tensor max)", wrap(aminmax));
+  r.add("aten::bincount(Tensor self, Tensor? weights=None, SymInt minlength=0) -> Tensor", wrap(cpu::bincount));
+  r.add("aten::histc(Tensor self, int bins=100, Scalar min=0, Scalar max=0) -> Tensor", wrap(cpu::histc));
+  r.add("aten::isin.Tensor_Tensor(Tensor elements, Tensor test_elements, *, bool assume_unique=False, bool invert=False) -> Tensor",
+        wrap([](const Tensor& e, const Tensor& t, bool, bool inv) { return cpu::isin(e, t, inv); }));
+  r.add("aten::isin.Tensor_Scalar(Tensor elements, Scalar test_element, *, bool assume_unique=False, bool invert=False) -> Tensor",
+        wrap([](const Tensor& e, Scalar t, bool, bool inv) { return cpu::isin(e, scalar_tensor(t), inv); }));
+  r.add("aten::isin.Scalar_Tensor(Scalar element, Tensor test_elements, *, bool assume_unique=False, bool invert=False) -> Tensor",
+        wrap([](Scalar e, const Tensor& t, bool, bool inv) { return cpu::isin(scalar_tensor(e), t, inv); }));
+  r.add("aten::take(Tensor self, Tensor index) -> Tensor", wrap(cpu::take));
+  r.add("aten::scatter_reduce.two(Tensor self, int dim, Tensor index, Tensor src, str reduce, *, bool include_self=True) -> Tensor",
+        wrap([](const Tensor& s, int64_t d, const Tensor& i, const Tensor& src, std::string red, bool inc) {
+          return cpu::scatter_reduce(s, d, i, src, red, inc);
+        }));
+  r.add("aten::scatter_reduce_.two(Tensor(a!) self, int dim, Tensor index, Tensor src, str reduce, *, bool include_self=True) -> Tensor(a!)",
+        wrap([](const Tensor& s, int64_t d, const Tensor& i, const Tensor& src, std::string red, bool inc) {
+          return assign_inplace(s, cpu::scatter_reduce(s, d, i, src, red, inc));
+        }));
+  r.add("aten::renorm(Tensor self, Scalar p, int dim, Scalar maxnorm) -> Tensor", wrap(renorm));
+  r.add("aten::diff(Tensor self, int n=1, int dim=-1, Tensor? prepend=None, Tensor? append=None) -> Tensor", wrap(diff));
+  r.add("aten::quantile(Tensor self, Tensor q, int? dim=None, bool keepdim=False, *, str interpolation=\"linear\") -> Tensor",
+        wrap([](const Tensor& x, const Tensor& q, OptInt d, bool k, std::string i) { return cpu::quantile(x, q, d, k, i, false); }));
+  r.add("aten::quantile.scalar(Tensor self, float q, int? dim=None, bool keepdim=False, *, str interpolation=\"linear\") -> Tensor",
+        wrap([](const Tensor& x, double q, OptInt d, bool k, std::string i) { return quantile_scalar(x, q, d, k, i, false); }));
+  r.add("aten::nanquantile(Tensor self, Tensor q, int? dim=None, bool keepdim=False, *, str interpolation=\"linear\") -> Tensor",
+        wrap([](const Tensor& x, const Tensor& q, OptInt d, bool k, std::string i) { return cpu::quantile(x, q, d, k, i, true); }));
+  r.add("aten::nanquantile.scalar(Tensor self, float q, int? dim=None, bool keepdim=False, *, str interpolation=\"linear\") -> Tensor",
+        wrap([](const Tensor& x, double q, OptInt d, bool k, std::string i) { return quantile_scalar(x, q, d, k, i, true); }));
+
+  // linear algebra
+  r.add("aten::inverse(Tensor self) -> Tensor", wrap([](const Tensor& a) { return cpu::inverse(a); }));
+  r.add("aten::linalg_inv(Tensor A) -> Tensor", wrap([](const Tensor& a) { return cpu::inverse(a); }));
+  r.add("aten::det(Tensor self) -> Tensor", wrap([](const Tensor& a) { return cpu::det(a); }));
+  r.add("aten::linalg_det(Tensor A) -> Tensor", wrap([](const Tensor& a) { return cpu::det(a); }));
+  r.add("aten::logdet(Tensor self) -> Tensor", wrap(logdet));
+  r.add("aten::slogdet(Tensor self) -> (Tensor sign, Tensor logabsdet)", wrap([](const Tensor& a) { return cpu::slogdet(a); }));
+  r.add("aten::linalg_slogdet(Tensor A) -> (Tensor sign, Tensor logabsdet)", wrap([](const Tensor& a) { return cpu::slogdet(a); }));
+
+  // shape
+  r.add("aten::rot90(Tensor self, int k=1, int[] dims=[0, 1]) -> Tensor", wrap(rot90));
+  r.add("aten::fliplr(Tensor self) -> Tensor", wrap([](const Tensor& x) {
+          if (x.dim() < 2) fail("Input must be >= 2-d.");
+          const int64_t d = 1;
+          return cpu::flip(x, std::span<const int64_t>(&d, 1));
+        }));
+  r.add("aten::flipud(Tensor self) -> Tensor", wrap([](const Tensor& x) {
+          if (x.dim() < 1) fail("Input must be >= 1-d.");
+          const int64_t d = 0;
+          return cpu::flip(x, std::span<const int64_t>(&d, 1));
+        }));
+  r.add("aten::broadcast_to(Tensor(a) self, SymInt[] size) -> Tensor(a)",
+        wrap([](const Tensor& x, Ints s) { return cpu::expand(x, as_span(s)); }));
+  for (int n = 1; n <= 3; ++n) {
+    const std::string name = "aten::atleast_" + std::to_string(n) + "d";
+    r.add(name + "(Tensor self) -> Tensor", wrap([n](const Tensor& x) { return atleast(x, n); }));
+    r.add(name + ".Sequence(Tensor[] tensors) -> Tensor[]", wrap([n](const Tensors& ts) { return atleast_all(ts, n); }));
+  }
+  r.add("aten::column_stack(Tensor[] tensors) -> Tensor", wrap(column_stack));
+  r.add("aten::row_stack(Tensor[] tensors) -> Tensor", wrap([](const Tensors& ts) { return cpu::vstack(ts); }));
+  r.add("aten::dstack(Tensor[] tensors) -> Tensor", wrap(dstack));
+  const char* splits[] = {"hsplit", "vsplit", "dsplit"};
+  for (int which = 0; which < 3; ++which) {
+    const std::string name = std::string("aten::") + splits[which];
+    r.add(name + ".int(Tensor(a -> *) self, int sections) -> Tensor(a)[]",
+          wrap([which](const Tensor& x, int64_t s) { return split_sections(x, s, which); }));
+    r.add(name + ".array(Tensor(a -> *) self, int[] indices) -> Tensor(a)[]",
+          wrap([which](const Tensor& x, Ints i) { return split_indices(x, i, which); }));
+  }
+  r.add("aten::block_diag(Tensor[] tensors) -> Tensor", wrap(block_diag));
+  r.add("aten::cartesian_prod(Tensor[] tensors) -> Tensor", wrap(cartesian_prod));
+  r.add("aten::slice_scatter(Tensor self, Tensor src, int dim=0, SymInt? start=None, SymInt? end=None, SymInt step=1) -> Tensor",
+        wrap(slice_scatter));
+  r.add("aten::select_scatter(Tensor self, Tensor src, int dim, SymInt index) -> Tensor", wrap(select_scatter));
+  r.add("aten::diagonal_scatter(Tensor self, Tensor src, int offset=0, int dim1=0, int dim2=1) -> Tensor", wrap(diagonal_scatter));
+  for (bool lower : {true, false})
+    r.add(std::string(lower ? "aten::tril_indices" : "aten::triu_indices") +
+              "(int row, int col, int offset=0, *, ScalarType? dtype=4, Layout? layout=None, Device? device=None, bool? pin_memory=None) -> Tensor",
+          wrap([lower](int64_t row, int64_t col, int64_t off, std::optional<DType> dt, Value layout,
+                       std::optional<Device> dev, std::optional<bool> pin) {
+            check_options(layout, dev, pin);
+            return cpu::tri_indices(lower, row, col, off, dt.value_or(DType::Int64));
+          }));
+  r.add("aten::range.step(Scalar start, Scalar end, Scalar step=1, *, " + opts + ") -> Tensor",
+        wrap([](Scalar s, Scalar e, Scalar st, std::optional<DType> dt, Value layout, std::optional<Device> dev,
+                std::optional<bool> pin) {
+          check_options(layout, dev, pin);
+          return cpu::range(s, e, st, dt);
+        }));
+  r.add("aten::range(Scalar start, Scalar end, *, " + opts + ") -> Tensor",
+        wrap([](Scalar s, Scalar e, std::optional<DType> dt, Value layout, std::optional<Device> dev, std::optional<bool> pin) {
+          check_options(layout, dev, pin);
+          return cpu::range(s, e, Scalar(int64_t{1}), dt);
+        }));
+
+  // comparisons and queries
+  r.add("aten::equal(Tensor self, Tensor other) -> bool", wrap(equal));
+  const Kernel isclose = r.find("aten::isclose", "")->kernel;
+  r.add("aten::allclose(Tensor self, Tensor other, float rtol=1.0000000000000001e-05, float atol=1e-08, bool equal_nan=False) -> bool",
+        [isclose](Stack& s) {
+          isclose(s);
+          const Tensor close = pop(s).to_tensor();
+          s.push_back(Value(close.numel() == 0 || cpu::all(close, std::nullopt, false).item_int() != 0));
+        });
+  r.add("aten::stride(Tensor self) -> int[]", wrap([](const Tensor& x) { return Ints(x.strides().begin(), x.strides().end()); }));
+  r.add("aten::stride.int(Tensor self, int dim) -> int", wrap([](const Tensor& x, int64_t d) {
+          return x.dim() == 0 ? (d == 0 || d == -1 ? int64_t{1} : (fail("Dimension out of range (expected to be in range of [-1, 0], but got ", d, ")"), int64_t{0}))
+                              : x.stride(wrap_dim(d, x.dim()));
+        }));
+  r.add("aten::storage_offset(Tensor self) -> int", wrap([](const Tensor& x) { return x.offset(); }));
+  r.add("aten::element_size(Tensor self) -> int", wrap([](const Tensor& x) { return static_cast<int64_t>(x.element_size()); }));
+  r.add("aten::get_device(Tensor self) -> int", wrap([](const Tensor&) { return int64_t{-1}; }));
+  r.add("aten::result_type.Tensor(Tensor tensor, Tensor other) -> ScalarType",
+        wrap([](const Tensor& a, const Tensor& b) { return result_type(a, b); }));
+  r.add("aten::result_type.Scalar(Tensor tensor, Scalar other) -> ScalarType",
+        wrap([](const Tensor& a, Scalar b) { return result_type(a, b); }));
+  r.add("aten::result_type.Scalar_Tensor(Scalar scalar, Tensor tensor) -> ScalarType",
+        wrap([](Scalar a, const Tensor& b) { return result_type(b, a); }));
+  r.add("aten::result_type.Scalar_Scalar(Scalar scalar1, Scalar scalar2) -> ScalarType",
+        wrap([](Scalar a, Scalar b) { return result_type(a, b); }));
+  r.add("aten::can_cast(ScalarType from_, ScalarType to) -> bool", wrap([](DType a, DType b) { return can_cast(a, b); }));
+  r.add("aten::promote_types(ScalarType type1, ScalarType type2) -> ScalarType",
+        wrap([](DType a, DType b) { return promote_types(a, b); }));
+
+  // PyTorch's alias names: the same kernels under the alias's own schema.
+  const auto alias = [&r](const std::string& schema, const char* original, const char* overload) {
+    const Operator* op = r.find(original, overload);
+    EMBER_ASSERT(op != nullptr, "alias target ", original, ".", overload, " is not registered");
+    r.add(schema, op->kernel);
+  };
+  alias("aten::absolute(Tensor self) -> Tensor", "aten::abs", "");
+  alias("aten::absolute_(Tensor(a!) self) -> Tensor(a!)", "aten::abs_", "");
+  for (const char* f : {"cos", "sin", "tan", "cosh", "sinh", "tanh"}) {
+    const std::string a = std::string("arc") + f, o = std::string("aten::a") + f;
+    alias("aten::" + a + "(Tensor self) -> Tensor", o.c_str(), "");
+    alias("aten::" + a + "_(Tensor(a!) self) -> Tensor(a!)", (o + "_").c_str(), "");
+  }
+  alias("aten::arctan2(Tensor self, Tensor other) -> Tensor", "aten::atan2", "");
+  r.add("aten::arctan2_(Tensor(a!) self, Tensor other) -> Tensor(a!)", wrap([](const Tensor& a, const Tensor& b) {
+          return assign_inplace(a, cpu::binary(BinaryOp::Atan2, a, b));
+        }));
+  alias("aten::clip(Tensor self, Scalar? min=None, Scalar? max=None) -> Tensor", "aten::clamp", "");
+  alias("aten::clip.Tensor(Tensor self, Tensor? min=None, Tensor? max=None) -> Tensor", "aten::clamp", "Tensor");
+  alias("aten::clip_(Tensor(a!) self, Scalar? min=None, Scalar? max=None) -> Tensor(a!)", "aten::clamp_", "");
+  alias("aten::clip_.Tensor(Tensor(a!) self, Tensor? min=None, Tensor? max=None) -> Tensor(a!)", "aten::clamp_", "Tensor");
+  alias("aten::divide.Tensor(Tensor self, Tensor other) -> Tensor", "aten::div", "Tensor");
+  alias("aten::divide.Scalar(Tensor self, Scalar other) -> Tensor", "aten::div", "Scalar");
+  alias("aten::divide.Tensor_mode(Tensor self, Tensor other, *, str? rounding_mode) -> Tensor", "aten::div", "Tensor_mode");
+  alias("aten::divide.Scalar_mode(Tensor self, Scalar other, *, str? rounding_mode) -> Tensor", "aten::div", "Scalar_mode");
+  alias("aten::divide_.Tensor(Tensor(a!) self, Tensor other) -> Tensor(a!)", "aten::div_", "Tensor");
+  alias("aten::divide_.Scalar(Tensor(a!) self, Scalar other) -> Tensor(a!)", "aten::div_", "Scalar");
+  alias("aten::divide_.Tensor_mode(Tensor(a!) self, Tensor other, *, str? rounding_mode) -> Tensor(a!)", "aten::div_", "Tensor_mode");
+  alias("aten::divide_.Scalar_mode(Tensor(a!) self, Scalar other, *, str? rounding_mode) -> Tensor(a!)", "aten::div_", "Scalar_mode");
+  alias("aten::multiply.Tensor(Tensor self, Tensor other) -> Tensor", "aten::mul", "Tensor");
+  alias("aten::multiply.Scalar(Tensor self, Scalar other) -> Tensor", "aten::mul", "Scalar");
+  alias("aten::multiply_.Tensor(Tensor(a!) self, Tensor other) -> Tensor(a!)", "aten::mul_", "Tensor");
+  alias("aten::multiply_.Scalar(Tensor(a!) self, Scalar other) -> Tensor(a!)", "aten::mul_", "Scalar");
+  alias("aten::subtract.Tensor(Tensor self, Tensor other, *, Scalar alpha=1) -> Tensor", "aten::sub", "Tensor");
+  alias("aten::subtract.Scalar(Tensor self, Scalar other, Scalar alpha=1) -> Tensor", "aten::sub", "Scalar");
+  alias("aten::subtract_.Tensor(Tensor(a!) self, Tensor other, *, Scalar alpha=1) -> Tensor(a!)", "aten::sub_", "Tensor");
+  alias("aten::subtract_.Scalar(Tensor(a!) self, Scalar other, Scalar alpha=1) -> Tensor(a!)", "aten::sub_", "Scalar");
+  struct Cmp { const char* alias; const char* original; };
+  for (Cmp c : {Cmp{"greater", "gt"}, Cmp{"greater_equal", "ge"}, Cmp{"less", "lt"}, Cmp{"less_equal", "le"},
+                Cmp{"not_equal", "ne"}}) {
+    const std::string a = std::string("aten::") + c.alias, o = std::string("aten::") + c.original;
+    alias(a + ".Tensor(Tensor self, Tensor other) -> Tensor", o.c_str(), "Tensor");
+    alias(a + ".Scalar(Tensor self, Scalar other) -> Tensor", o.c_str(), "Scalar");
+    alias(a + "_.Tensor(Tensor(a!) self, Tensor other) -> Tensor(a!)", (o + "_").c_str(), "Tensor");
+    alias(a + "_.Scalar(Tensor(a!) self, Scalar other) -> Tensor(a!)", (o + "_").c_str(), "Scalar");
+  }
+  alias("aten::swapdims(Tensor(a) self, int dim0, int dim1) -> Tensor(a)", "aten::transpose", "int");
+  alias("aten::swapdims_(Tensor(a!) self, int dim0, int dim1) -> Tensor(a!)", "aten::transpose_", "");
+  alias("aten::concatenate(Tensor[] tensors, int dim=0) -> Tensor", "aten::cat", "");
+  r.add("aten::positive(Tensor(a) self) -> Tensor(a)", wrap([](const Tensor& x) {
+          if (x.dtype() == DType::Bool) fail("The `+` operator, on a bool tensor is not supported.");
+          return x;
+        }));
+}
+
+}  // namespace ember::ops
