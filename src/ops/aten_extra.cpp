@@ -21,6 +21,7 @@
 #include "kernels/cpu/elementwise.h"
 #include "kernels/cpu/extra.h"
 #include "kernels/cpu/linalg.h"
+#include "kernels/cpu/loss.h"
 #include "kernels/cpu/random.h"
 #include "kernels/cpu/reduce.h"
 #include "kernels/cpu/shape.h"
@@ -615,6 +616,141 @@ Tensor quantile_scalar(const Tensor& x, double q, OptInt dim, bool keepdim, cons
 // The Python scalar an isin overload received, as the 0-dim tensor PyTorch makes of it.
 Tensor scalar_tensor(const Scalar& s) { return scalar_to_tensor(s, s.dtype()); }
 
+
+// ---- losses a scripted forward occasionally keeps ---------------------------------------------------
+
+Tensor reduce_loss(const Tensor& loss, int64_t reduction) {
+  switch (cpu::to_reduction(reduction)) {
+    case cpu::Reduction::None: return loss;
+    case cpu::Reduction::Mean: return cpu::mean(loss, std::nullopt, false, std::nullopt);
+    case cpu::Reduction::Sum: return cpu::sum(loss, std::nullopt, false, std::nullopt);
+  }
+  __builtin_unreachable();
+}
+
+Tensor sub(const Tensor& a, const Tensor& b) { return cpu::binary(BinaryOp::Sub, a, b); }
+Tensor add(const Tensor& a, const Tensor& b) { return cpu::binary(BinaryOp::Add, a, b); }
+Tensor clamp_min0(const Tensor& t) { return cpu::clamp(t, Scalar(int64_t{0}), std::nullopt); }
+
+Tensor kl_div(const Tensor& input, const Tensor& target, int64_t reduction, bool log_target) {
+  if (is_complex(input.dtype()) || is_complex(target.dtype())) fail("kl_div: Complex inputs not supported.");
+  if (is_integral(input.dtype(), true) || is_integral(target.dtype(), true))
+    fail("kl_div: Integral inputs not supported.");
+  const Tensor out = log_target ? mul(cpu::unary(UnaryOp::Exp, target), sub(target, input))
+                                : sub(cpu::extra_binary(ExtraBinary::Xlogy, target, target), mul(target, input));
+  return reduce_loss(out, reduction);
+}
+
+Tensor cosine_embedding_loss(const Tensor& a, const Tensor& b, const Tensor& target, double margin, int64_t reduction) {
+  const int64_t td = target.dim();
+  if (td != 0 && td != 1) fail("0D or 1D target tensor expected, multi-target not supported");
+  if (td == 1 && !(a.dim() == 2 && b.dim() == 2))
+    fail("1D target tensor expects 2D input tensors, but found inputs with sizes ", shape_string(a.sizes()), " and ",
+         shape_string(b.sizes()), ".");
+  if (td == 0 && !(a.dim() == 1 && b.dim() == 1))
+    fail("0D target tensor expects 1D input tensors, but found inputs with sizes ", shape_string(a.sizes()), " and ",
+         shape_string(b.sizes()), ".");
+  const std::span<const int64_t> dims(&td, 1);
+  const double kEps = 1e-12;
+  const Tensor prod = cpu::sum(mul(a, b), dims, false, std::nullopt);
+  const Tensor m1 = cpu::binary(BinaryOp::Add, cpu::sum(mul(a, a), dims, false, std::nullopt), Scalar(kEps));
+  const Tensor m2 = cpu::binary(BinaryOp::Add, cpu::sum(mul(b, b), dims, false, std::nullopt), Scalar(kEps));
+  const Tensor cos = cpu::binary(BinaryOp::Div, prod, cpu::unary(UnaryOp::Sqrt, mul(m1, m2)));
+  const Tensor zeros = cpu::binary(BinaryOp::Mul, cos, Scalar(int64_t{0}));
+  const Tensor pos = cpu::binary(BinaryOp::Sub, Scalar(int64_t{1}), cos);
+  const Tensor neg = clamp_min0(cpu::binary(BinaryOp::Sub, cos, Scalar(margin)));
+  const Tensor out = add(cpu::where(cpu::binary(BinaryOp::Eq, target, Scalar(int64_t{1})), pos, zeros),
+                         cpu::where(cpu::binary(BinaryOp::Eq, target, Scalar(int64_t{-1})), neg, zeros));
+  return reduce_loss(out, reduction);
+}
+
+Tensor margin_ranking_loss(const Tensor& a, const Tensor& b, const Tensor& target, double margin, int64_t reduction) {
+  const Tensor u = cpu::binary(BinaryOp::Add, mul(cpu::unary(UnaryOp::Neg, target), sub(a, b)), Scalar(margin));
+  return reduce_loss(clamp_min0(u), reduction);
+}
+
+Tensor hinge_embedding_loss(const Tensor& self, const Tensor& target, double margin, int64_t reduction) {
+  const Tensor zeros = cpu::binary(BinaryOp::Mul, self, Scalar(int64_t{0}));
+  const Tensor margin_clamp = clamp_min0(cpu::binary(BinaryOp::Sub, Scalar(margin), self));
+  const Tensor out = add(cpu::where(cpu::binary(BinaryOp::Ne, target, Scalar(int64_t{1})), margin_clamp, zeros),
+                         cpu::where(cpu::binary(BinaryOp::Ne, target, Scalar(int64_t{-1})), self, zeros));
+  return reduce_loss(out, reduction);
+}
+
+Tensor soft_margin_loss(const Tensor& input, const Tensor& target, int64_t reduction) {
+  const Tensor out = cpu::unary(UnaryOp::Log1p, cpu::unary(UnaryOp::Exp, mul(cpu::unary(UnaryOp::Neg, input), target)));
+  return reduce_loss(out, reduction);
+}
+
+Tensor triplet_margin_loss(const Tensor& anchor, const Tensor& positive, const Tensor& negative, double margin, double p,
+                           double eps, bool swap, int64_t reduction) {
+  if (!(anchor.dim() == positive.dim() && positive.dim() == negative.dim()))
+    fail("All inputs should have same dimension but got ", anchor.dim(), "D, ", positive.dim(), "D and ",
+         negative.dim(), "D inputs.");
+  const Tensor dpos = pairwise_distance(anchor, positive, p, eps, false);
+  Tensor dneg = pairwise_distance(anchor, negative, p, eps, false);
+  if (swap) dneg = cpu::binary(BinaryOp::Minimum, dneg, pairwise_distance(positive, negative, p, eps, false));
+  const Tensor out = clamp_min0(cpu::binary(BinaryOp::Add, sub(dpos, dneg), Scalar(margin)));
+  return reduce_loss(out, reduction);
+}
+
+Tensor poisson_nll_loss(const Tensor& input, const Tensor& target, bool log_input, bool full, double eps,
+                        int64_t reduction) {
+  Tensor loss = log_input ? sub(cpu::unary(UnaryOp::Exp, input), mul(target, input))
+                          : sub(input, mul(target, cpu::unary(UnaryOp::Log, cpu::binary(BinaryOp::Add, input, Scalar(eps)))));
+  if (full) {
+    const Tensor t_log_t = mul(target, cpu::unary(UnaryOp::Log, target));
+    const Tensor two_pi_t = cpu::binary(BinaryOp::Mul, target, Scalar(2 * std::numbers::pi));
+    const Tensor stirling = cpu::binary(BinaryOp::Add, sub(t_log_t, target),
+                                        cpu::binary(BinaryOp::Mul, cpu::unary(UnaryOp::Log, two_pi_t), Scalar(0.5)));
+    loss = add(loss, cpu::where(cpu::binary(BinaryOp::Le, target, Scalar(int64_t{1})), Scalar(int64_t{0}), stirling));
+  }
+  return reduce_loss(loss, reduction);
+}
+
+Tensor multi_margin_loss(const Tensor& self, const Tensor& target, const Scalar& p, const Scalar& margin,
+                         const OptTensor& weight, int64_t reduction) {
+  const int64_t pv = p.to_int();
+  if (pv != 1 && pv != 2) fail("only p == 1 and p == 2 supported");
+  const int64_t nframe = self.dim() <= 1 ? 1 : self.size(0);
+  const int64_t dim = self.dim() == 0 ? 1 : self.size(-1);
+  if (!(self.dim() <= 2 && self.numel() > 0))
+    fail("Expected non-empty vector or matrix with optional 0-dim batch size, but got: ", shape_string(self.sizes()));
+  if (!(target.dim() <= 1 && target.numel() == nframe))
+    fail("inconsistent target size, expected ", nframe, " but got ", shape_string(target.sizes()));
+  // 1.13 reads weight[target] without checking weight's size; ember checks only what it reads.
+  if (weight && weight->dim() > 1)
+    fail("inconsistent weight size, expected ", dim, " but got ", shape_string(weight->sizes()));
+  if (target.dtype() != DType::Int64) fail("expected scalar type Long but found ", dtype_name(target.dtype()));
+  if (!is_floating(self.dtype())) fail("\"multi_margin_loss_cpu\" not implemented for '", dtype_name(self.dtype()), "'");
+  const Tensor x = self.to(DType::Float64).contiguous(), t = target.contiguous();
+  const Tensor w = weight ? weight->to(DType::Float64).contiguous() : Tensor();
+  const double m = margin.to_double();
+  Tensor per = Tensor::empty({nframe}, DType::Float64);
+  for (int64_t i = 0; i < nframe; ++i) {
+    const int64_t ti = t.data<int64_t>()[i];
+    if (ti < 0 || ti >= dim) fail("target out of range");
+    if (weight && ti >= w.numel())
+      fail("inconsistent weight size, expected ", dim, " but got ", shape_string(weight->sizes()));
+    const double* row = x.data<double>() + i * dim;
+    double acc = 0;
+    for (int64_t d = 0; d < dim; ++d) {
+      if (d == ti) continue;
+      const double z = m - row[ti] + row[d];
+      if (z > 0) {
+        double h = pv == 1 ? z : z * z;
+        if (weight) h *= w.data<double>()[ti];
+        acc += h;
+      }
+    }
+    per.data<double>()[i] = acc / static_cast<double>(dim);
+  }
+  Tensor out = per.to(self.dtype());
+  if (cpu::to_reduction(reduction) == cpu::Reduction::None && target.dim() == 0)
+    out = reshape(out, {});
+  return reduce_loss(out, reduction);
+}
+
 }  // namespace
 
 void register_aten_extra_ops(Registry& r) {
@@ -836,6 +972,22 @@ void register_aten_extra_ops(Registry& r) {
           check_options(layout, dev, pin);
           return cpu::range(s, e, Scalar(int64_t{1}), dt);
         }));
+
+  // losses
+  r.add("aten::kl_div(Tensor self, Tensor target, int reduction=1, *, bool log_target=False) -> Tensor", wrap(kl_div));
+  r.add("aten::cosine_embedding_loss(Tensor input1, Tensor input2, Tensor target, float margin=0., int reduction=1) -> Tensor",
+        wrap(cosine_embedding_loss));
+  r.add("aten::margin_ranking_loss(Tensor input1, Tensor input2, Tensor target, float margin=0., int reduction=1) -> Tensor",
+        wrap(margin_ranking_loss));
+  r.add("aten::hinge_embedding_loss(Tensor self, Tensor target, float margin=1., int reduction=1) -> Tensor",
+        wrap(hinge_embedding_loss));
+  r.add("aten::soft_margin_loss(Tensor self, Tensor target, int reduction=1) -> Tensor", wrap(soft_margin_loss));
+  r.add("aten::triplet_margin_loss(Tensor anchor, Tensor positive, Tensor negative, float margin=1., float p=2., float eps=9.9999999999999995e-07, bool swap=False, int reduction=1) -> Tensor",
+        wrap(triplet_margin_loss));
+  r.add("aten::poisson_nll_loss(Tensor input, Tensor target, bool log_input, bool full, float eps, int reduction) -> Tensor",
+        wrap(poisson_nll_loss));
+  r.add("aten::multi_margin_loss(Tensor self, Tensor target, Scalar p=1, Scalar margin=1, Tensor? weight=None, int reduction=1) -> Tensor",
+        wrap(multi_margin_loss));
 
   // comparisons and queries
   r.add("aten::equal(Tensor self, Tensor other) -> bool", wrap(equal));
