@@ -771,13 +771,15 @@ void register_aten_extra_ops(Registry& r) {
         }));
   r.add("aten::unfold(Tensor(a) self, int dimension, int size, int step) -> Tensor(a)", wrap(unfold));
   const auto grid = [](const Tensor& in, const Tensor& g, int64_t mode, int64_t pad, bool align) {
-    if (in.dim() == 5) fail("grid_sampler(): ember implements 4-D (spatial) grid sampling only, got a 5-D input");
+    if (in.dim() == 5) return cpu::grid_sampler_3d(in, g, mode, pad, align);
     return cpu::grid_sampler_2d(in, g, mode, pad, align);
   };
   r.add("aten::grid_sampler(Tensor input, Tensor grid, int interpolation_mode, int padding_mode, bool align_corners) -> Tensor",
         wrap(grid));
   r.add("aten::grid_sampler_2d(Tensor input, Tensor grid, int interpolation_mode, int padding_mode, bool align_corners) -> Tensor",
         wrap(grid));
+  r.add("aten::grid_sampler_3d(Tensor input, Tensor grid, int interpolation_mode, int padding_mode, bool align_corners) -> Tensor",
+        wrap(cpu::grid_sampler_3d));
   r.add("aten::affine_grid_generator(Tensor theta, SymInt[] size, bool align_corners) -> Tensor",
         wrap([](const Tensor& t, Ints size, bool align) { return cpu::affine_grid_generator(t, as_span(size), align); }));
   r.add("aten::max_unpool2d(Tensor self, Tensor indices, SymInt[2] output_size) -> Tensor",

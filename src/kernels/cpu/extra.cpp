@@ -288,6 +288,69 @@ Tensor grid_sampler_2d(const Tensor& input, const Tensor& grid, int64_t interpol
   return out;
 }
 
+Tensor grid_sampler_3d(const Tensor& input, const Tensor& grid, int64_t interpolation, int64_t padding,
+                       bool align_corners) {
+  if (input.dtype() != grid.dtype())
+    fail("grid_sampler(): expected input and grid to have same dtype, but input has ", dtype_name(input.dtype()),
+         " and grid has ", dtype_name(grid.dtype()));
+  if (!(input.dim() == 5 && grid.dim() == 5))
+    fail("grid_sampler(): expected 5D input and grid with same number of dimensions, but got input with sizes ",
+         shape_string(input.sizes()), " and grid with sizes ", shape_string(grid.sizes()));
+  if (input.size(0) != grid.size(0))
+    fail("grid_sampler(): expected grid and input to have same batch size, but got input with sizes ",
+         shape_string(input.sizes()), " and grid with sizes ", shape_string(grid.sizes()));
+  if (grid.size(-1) != 3)
+    fail("grid_sampler(): expected grid to have size 3 in last dimension, but got grid with sizes ",
+         shape_string(grid.sizes()));
+  for (int64_t i = 2; i < 5; ++i)
+    if (input.size(i) == 0)
+      fail("grid_sampler(): expected input to have non-empty spatial dimensions, but input has sizes ",
+           shape_string(input.sizes()), " with dimension ", i, " being empty");
+  if (interpolation == 2) fail("grid_sampler(): bicubic interpolation only supports 4D input");
+  if (interpolation < 0 || interpolation > 1) fail("grid_sampler(): unknown interpolation mode ", interpolation);
+  if (padding < 0 || padding > 2) fail("grid_sampler(): unknown padding mode ", padding);
+  const int64_t n = input.size(0), c = input.size(1), d = input.size(2), h = input.size(3), w = input.size(4);
+  const int64_t od = grid.size(1), oh = grid.size(2), ow = grid.size(3);
+  Tensor out = Tensor::empty({n, c, od, oh, ow}, input.dtype());
+  dispatch_floating(input.dtype(), "grid_sampler_3d_cpu", [&](auto tag) {
+    using T = decltype(tag);
+    using A = opmath_t<T>;
+    const Tensor in = input.contiguous(), g = grid.contiguous();
+    const T* ip = in.data<T>();
+    const T* gp = g.data<T>();
+    T* op = out.data<T>();
+    const int64_t plane = d * h * w, opl = od * oh * ow;
+    auto at = [&](const T* vol, int64_t z, int64_t y, int64_t x) -> A {
+      return (z >= 0 && z < d && y >= 0 && y < h && x >= 0 && x < w) ? static_cast<A>(vol[(z * h + y) * w + x]) : A(0);
+    };
+    for (int64_t b = 0; b < n; ++b)
+      for (int64_t o = 0; o < opl; ++o) {
+        const T* gxyz = gp + (b * opl + o) * 3;
+        const A ix = compute_coordinates(unnormalize(static_cast<A>(gxyz[0]), w, align_corners), w, padding, align_corners);
+        const A iy = compute_coordinates(unnormalize(static_cast<A>(gxyz[1]), h, align_corners), h, padding, align_corners);
+        const A iz = compute_coordinates(unnormalize(static_cast<A>(gxyz[2]), d, align_corners), d, padding, align_corners);
+        for (int64_t ch = 0; ch < c; ++ch) {
+          const T* vol = ip + (b * c + ch) * plane;
+          A v;
+          if (interpolation == 1) {
+            v = at(vol, static_cast<int64_t>(std::nearbyint(iz)), static_cast<int64_t>(std::nearbyint(iy)),
+                   static_cast<int64_t>(std::nearbyint(ix)));
+          } else {
+            const A fx = std::floor(ix), fy = std::floor(iy), fz = std::floor(iz);
+            const int64_t x0 = static_cast<int64_t>(fx), y0 = static_cast<int64_t>(fy), z0 = static_cast<int64_t>(fz);
+            const A wx1 = ix - fx, wx0 = fx + 1 - ix, wy1 = iy - fy, wy0 = fy + 1 - iy, wz1 = iz - fz, wz0 = fz + 1 - iz;
+            v = at(vol, z0, y0, x0) * (wx0 * wy0 * wz0) + at(vol, z0, y0, x0 + 1) * (wx1 * wy0 * wz0) +
+                at(vol, z0, y0 + 1, x0) * (wx0 * wy1 * wz0) + at(vol, z0, y0 + 1, x0 + 1) * (wx1 * wy1 * wz0) +
+                at(vol, z0 + 1, y0, x0) * (wx0 * wy0 * wz1) + at(vol, z0 + 1, y0, x0 + 1) * (wx1 * wy0 * wz1) +
+                at(vol, z0 + 1, y0 + 1, x0) * (wx0 * wy1 * wz1) + at(vol, z0 + 1, y0 + 1, x0 + 1) * (wx1 * wy1 * wz1);
+          }
+          op[(b * c + ch) * opl + o] = static_cast<T>(v);
+        }
+      }
+  });
+  return out;
+}
+
 Tensor affine_grid_generator(const Tensor& theta, std::span<const int64_t> size, bool align_corners) {
   if (size.size() != 4 && size.size() != 5)
     fail("AffineGridGenerator needs 4d (spatial) or 5d (volumetric) inputs.");

@@ -45,6 +45,9 @@ Tensor col2im(const Tensor& x, std::span<const int64_t> output_size, std::span<c
 // interpolation 0 bilinear, 1 nearest, 2 bicubic; padding 0 zeros, 1 border, 2 reflection.
 Tensor grid_sampler_2d(const Tensor& input, const Tensor& grid, int64_t interpolation, int64_t padding,
                        bool align_corners);
+// 5-D volumes: trilinear (0) or nearest (1).
+Tensor grid_sampler_3d(const Tensor& input, const Tensor& grid, int64_t interpolation, int64_t padding,
+                       bool align_corners);
 // theta [N, 2, 3] with size [N, C, H, W], or [N, 3, 4] with [N, C, D, H, W].
 Tensor affine_grid_generator(const Tensor& theta, std::span<const int64_t> size, bool align_corners);
 Tensor max_unpool2d(const Tensor& self, const Tensor& indices, std::span<const int64_t> output_size);
