@@ -27,6 +27,9 @@ std::string pair_string(std::span<const int64_t> v) {
 
 void check_pair(std::span<const int64_t> v, const char* what) {
   if (v.size() != 2) fail("It is expected ", what, " equals to 2, but got size ", v.size());
+  // Products of these (kernel extents, padded sizes) must not overflow int64.
+  for (int64_t x : v)
+    if (x > (int64_t{1} << 31) || x < -(int64_t{1} << 31)) fail(what, " value ", x, " is out of range");
 }
 
 }  // namespace
@@ -790,6 +793,8 @@ Tensor tri_indices(bool lower, int64_t row, int64_t col, int64_t offset, DType d
     fail_dtype(name, dtype);
   if (row < 0) fail("row must be non-negative, got", row);
   if (col < 0) fail("col must be non-negative, got", col);
+  if (checked_numel(std::vector<int64_t>{row, col}) > (int64_t{1} << 40))
+    fail(name, ": ", row, " x ", col, " indices are more than ember will allocate");
   std::vector<int64_t> rs, cs;
   for (int64_t i = 0; i < row; ++i)
     for (int64_t j = 0; j < col; ++j)

@@ -126,5 +126,23 @@ TEST(ExtraOps, ErrorsUsePyTorchWording) {
       "expected rotation dims to be different, but got dim0 = 0 and dim1 = 0");
 }
 
+// Sizes from a hostile archive's constants end in an ember::Error, never a hang or a wrapped product.
+TEST(ExtraOps, HugeSizesAreErrors) {
+  const int64_t big = int64_t{1} << 35;
+  EXPECT_NE(error_of("aten::tril_indices", {Value(big), Value(big)}), "(no error)");
+  auto ints = [](std::initializer_list<int64_t> v) {
+    std::vector<Value> items;
+    for (int64_t x : v) items.emplace_back(x);
+    return Value(make_list(Type::get(TypeKind::Int), std::move(items)));
+  };
+  EXPECT_NE(error_of("aten::im2col", {Value(ramp({1, 1, 2, 2})), ints({1, 1}), ints({1, 1}),
+                                      ints({int64_t{1} << 62, 0}), ints({1, 1})}),
+            "(no error)");
+  EXPECT_NE(error_of("aten::range", {Value(0.0), Value(1e18)}), "(no error)");
+  EXPECT_NE(error_of("aten::one_hot", {Value(ramp({2}, DType::Int64)), Value(int64_t{1} << 61)}), "(no error)");
+  EXPECT_NE(error_of("aten::bincount", {Value(Tensor::scalar<int64_t>(int64_t{1} << 61).as_strided({1}, {1}, 0))}),
+            "(no error)");
+}
+
 }  // namespace
 }  // namespace ember
