@@ -9,6 +9,8 @@
 // wording.
 #include <algorithm>
 #include <cmath>
+#include <complex>
+#include <cstring>
 #include <limits>
 #include <numbers>
 #include <optional>
@@ -16,6 +18,7 @@
 #include <tuple>
 #include <vector>
 
+#include "kernels/cpu/complex.h"
 #include "kernels/cpu/creation.h"
 #include "kernels/cpu/einsum.h"
 #include "kernels/cpu/elementwise.h"
@@ -751,6 +754,122 @@ Tensor multi_margin_loss(const Tensor& self, const Tensor& target, const Scalar&
   return reduce_loss(out, reduction);
 }
 
+
+// ---- more of the long tail: norms of differences, powers, shapes, predicates ----------------------
+
+Tensor matrix_power(const Tensor& a, int64_t n) {
+  if (a.dim() < 2) fail("linalg.matrix_power: The input tensor A must have at least 2 dimensions.");
+  if (a.size(-1) != a.size(-2))
+    fail("linalg.matrix_power: A must be batches of square matrices, but they are ", a.size(-2), " by ", a.size(-1),
+         " matrices");
+  if (n == 0) {
+    Tensor eye = cpu::eye(a.size(-1), a.size(-1), a.dtype());
+    return cpu::expand(eye, as_span(a.sizes())).contiguous();
+  }
+  Tensor base = a;
+  if (n < 0) {
+    base = cpu::inverse(a);
+    n = -n;
+  }
+  if (n == 1) return base.clone();
+  if (n == 2) return cpu::matmul(base, base);
+  if (n == 3) return cpu::matmul(cpu::matmul(base, base), base);
+  Tensor z, result;
+  while (n > 0) {
+    const int64_t bit = n % 2;
+    n /= 2;
+    z = z.defined() ? cpu::matmul(z, z) : base;
+    if (bit == 1) result = result.defined() ? cpu::matmul(result, z) : z;
+  }
+  return result;
+}
+
+bool is_nonzero(const Tensor& x) {
+  if (x.numel() == 0) fail("Boolean value of Tensor with no values is ambiguous");
+  if (x.numel() > 1) fail("Boolean value of Tensor with more than one value is ambiguous");
+  if (is_complex(x.dtype())) {
+    const Tensor c = x.to(DType::Complex128).contiguous();
+    const auto v = *static_cast<const std::complex<double>*>(c.raw_data());
+    return v != std::complex<double>(0, 0);
+  }
+  return x.item_double() != 0;
+}
+
+Tensor isreal(const Tensor& x) {
+  if (!is_complex(x.dtype())) return cpu::full(x.sizes(), Scalar(true), DType::Bool);
+  return cpu::binary(BinaryOp::Eq, cpu::imag(x), Scalar(int64_t{0}));
+}
+
+Tensor shift(BinaryOp op, const Tensor& a, const Tensor& b) {
+  const DType dt = result_type(a, b);
+  if (!is_integral(dt, false)) fail("\"", op == BinaryOp::LShift ? "lshift" : "rshift", "_cpu\" not implemented for '", dtype_name(dt), "'");
+  return cpu::binary(op, a, b);
+}
+
+Tensor masked_scatter(const Tensor& self, const Tensor& mask, const Tensor& source) {
+  if (mask.dtype() != DType::Bool && mask.dtype() != DType::UInt8)
+    fail("masked_scatter_ only supports boolean masks, but got mask with dtype ", dtype_name(mask.dtype()));
+  if (self.dtype() != source.dtype())
+    fail("masked_scatter: expected self and source to have same dtypes but got", dtype_name(self.dtype()), " and ",
+         dtype_name(source.dtype()));
+  const Shape shape = broadcast_shapes(self.sizes(), mask.sizes());
+  Tensor out = cpu::expand(self, as_span(shape)).contiguous().clone();
+  const Tensor m = cpu::expand(mask.to(DType::Bool), as_span(shape)).contiguous();
+  const Tensor src = source.contiguous();
+  const size_t es = out.element_size();
+  char* op = static_cast<char*>(out.raw_data());
+  const char* sp = static_cast<const char*>(src.raw_data());
+  int64_t k = 0;
+  for (int64_t i = 0; i < out.numel(); ++i) {
+    if (!m.data<bool>()[i]) continue;
+    if (k >= src.numel()) fail("Number of elements of source < number of ones in mask");
+    std::memcpy(op + static_cast<size_t>(i) * es, sp + static_cast<size_t>(k) * es, es);
+    ++k;
+  }
+  return out;
+}
+
+Tensor zeros_except(const Tensor& y, int64_t d) {
+  Shape s;
+  for (int64_t i = 0; i < y.dim(); ++i)
+    if (i != d) s.push_back(y.size(i));
+  return Tensor::empty(s, y.dtype());
+}
+
+Tensor trapezoid_dx(const Tensor& y, const Scalar& dx, int64_t dim) {
+  const int64_t d = wrap_dim(dim, y.dim());
+  if (y.size(d) == 0) return zeros_except(y, d);
+  if (y.dtype() == DType::Bool) fail("trapezoid: received a bool input for `y`, but bool is not supported");
+  if (dx.is_complex() || dx.is_bool()) fail("trapezoid: Currently, we only support dx as a real number.");
+  const std::span<const int64_t> dims(&d, 1);
+  const Tensor ends = cpu::binary(BinaryOp::Add, cpu::select(y, d, 0), cpu::select(y, d, -1));
+  return cpu::binary(BinaryOp::Mul,
+                     sub(cpu::sum(y, dims, false, std::nullopt), cpu::binary(BinaryOp::Mul, ends, Scalar(0.5))),
+                     Scalar(dx.to_double()));
+}
+
+Tensor trapezoid_x(const Tensor& y, const Tensor& x, int64_t dim) {
+  const int64_t d = wrap_dim(dim, y.dim());
+  if (y.size(d) == 0) return zeros_except(y, d);
+  if (y.dtype() == DType::Bool || x.dtype() == DType::Bool)
+    fail("trapezoid: received a bool input for `x` or `y`, but bool is not supported");
+  Tensor xv = x;
+  if (x.dim() == 1) {
+    if (x.size(0) != y.size(d)) fail("trapezoid: There must be one `x` value for each sample point");
+    Ints s(static_cast<size_t>(y.dim()), 1);
+    s[static_cast<size_t>(d)] = x.size(0);
+    xv = reshape(x, s);
+  } else if (x.dim() < y.dim()) {
+    Ints s(static_cast<size_t>(y.dim() - x.dim()), 1);
+    s.insert(s.end(), x.sizes().begin(), x.sizes().end());
+    xv = reshape(x, s);
+  }
+  const Tensor dx = sub(cpu::slice(xv, d, 1, std::nullopt, 1), cpu::slice(xv, d, 0, -1, 1));
+  const Tensor sum = add(cpu::slice(y, d, 0, -1, 1), cpu::slice(y, d, 1, std::nullopt, 1));
+  const std::span<const int64_t> dims(&d, 1);
+  return cpu::binary(BinaryOp::Div, cpu::sum(mul(sum, dx), dims, false, std::nullopt), Scalar(2.0));
+}
+
 }  // namespace
 
 void register_aten_extra_ops(Registry& r) {
@@ -990,6 +1109,41 @@ void register_aten_extra_ops(Registry& r) {
         wrap(poisson_nll_loss));
   r.add("aten::multi_margin_loss(Tensor self, Tensor target, Scalar p=1, Scalar margin=1, Tensor? weight=None, int reduction=1) -> Tensor",
         wrap(multi_margin_loss));
+
+  // more of the long tail
+  r.add("aten::dist(Tensor self, Tensor other, Scalar p=2) -> Tensor", wrap([](const Tensor& a, const Tensor& b, Scalar p) {
+          return cpu::norm(sub(a, b), p, std::nullopt, false, std::nullopt);
+        }));
+  r.add("aten::matrix_power(Tensor self, int n) -> Tensor", wrap(matrix_power));
+  r.add("aten::linalg_matrix_power(Tensor self, int n) -> Tensor", wrap(matrix_power));
+  r.add("aten::diagflat(Tensor self, int offset=0) -> Tensor",
+        wrap([](const Tensor& x, int64_t k) { return cpu::diag(reshape(x.contiguous(), {-1}), k); }));
+  r.add("aten::is_same_size(Tensor self, Tensor other) -> bool",
+        wrap([](const Tensor& a, const Tensor& b) { return a.sizes() == b.sizes(); }));
+  r.add("aten::is_signed(Tensor self) -> bool",
+        wrap([](const Tensor& x) { return x.dtype() != DType::UInt8 && x.dtype() != DType::Bool; }));
+  r.add("aten::is_nonzero(Tensor self) -> bool", wrap(is_nonzero));
+  r.add("aten::isreal(Tensor self) -> Tensor", wrap(isreal));
+  for (bool left : {true, false}) {
+    const BinaryOp op = left ? BinaryOp::LShift : BinaryOp::RShift;
+    const std::string n = left ? "aten::bitwise_left_shift" : "aten::bitwise_right_shift";
+    r.add(n + ".Tensor(Tensor self, Tensor other) -> Tensor",
+          wrap([op](const Tensor& a, const Tensor& b) { return shift(op, a, b); }));
+    r.add(n + ".Tensor_Scalar(Tensor self, Scalar other) -> Tensor",
+          wrap([op](const Tensor& a, Scalar b) { return shift(op, a, scalar_to_tensor(b, result_type(a, b))); }));
+    r.add(n + ".Scalar_Tensor(Scalar self, Tensor other) -> Tensor",
+          wrap([op](Scalar a, const Tensor& b) { return shift(op, scalar_to_tensor(a, result_type(b, a)), b); }));
+  }
+  r.add("aten::masked_scatter(Tensor self, Tensor mask, Tensor source) -> Tensor", wrap(masked_scatter));
+  r.add("aten::masked_scatter_(Tensor(a!) self, Tensor mask, Tensor source) -> Tensor(a!)",
+        wrap([](const Tensor& s, const Tensor& m, const Tensor& src) { return assign_inplace(s, masked_scatter(s, m, src)); }));
+  r.add("aten::trapezoid.x(Tensor y, Tensor x, *, int dim=-1) -> Tensor", wrap(trapezoid_x));
+  r.add("aten::trapezoid.dx(Tensor y, *, Scalar dx=1, int dim=-1) -> Tensor", wrap(trapezoid_dx));
+  r.add("aten::trapz.x(Tensor y, Tensor x, *, int dim=-1) -> Tensor", wrap(trapezoid_x));
+  r.add("aten::trapz.dx(Tensor y, *, float dx=1., int dim=-1) -> Tensor",
+        wrap([](const Tensor& y, double dx, int64_t dim) { return trapezoid_dx(y, Scalar(dx), dim); }));
+  r.add("aten::renorm_(Tensor(a!) self, Scalar p, int dim, Scalar maxnorm) -> Tensor(a!)",
+        wrap([](const Tensor& x, Scalar p, int64_t d, Scalar m) { return assign_inplace(x, renorm(x, p, d, m)); }));
 
   // comparisons and queries
   r.add("aten::equal(Tensor self, Tensor other) -> bool", wrap(equal));

@@ -619,6 +619,8 @@ Tensor histc(const Tensor& self, int64_t bins, const Scalar& min, const Scalar& 
 }
 
 Tensor isin(const Tensor& elements, const Tensor& test_elements, bool invert) {
+  for (DType t : {elements.dtype(), test_elements.dtype()})
+    if (t == DType::Bool || is_complex(t)) fail("Unsupported input type encountered for isin(): ", dtype_name(t));
   const DType dt = result_type(elements, test_elements);
   return dispatch_real(dt, "isin_default_cpu", [&](auto tag) {
     using T = decltype(tag);
