@@ -969,6 +969,25 @@ void register_aten_extra_ops(Registry& r) {
   r.add("aten::sinc_(Tensor(a!) self) -> Tensor(a!)", wrap([](const Tensor& x) { return assign_inplace(x, cpu::sinc(x)); }));
   r.add("aten::erfinv(Tensor self) -> Tensor", wrap([](const Tensor& x) { return cpu::erfinv(x); }));
   r.add("aten::erfinv_(Tensor(a!) self) -> Tensor(a!)", wrap([](const Tensor& x) { return assign_inplace(x, cpu::erfinv(x)); }));
+  r.add("aten::i0(Tensor self) -> Tensor", wrap([](const Tensor& x) { return cpu::i0(x); }));
+  r.add("aten::i0_(Tensor(a!) self) -> Tensor(a!)", wrap([](const Tensor& x) { return assign_inplace(x, cpu::i0(x)); }));
+  r.add("aten::kaiser_window(int window_length, *, " + opts + ") -> Tensor",
+        wrap([](int64_t n, std::optional<DType> dt, Value layout, std::optional<Device> dev, std::optional<bool> pin) {
+          check_options(layout, dev, pin);
+          return cpu::kaiser_window(n, true, 12.0, dt);
+        }));
+  r.add("aten::kaiser_window.periodic(int window_length, bool periodic, *, " + opts + ") -> Tensor",
+        wrap([](int64_t n, bool periodic, std::optional<DType> dt, Value layout, std::optional<Device> dev,
+                std::optional<bool> pin) {
+          check_options(layout, dev, pin);
+          return cpu::kaiser_window(n, periodic, 12.0, dt);
+        }));
+  r.add("aten::kaiser_window.beta(int window_length, bool periodic, float beta, *, " + opts + ") -> Tensor",
+        wrap([](int64_t n, bool periodic, double beta, std::optional<DType> dt, Value layout, std::optional<Device> dev,
+                std::optional<bool> pin) {
+          check_options(layout, dev, pin);
+          return cpu::kaiser_window(n, periodic, beta, dt);
+        }));
   r.add("aten::float_power.Tensor_Tensor(Tensor self, Tensor exponent) -> Tensor",
         wrap([](const Tensor& a, const Tensor& b) { return cpu::float_power(a, b); }));
   r.add("aten::float_power.Tensor_Scalar(Tensor self, Scalar exponent) -> Tensor", wrap(float_power_ts));

@@ -29,6 +29,10 @@ Tensor extra_binary(ExtraBinary op, const Scalar& a, const Tensor& b);
 Tensor logit(const Tensor& x, double eps);
 Tensor sinc(const Tensor& x);
 Tensor erfinv(const Tensor& x);
+// The modified Bessel function of the first kind, order 0 (torch.i0), and the Kaiser window made of it.
+double bessel_i0(double x);
+Tensor i0(const Tensor& x);
+Tensor kaiser_window(int64_t n, bool periodic, double beta, std::optional<DType> dtype);
 Tensor hardshrink(const Tensor& x, const Scalar& lambd);
 Tensor softshrink(const Tensor& x, const Scalar& lambd);
 // pow computed in float64 (complex128 for complex operands), as torch.float_power.
