@@ -903,6 +903,11 @@ void register_aten_extra_ops(Registry& r) {
         wrap([](const Tensor& t, Ints size, bool align) { return cpu::affine_grid_generator(t, as_span(size), align); }));
   r.add("aten::max_unpool2d(Tensor self, Tensor indices, SymInt[2] output_size) -> Tensor",
         wrap([](const Tensor& x, const Tensor& i, Ints o) { return cpu::max_unpool2d(x, i, as_span(o)); }));
+  r.add("aten::max_unpool3d(Tensor self, Tensor indices, SymInt[3] output_size, int[3] stride, int[3] padding) -> Tensor",
+        wrap([](const Tensor& x, const Tensor& i, Ints o, Ints s, Ints p) {
+          return cpu::max_unpool3d(x, i, as_span(o), as_span(s), as_span(p));
+        }));
+  r.add("aten::combinations(Tensor self, int r=2, bool with_replacement=False) -> Tensor", wrap(cpu::combinations));
   r.add("aten::one_hot(Tensor self, int num_classes=-1) -> Tensor", wrap(one_hot));
   r.add("aten::tile(Tensor self, SymInt[] dims) -> Tensor", wrap(tile));
   const auto bag = [](const Tensor& w, const Tensor& i, const Tensor& o, bool, int64_t mode, bool, OptTensor psw,
@@ -947,7 +952,7 @@ void register_aten_extra_ops(Registry& r) {
   struct B { const char* name; ExtraBinary op; };
   for (B b : {B{"hypot", ExtraBinary::Hypot}, B{"logaddexp", ExtraBinary::LogAddExp}, B{"logaddexp2", ExtraBinary::LogAddExp2},
               B{"fmax", ExtraBinary::Fmax}, B{"fmin", ExtraBinary::Fmin}, B{"lcm", ExtraBinary::Lcm},
-              B{"gcd", ExtraBinary::Gcd}}) {
+              B{"gcd", ExtraBinary::Gcd}, B{"nextafter", ExtraBinary::NextAfter}}) {
     const ExtraBinary op = b.op;
     r.add("aten::" + std::string(b.name) + "(Tensor self, Tensor other) -> Tensor",
           wrap([op](const Tensor& x, const Tensor& y) { return cpu::extra_binary(op, x, y); }));

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstring>
+#include <functional>
 #include <limits>
 #include <sstream>
 #include <vector>
@@ -65,7 +66,7 @@ Tensor im2col(const Tensor& x, std::span<const int64_t> kernel, std::span<const 
          ", but its components must be at least one.");
   const int64_t kh = kernel[0], kw = kernel[1], rows = c * kh * kw, cols = oh * ow;
   Tensor out = Tensor::empty({n, rows, cols}, in.dtype());
-  dispatch_all(in.dtype(), "im2col", [&](auto tag) {
+  dispatch_floating(in.dtype(), "im2col_out_cpu", [&](auto tag) {
     using T = decltype(tag);
     const T* src = in.data<T>();
     T* dst = out.data<T>();
@@ -127,7 +128,7 @@ Tensor col2im(const Tensor& x, std::span<const int64_t> output_size, std::span<c
          ", but its components must be at least one.");
   const int64_t n = in.size(0), c = in.size(1) / (kh * kw), rows = in.size(1), cols = in.size(2);
   Tensor out = Tensor::empty({n, c, h, w}, in.dtype());
-  dispatch_numeric(in.dtype(), "col2im_out_cpu", [&](auto tag) {
+  dispatch_floating(in.dtype(), "col2im_out_cpu", [&](auto tag) {
     using T = decltype(tag);
     using A = std::conditional_t<std::is_same_v<T, bool>, int, opmath_t<T>>;
     const T* src = in.data<T>();
@@ -395,41 +396,106 @@ Tensor affine_grid_generator(const Tensor& theta, std::span<const int64_t> size,
   return out;
 }
 
-Tensor max_unpool2d(const Tensor& self, const Tensor& indices, std::span<const int64_t> output_size) {
-  if (output_size.size() != 2)
-    fail("There should be exactly two elements (height, width) in output_size, but got ", output_size.size(),
-         " elements.");
-  if (self.dim() != 3 && self.dim() != 4)
-    fail("Input to max_unpooling2d should be a 3d or 4d Tensor, but got a tensor with ", self.dim(), " dimensions.");
+namespace {
+
+// Scatters each input plane's values to the flat output positions its indices name; `spatial`
+// is 2 or 3 trailing dims.
+Tensor max_unpool(int spatial, const Tensor& self, const Tensor& indices, std::span<const int64_t> output_size) {
+  const char* name = spatial == 2 ? "max_unpooling2d" : "max_unpooling3d";
+  const bool batched = self.dim() == spatial + 2;
+  if (self.dim() != spatial + 1 && !batched)
+    fail("Input to ", name, " should be a ", spatial + 1, "d or ", spatial + 2, "d Tensor, but got a tensor with ",
+         self.dim(), " dimensions.");
   if (self.sizes() != indices.sizes())
     fail("Expected shape of indices to be same as that of the input tensor (", shape_string(self.sizes()),
          ") but got indices tensor with shape: ", shape_string(indices.sizes()));
   if (indices.dtype() != DType::Int64)
     fail("elements in indices should be type int64 but got: ", dtype_name(indices.dtype()));
+  const DType dt = self.dtype();
+  // (16-bit floats run in float32, as elsewhere in ember, where PyTorch's CPU build has no kernel.)
+  if (!is_floating(dt))
+    fail_dtype(spatial == 2 ? "max_unpool2d" : "max_unpool3d", dt);
   for (int64_t i = 1; i < self.dim(); ++i)
     if (self.size(i) <= 0)
-      fail("max_unpooling2d(): Expected input to have non-zero size for non-batch dimensions, but got ",
+      fail(name, "(): Expected input to have non-zero size for non-batch dimensions, but got ",
            shape_string(self.sizes()), " with dimension ", i, " being empty.");
-  const bool batched = self.dim() == 4;
   const Tensor in = (batched ? self : unsqueeze(self, 0)).contiguous();
   const Tensor idx = (batched ? indices : unsqueeze(indices, 0)).contiguous();
-  const int64_t n = in.size(0), c = in.size(1), plane_in = in.size(2) * in.size(3);
-  const int64_t oh = output_size[0], ow = output_size[1];
-  Tensor out = Tensor::empty({n, c, oh, ow}, in.dtype());
-  dispatch_all(in.dtype(), "max_unpooling2d_forward_out", [&](auto tag) {
-    using T = decltype(tag);
-    const T* ip = in.data<T>();
-    const int64_t* xp = idx.data<int64_t>();
-    T* op = out.data<T>();
-    for (int64_t p = 0; p < n * c; ++p)
-      for (int64_t i = 0; i < plane_in; ++i) {
-        const int64_t at = xp[p * plane_in + i];
-        if (at < 0 || at >= oh * ow)
-          fail("Found an invalid max index: ", at, " (output volumes are of size ", oh, "x", ow);
-        op[p * oh * ow + at] = ip[p * plane_in + i];
-      }
-  });
+  int64_t plane_in = 1, plane_out = 1;
+  for (int i = 0; i < spatial; ++i) {
+    plane_in *= in.size(2 + i);
+    if (output_size[static_cast<size_t>(i)] < 0) fail(name, ": negative output size ", shape_string(output_size));
+    plane_out = checked_numel(std::vector<int64_t>{plane_out, output_size[static_cast<size_t>(i)]});
+  }
+  Shape out_shape{in.size(0), in.size(1)};
+  out_shape.insert(out_shape.end(), output_size.begin(), output_size.end());
+  Tensor out = Tensor::empty(out_shape, in.dtype());
+  std::ostringstream vol;
+  for (size_t i = 0; i < output_size.size(); ++i) vol << (i ? "x" : "") << output_size[i];
+  const size_t es = in.element_size();
+  const char* ip = static_cast<const char*>(in.raw_data());
+  const int64_t* xp = idx.data<int64_t>();
+  char* op = static_cast<char*>(out.raw_data());
+  const int64_t planes = in.size(0) * in.size(1);
+  for (int64_t p = 0; p < planes; ++p)
+    for (int64_t i = 0; i < plane_in; ++i) {
+      const int64_t at = xp[p * plane_in + i];
+      if (at < 0 || at >= plane_out)
+        fail("Found an invalid max index: ", at, " (output volumes are of size ", vol.str());
+      std::memcpy(op + static_cast<size_t>(p * plane_out + at) * es, ip + static_cast<size_t>(p * plane_in + i) * es, es);
+    }
   return batched ? out : squeeze(out, 0);
+}
+
+}  // namespace
+
+Tensor max_unpool2d(const Tensor& self, const Tensor& indices, std::span<const int64_t> output_size) {
+  if (output_size.size() != 2)
+    fail("There should be exactly two elements (height, width) in output_size, but got ", output_size.size(),
+         " elements.");
+  return max_unpool(2, self, indices, output_size);
+}
+
+Tensor max_unpool3d(const Tensor& self, const Tensor& indices, std::span<const int64_t> output_size,
+                    std::span<const int64_t> stride, std::span<const int64_t> padding) {
+  if (output_size.size() != 3)
+    fail("There should be exactly three elements (depth, height, width) in output_size, but got: ",
+         output_size.size(), " elements.");
+  if (stride.size() != 3)
+    fail("There should be exactly three elements (depth, height, width) in stride, but got: ", stride.size(), " elements.");
+  if (padding.size() != 3)
+    fail("There should be exactly three elements (depth, height, width) in padding, but got: ", padding.size(),
+         " elements.");
+  for (int64_t s : stride)
+    if (s <= 0) fail("strides should be greater than zero, but got stride: ", shape_string(stride));
+  return max_unpool(3, self, indices, output_size);
+}
+
+Tensor combinations(const Tensor& self, int64_t r, bool with_replacement) {
+  if (self.dim() != 1) fail("Expect a 1D vector, but got shape ", shape_string(self.sizes()));
+  if (r < 0) fail("Expect a non-negative number, but got ", r);
+  if (r == 0) return Tensor::empty({0}, self.dtype());
+  const int64_t n = self.numel();
+  std::vector<int64_t> picks;  // r indices per combination, lexicographic order
+  std::vector<int64_t> cur(static_cast<size_t>(r), 0);
+  // Non-decreasing (with replacement) or strictly increasing index tuples, as the masked meshgrid
+  // PyTorch builds selects them.
+  std::function<void(int64_t, int64_t)> walk = [&](int64_t pos, int64_t from) {
+    if (pos == r) {
+      picks.insert(picks.end(), cur.begin(), cur.end());
+      if (picks.size() > (size_t{1} << 32)) fail("combinations: more than ember will allocate");
+      return;
+    }
+    for (int64_t i = from; i < n; ++i) {
+      cur[static_cast<size_t>(pos)] = i;
+      walk(pos + 1, with_replacement ? i : i + 1);
+    }
+  };
+  walk(0, 0);
+  const auto count = static_cast<int64_t>(picks.size()) / r;
+  Tensor idx = Tensor::empty({count * r}, DType::Int64);
+  std::copy(picks.begin(), picks.end(), idx.data<int64_t>());
+  return reshape(take(self.contiguous(), idx), std::vector<int64_t>{count, r});
 }
 
 // ---- embedding bags -----------------------------------------------------------------------------

@@ -19,7 +19,7 @@ namespace ember::cpu {
 
 // ---- elementwise (extra_elementwise.cpp) ----------------------------------------------------------
 
-enum class ExtraBinary { Xlogy, Hypot, LogAddExp, LogAddExp2, Fmax, Fmin, Heaviside, Gcd, Lcm };
+enum class ExtraBinary { Xlogy, Hypot, LogAddExp, LogAddExp2, Fmax, Fmin, Heaviside, Gcd, Lcm, NextAfter };
 Tensor extra_binary(ExtraBinary op, const Tensor& a, const Tensor& b);
 // A Python scalar operand takes part in promotion as a wrapped number.
 Tensor extra_binary(ExtraBinary op, const Tensor& a, const Scalar& b);
@@ -55,6 +55,10 @@ Tensor grid_sampler_3d(const Tensor& input, const Tensor& grid, int64_t interpol
 // theta [N, 2, 3] with size [N, C, H, W], or [N, 3, 4] with [N, C, D, H, W].
 Tensor affine_grid_generator(const Tensor& theta, std::span<const int64_t> size, bool align_corners);
 Tensor max_unpool2d(const Tensor& self, const Tensor& indices, std::span<const int64_t> output_size);
+Tensor max_unpool3d(const Tensor& self, const Tensor& indices, std::span<const int64_t> output_size,
+                    std::span<const int64_t> stride, std::span<const int64_t> padding);
+// torch.combinations: [C, r], the r-element index tuples of a 1-D tensor in lexicographic order.
+Tensor combinations(const Tensor& self, int64_t r, bool with_replacement);
 
 // (output, offset2bag, bag_size, max_indices); mode 0 sum, 1 mean, 2 max.
 std::tuple<Tensor, Tensor, Tensor, Tensor> embedding_bag(const Tensor& weight, const Tensor& indices,

@@ -122,6 +122,13 @@ Tensor binary_in(ExtraBinary op, const Tensor& a, const Tensor& b, DType dt) {
         using A = opmath_t<T>;
         return map<T, T, T>({a, b}, [](A x, A v) { return x == A(0) ? v : static_cast<A>(x > A(0)); });
       });
+    case ExtraBinary::NextAfter:
+      if (dt != DType::Float32 && dt != DType::Float64) fail_dtype("nextafter_cpu", dt);
+      return dispatch_floating(dt, "nextafter_cpu", [&](auto z) {
+        using T = decltype(z);
+        using A = opmath_t<T>;
+        return map<T, T, T>({a, b}, [](A x, A y) { return std::nextafter(x, y); });
+      });
     case ExtraBinary::Gcd:
     case ExtraBinary::Lcm: {
       const bool g = op == ExtraBinary::Gcd;
