@@ -573,8 +573,8 @@ Tensor cartesian_prod(const Tensors& ts) {
   return cpu::stack(grids, 1);
 }
 
-Tensor scatter_into(const Tensor& self, const Tensor& view_of_out, const Tensor& out, const Tensor& src) {
-  (void)self;
+// Writes src into view_of_out (a view of out, self's copy) after PyTorch's shape check.
+Tensor scatter_into(const Tensor& view_of_out, const Tensor& out, const Tensor& src) {
   if (view_of_out.sizes() != src.sizes())
     fail("expected src to have a size equal to the slice of self. src size = ", shape_string(src.sizes()),
          ", slice size = ", shape_string(view_of_out.sizes()));
@@ -584,17 +584,17 @@ Tensor scatter_into(const Tensor& self, const Tensor& view_of_out, const Tensor&
 
 Tensor slice_scatter(const Tensor& self, const Tensor& src, int64_t dim, OptInt start, OptInt end, int64_t step) {
   const Tensor out = self.clone();
-  return scatter_into(self, cpu::slice(out, dim, start, end, step), out, src);
+  return scatter_into(cpu::slice(out, dim, start, end, step), out, src);
 }
 
 Tensor select_scatter(const Tensor& self, const Tensor& src, int64_t dim, int64_t index) {
   const Tensor out = self.clone();
-  return scatter_into(self, cpu::select(out, dim, index), out, src);
+  return scatter_into(cpu::select(out, dim, index), out, src);
 }
 
 Tensor diagonal_scatter(const Tensor& self, const Tensor& src, int64_t offset, int64_t d1, int64_t d2) {
   const Tensor out = self.clone();
-  return scatter_into(self, cpu::diagonal(out, offset, d1, d2), out, src);
+  return scatter_into(cpu::diagonal(out, offset, d1, d2), out, src);
 }
 
 bool equal(const Tensor& a, const Tensor& b) {

@@ -126,6 +126,27 @@ TEST(ExtraOps, ErrorsUsePyTorchWording) {
       "expected rotation dims to be different, but got dim0 = 0 and dim1 = 0");
 }
 
+// rrelu in training mode draws each negative element's slope from U(lower, upper) with ember's
+// generator (not PyTorch's stream), so only the bounds and the spread are checked.
+TEST(ExtraOps, RreluTrainingDrawsSlopesWithinBounds) {
+  Tensor x = Tensor::empty({4000}, DType::Float32);
+  for (int64_t i = 0; i < x.numel(); ++i) x.data<float>()[i] = i % 2 ? 2.0f : -1.0f;
+  const auto out = ops::Registry::global().call("aten::rrelu", {Value(x), Value(0.1), Value(0.3), Value(true)});
+  const Tensor y = out.at(0).to_tensor();
+  double lo = 1, hi = 0, sum = 0;
+  for (int64_t i = 0; i < y.numel(); i += 2) {
+    const double slope = -y.data<float>()[i];
+    lo = std::min(lo, slope);
+    hi = std::max(hi, slope);
+    sum += slope;
+  }
+  for (int64_t i = 1; i < y.numel(); i += 2) EXPECT_EQ(y.data<float>()[i], 2.0f);
+  EXPECT_GE(lo, 0.1 - 1e-6);
+  EXPECT_LE(hi, 0.3 + 1e-6);
+  EXPECT_NEAR(sum / 2000, 0.2, 0.01);
+  EXPECT_GT(hi - lo, 0.15);
+}
+
 // Sizes from a hostile archive's constants end in an ember::Error, never a hang or a wrapped product.
 TEST(ExtraOps, HugeSizesAreErrors) {
   const int64_t big = int64_t{1} << 35;
