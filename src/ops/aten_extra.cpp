@@ -974,6 +974,12 @@ void register_aten_extra_ops(Registry& r) {
   r.add("aten::sinc_(Tensor(a!) self) -> Tensor(a!)", wrap([](const Tensor& x) { return assign_inplace(x, cpu::sinc(x)); }));
   r.add("aten::erfinv(Tensor self) -> Tensor", wrap([](const Tensor& x) { return cpu::erfinv(x); }));
   r.add("aten::erfinv_(Tensor(a!) self) -> Tensor(a!)", wrap([](const Tensor& x) { return assign_inplace(x, cpu::erfinv(x)); }));
+  r.add("aten::digamma(Tensor self) -> Tensor", wrap([](const Tensor& x) { return cpu::polygamma(0, x); }));
+  r.add("aten::digamma_(Tensor(a!) self) -> Tensor(a!)",
+        wrap([](const Tensor& x) { return assign_inplace(x, cpu::polygamma(0, x)); }));
+  r.add("aten::polygamma(int n, Tensor self) -> Tensor", wrap([](int64_t n, const Tensor& x) { return cpu::polygamma(n, x); }));
+  r.add("aten::polygamma_(Tensor(a!) self, int n) -> Tensor(a!)",
+        wrap([](const Tensor& x, int64_t n) { return assign_inplace(x, cpu::polygamma(n, x)); }));
   r.add("aten::i0(Tensor self) -> Tensor", wrap([](const Tensor& x) { return cpu::i0(x); }));
   r.add("aten::i0_(Tensor(a!) self) -> Tensor(a!)", wrap([](const Tensor& x) { return assign_inplace(x, cpu::i0(x)); }));
   r.add("aten::kaiser_window(int window_length, *, " + opts + ") -> Tensor",

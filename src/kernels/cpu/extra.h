@@ -33,6 +33,8 @@ Tensor erfinv(const Tensor& x);
 double bessel_i0(double x);
 Tensor i0(const Tensor& x);
 Tensor kaiser_window(int64_t n, bool periodic, double beta, std::optional<DType> dtype);
+// polygamma(0, x) is digamma; computed in double.
+Tensor polygamma(int64_t n, const Tensor& x);
 Tensor hardshrink(const Tensor& x, const Scalar& lambd);
 Tensor softshrink(const Tensor& x, const Scalar& lambd);
 // pow computed in float64 (complex128 for complex operands), as torch.float_power.

@@ -258,6 +258,107 @@ Tensor kaiser_window(int64_t n, bool periodic, double beta, std::optional<DType>
   return w.to(dt);
 }
 
+// ψ(x), Cephes' algorithm as PyTorch's calc_digamma writes it: reflection below 0, the
+// recurrence up to 10, then the asymptotic series.
+double digamma_one(double x) {
+  if (x == 0) return std::copysign(std::numeric_limits<double>::infinity(), -x);
+  if (x < 0) {
+    if (x == std::trunc(x)) return std::numeric_limits<double>::quiet_NaN();
+    double q;
+    const double r = std::modf(x, &q);
+    return digamma_one(1 - x) - std::numbers::pi / std::tan(std::numbers::pi * r);
+  }
+  double result = 0;
+  while (x < 10) {
+    result -= 1 / x;
+    x += 1;
+  }
+  if (x == 10) return result + 2.25175258906672110764;
+  double y = 0;
+  if (x < 1.0e17) {
+    const double z = 1.0 / (x * x);
+    double poly = 0;
+    for (double a : {8.33333333333333333333E-2, -2.10927960927960927961E-2, 7.57575757575757575758E-3,
+                     -4.16666666666666666667E-3, 3.96825396825396825397E-3, -8.33333333333333333333E-3,
+                     8.33333333333333333333E-2})
+      poly = poly * z + a;
+    y = z * poly;
+  }
+  return result + std::log(x) - (0.5 / x) - y;
+}
+
+// The Hurwitz zeta function ζ(x, q) (Cephes' zeta: direct sum, then Euler–Maclaurin).
+double hurwitz_zeta(double x, double q) {
+  constexpr double kMachEp = 1.11022302462515654042E-16;
+  static const double kA[] = {12.0, -720.0, 30240.0, -1209600.0, 47900160.0, -1.8924375803183791606e9,
+                              7.47242496e10, -2.950130727918164224e12, 1.1646782814350067249e14,
+                              -4.5979787224074726105e15, 1.8152105401943546773e17, -7.1661652561756670113e18};
+  if (x == 1) return std::numeric_limits<double>::infinity();
+  if (x < 1) return std::numeric_limits<double>::quiet_NaN();
+  if (q <= 0) {
+    if (q == std::floor(q)) return std::numeric_limits<double>::infinity();
+    if (x != std::floor(x)) return std::numeric_limits<double>::quiet_NaN();
+  }
+  double s = std::pow(q, -x), a = q, b = 0;
+  int i = 0;
+  while (i < 9 || a <= 9.0) {
+    i += 1;
+    a += 1.0;
+    b = std::pow(a, -x);
+    s += b;
+    if (std::abs(b / s) < kMachEp) return s;
+  }
+  const double w = a;
+  s += b * w / (x - 1);
+  s -= 0.5 * b;
+  a = 1.0;
+  double k = 0.0;
+  for (double coef : kA) {
+    a *= x + k;
+    b /= w;
+    const double t = a * b / coef;
+    s += t;
+    if (std::abs(t / s) < kMachEp) return s;
+    k += 1.0;
+    a *= x + k;
+    b /= w;
+    k += 1.0;
+  }
+  return s;
+}
+
+double trigamma_one(double x) {
+  double sign = +1, result = 0;
+  if (x < 0.5) {
+    sign = -1;
+    const double sin_pi_x = std::sin(std::numbers::pi * x);
+    result -= (std::numbers::pi * std::numbers::pi) / (sin_pi_x * sin_pi_x);
+    x = 1 - x;
+  }
+  for (int i = 0; i < 6; ++i) {
+    result += 1 / (x * x);
+    x += 1;
+  }
+  const double ixx = 1 / (x * x);
+  result += (1 + 1 / (2 * x) + ixx * (1. / 6 - ixx * (1. / 30 - ixx * (1. / 42)))) / x;
+  return sign * result;
+}
+
+Tensor polygamma(int64_t n, const Tensor& x) {
+  if (n < 0) fail("polygamma(n, x) does not support negative n.");
+  return dispatch_floating(to_floating(x.dtype()), n == 0 ? "digamma" : "polygamma", [&](auto z) {
+    using T = decltype(z);
+    using A = opmath_t<T>;
+    return map<T, T>({x}, [n](A v) {
+      const double d = static_cast<double>(v);
+      if (n == 0) return static_cast<A>(digamma_one(d));
+      if (n == 1) return static_cast<A>(trigamma_one(d));
+      const double nd = static_cast<double>(n);
+      return static_cast<A>((n % 2 ? 1.0 : -1.0) * std::exp(std::lgamma(nd + 1.0)) * hurwitz_zeta(nd + 1, d));
+    });
+  });
+}
+
 Tensor hardshrink(const Tensor& x, const Scalar& lambd) {
   return dispatch_floating(x.dtype(), "hardshrink_cpu", [&](auto z) {
     using T = decltype(z);
