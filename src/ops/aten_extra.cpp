@@ -870,6 +870,65 @@ Tensor trapezoid_x(const Tensor& y, const Tensor& x, int64_t dim) {
   return cpu::binary(BinaryOp::Div, cpu::sum(mul(sum, dx), dims, false, std::nullopt), Scalar(2.0));
 }
 
+
+// torch.cov: rows are variables, columns observations; fweights/aweights weight the observations.
+Tensor cov(const Tensor& self, int64_t correction, const OptTensor& fweights, const OptTensor& aweights) {
+  if (self.dim() > 2)
+    fail("cov(): expected input to have two or fewer dimensions but got an input with ", self.dim(), " dimensions");
+  if (self.dtype() == DType::Bool) fail("cov(): bool dtype is not supported for input");
+  const Tensor in0 = self.dim() < 2 ? reshape(self, {1, -1}) : self;
+  const int64_t nobs = in0.size(1);
+  Tensor w;
+  if (fweights) {
+    const Tensor& f = *fweights;
+    if (f.dim() > 1)
+      fail("cov(): expected fweights to have one or fewer dimensions but got fweights with ", f.dim(), " dimensions");
+    if (f.numel() != nobs)
+      fail("cov(): expected fweights to have the same numel as there are observations in the input but got ", f.numel());
+    if (!is_integral(f.dtype(), false))
+      fail("cov(): expected fweights to have integral dtype but got fweights with ", dtype_name(f.dtype()), " dtype");
+    if (f.numel() > 0 && cpu::amin(f, std::nullopt, false).item_double() < 0) fail("cov(): fweights cannot be negative");
+    w = f;
+  }
+  if (aweights) {
+    const Tensor& a = *aweights;
+    if (a.dim() > 1)
+      fail("cov(): expected aweights to have one or fewer dimensions but got aweights with ", a.dim(), " dimensions");
+    if (a.numel() != nobs)
+      fail("cov(): expected aweights to have the same numel as there are observations in the input but got ", a.numel());
+    if (!is_floating(a.dtype()))
+      fail("cov(): expected aweights to have floating point dtype but got aweights with ", dtype_name(a.dtype()), " dtype");
+    if (a.numel() > 0 && cpu::amin(a, std::nullopt, false).item_double() < 0) fail("cov(): aweights cannot be negative");
+    w = w.defined() ? mul(w, a) : a;
+  }
+  const Tensor w_sum = w.defined() ? cpu::sum(w, std::nullopt, false, std::nullopt) : Tensor::scalar<int64_t>(nobs);
+  if (w.defined() && w_sum.item_double() == 0) fail("cov(): weights sum to zero, can't be normalized");
+  const int64_t obs_dim = 1;
+  const std::span<const int64_t> od(&obs_dim, 1);
+  const Tensor avg = cpu::binary(BinaryOp::Div, cpu::sum(w.defined() ? mul(in0, w) : in0, od, false, std::nullopt), w_sum);
+  Tensor norm = w.defined() && aweights && correction != 0
+                    ? sub(w_sum, cpu::binary(BinaryOp::Div,
+                                             cpu::binary(BinaryOp::Mul, cpu::sum(mul(w, *aweights), std::nullopt, false, std::nullopt),
+                                                         Scalar(correction)),
+                                             w_sum))
+                    : cpu::binary(BinaryOp::Sub, w_sum, Scalar(correction));
+  if (norm.item_double() <= 0) norm = cpu::binary(BinaryOp::Mul, norm, Scalar(int64_t{0}));
+  const Tensor in = sub(in0, cpu::unsqueeze(avg, 1));
+  const Tensor c = cpu::mm(in, cpu::t(w.defined() ? mul(in, w) : in));
+  return cpu::squeeze(cpu::binary(BinaryOp::Div, c, norm));
+}
+
+Tensor corrcoef(const Tensor& self) {
+  if (self.dim() > 2)
+    fail("corrcoef(): expected input to have two or fewer dimensions but got an input with ", self.dim(), " dimensions");
+  Tensor c = cov(self, 1, std::nullopt, std::nullopt);
+  if (c.dim() == 0) return cpu::binary(BinaryOp::Div, c, c);
+  const Tensor sd = cpu::unary(UnaryOp::Sqrt, cpu::diag(c, 0));
+  c = cpu::binary(BinaryOp::Div, c, reshape(sd, {-1, 1}));
+  c = cpu::binary(BinaryOp::Div, c, reshape(sd, {1, -1}));
+  return cpu::clamp(c, Scalar(int64_t{-1}), Scalar(int64_t{1}));
+}
+
 }  // namespace
 
 void register_aten_extra_ops(Registry& r) {
@@ -1148,6 +1207,8 @@ void register_aten_extra_ops(Registry& r) {
   r.add("aten::linalg_matrix_power(Tensor self, int n) -> Tensor", wrap(matrix_power));
   r.add("aten::diagflat(Tensor self, int offset=0) -> Tensor",
         wrap([](const Tensor& x, int64_t k) { return cpu::diag(reshape(x.contiguous(), {-1}), k); }));
+  r.add("aten::cov(Tensor self, *, int correction=1, Tensor? fweights=None, Tensor? aweights=None) -> Tensor", wrap(cov));
+  r.add("aten::corrcoef(Tensor self) -> Tensor", wrap(corrcoef));
   r.add("aten::is_same_size(Tensor self, Tensor other) -> bool",
         wrap([](const Tensor& a, const Tensor& b) { return a.sizes() == b.sizes(); }));
   r.add("aten::is_signed(Tensor self) -> bool",
