@@ -1,12 +1,13 @@
 // aten_extra.cpp — the rest of what deployed TorchScript models call (issue 11): vision helpers
-// (pixel_shuffle, F.unfold/F.fold, grid_sample, affine_grid, max_unpool2d), products (addmv, addr,
-// addbmm, tensordot, kron, inner, vdot, chain_matmul, bilinear), distances, the less common
-// elementwise and reduction ops, splits and stacks, the *_scatter ops, quantiles, small linear
-// algebra (det, slogdet, logdet, inverse), tensor queries (stride, storage_offset, result_type...)
-// and PyTorch's alias names (arccos, clip, divide, greater, swapdims...). The math lives in
-// kernels/cpu/extra.h or comes from the existing kernels; this file holds the composites and the
-// registrations, with PyTorch 1.13's schemas (2.11's where it changed an int to SymInt) and error
-// wording.
+// (pixel_shuffle, F.unfold/F.fold, grid_sample 2-D/3-D, affine_grid, max_unpool2d/3d, one_hot,
+// embedding_bag), products (addmv, addr, addbmm, tensordot, kron, inner, vdot, chain_matmul,
+// bilinear), distances, the less common elementwise ops (xlogy, hypot, logaddexp, erfinv, i0,
+// digamma/polygamma...), reductions and statistics (nansum, aminmax, histc, bincount, quantile,
+// cov), splits and stacks, the *_scatter ops, small linear algebra (det, slogdet, logdet, inverse,
+// matrix_power), tensor queries (stride, storage_offset, result_type...), the losses a scripted
+// forward keeps, and PyTorch's alias names (arccos, clip, divide, greater, swapdims...). Loops live
+// in kernels/cpu/extra.h; this file holds the composites and the registrations, with PyTorch
+// 1.13's schemas (2.11's where it changed an int to SymInt), dtype rules and error wording.
 #include <algorithm>
 #include <cmath>
 #include <complex>
