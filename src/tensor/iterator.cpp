@@ -19,8 +19,11 @@ void parallel_range(int64_t n, int64_t grain, const std::function<void(int64_t, 
     body(0, n);
     return;
   }
-  const int64_t parts = std::min<int64_t>(threads, (n + grain - 1) / grain);
-  const int64_t chunk = (n + parts - 1) / parts;
+  // Chunks of ceil(n / wanted); that chunk may cover n in fewer parts (n = 10 over 8 threads is
+  // 5 chunks of 2), and every part must get a non-empty range inside [0, n).
+  const int64_t wanted = std::min<int64_t>(threads, (n + grain - 1) / grain);
+  const int64_t chunk = (n + wanted - 1) / wanted;
+  const int64_t parts = (n + chunk - 1) / chunk;
   // Exceptions must not cross the OpenMP region's boundary.
   std::vector<std::exception_ptr> errors(static_cast<size_t>(parts));
 #pragma omp parallel for num_threads(static_cast<int>(parts)) schedule(static, 1)

@@ -4,6 +4,7 @@
 // same bits whatever the thread count.
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <cmath>
 #include <cstring>
 #include <limits>
@@ -115,6 +116,33 @@ TEST(FastPaths, DgemmEqualsReferenceBitForBit) {
   for (int threads : {1, 2}) {
     ThreadScope scope(threads);
     check_gemm_against_reference<double>(0);
+  }
+}
+
+// parallel_range at more threads than this machine has cores (a 16-core host): every part gets
+// a non-empty range inside [0, n), and the parts cover [0, n) once. (It used to hand n = 10 over
+// 8 threads the ranges [10, 10) and [12, 10), and a channels-last global average pool then asked
+// for a vector of -32 doubles: efficientnet_b0 failed at 8 threads.)
+TEST(FastPaths, ParallelRangePartsAreNonEmptyAndCoverOnce) {
+  for (int threads : {2, 3, 8, 16}) {
+    ThreadScope scope(threads);
+    for (int64_t n = 1; n <= 70; ++n) {
+      for (int64_t grain : {1, 3}) {
+        std::vector<int> seen(static_cast<size_t>(n), 0);
+        std::vector<std::pair<int64_t, int64_t>> ranges(64, {-1, -1});
+        std::atomic<int> calls{0};
+        parallel_range(n, grain, [&](int64_t lo, int64_t hi) {
+          int c = calls.fetch_add(1);
+          if (c < 64) ranges[static_cast<size_t>(c)] = {lo, hi};
+          for (int64_t i = std::max<int64_t>(lo, 0); i < std::min(hi, n); ++i) ++seen[static_cast<size_t>(i)];
+        });
+        for (int c = 0; c < std::min(calls.load(), 64); ++c) {
+          auto [lo, hi] = ranges[static_cast<size_t>(c)];
+          ASSERT_TRUE(lo >= 0 && lo < hi && hi <= n) << "threads " << threads << " n " << n << ": [" << lo << ", " << hi << ")";
+        }
+        for (int64_t i = 0; i < n; ++i) ASSERT_EQ(seen[static_cast<size_t>(i)], 1) << "n " << n << " element " << i;
+      }
+    }
   }
 }
 
