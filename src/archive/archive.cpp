@@ -8,6 +8,7 @@
 #include <unordered_map>
 #include <unordered_set>
 
+#include "archive/legacy_archive.h"
 #include "archive/unpickler.h"
 #include "archive/zip_reader.h"
 
@@ -126,6 +127,13 @@ std::map<std::string, std::vector<TracedInput>> read_traced_inputs(const ZipRead
   return out;
 }
 
+void collect_extra(const ZipReader& zip, ArchiveContents& out) {
+  for (const ZipEntry& e : zip.entries()) {
+    std::string rel = zip.relative_name(e);
+    if (rel.rfind("extra/", 0) == 0 && rel.size() > 6) out.extra_files.emplace(rel.substr(6), e.uncompressed_size);
+  }
+}
+
 void check_byteorder(const ZipReader& zip, std::string* out) {
   if (!zip.has("byteorder")) return;
   *out = std::string(trim(zip.read("byteorder")));
@@ -151,11 +159,7 @@ ArchiveContents load_archive(const std::string& path, const ArchiveLimits& limit
   out.zip = reader;
 
   const char* version_name = zip.has(".data/version") ? ".data/version" : zip.has("version") ? "version" : nullptr;
-  if (!version_name) {
-    if (zip.has("model.json"))
-      fail(path, ": model.json archives from PyTorch before 1.3 are not supported");
-    fail(path, ": missing version record (neither 'version' nor '.data/version')");
-  }
+  if (!version_name) fail(path, ": missing version record (neither 'version' nor '.data/version')");
   out.producer.version_record = version_name;
   {
     std::string text = zip.read(version_name);
@@ -172,6 +176,12 @@ ArchiveContents load_archive(const std::string& path, const ArchiveLimits& limit
   if (zip.has(".data/serialization_id"))
     out.producer.serialization_id = std::string(trim(zip.read(".data/serialization_id")));
   out.producer.has_traced_inputs = zip.has("traced_inputs.pkl");
+  // PyTorch's importer reads any archive holding model.json as a 1.0-1.2 one.
+  if (zip.has("model.json")) {
+    read_model_json(zip, limits, out);
+    collect_extra(zip, out);
+    return out;
+  }
   if (!zip.has("data.pkl")) fail(path, ": missing data.pkl");
 
   auto resolve = [&out](const std::string& q) -> ClassTypePtr {
@@ -192,11 +202,10 @@ ArchiveContents load_archive(const std::string& path, const ArchiveLimits& limit
   }
   if (out.producer.has_traced_inputs) out.traced_inputs = read_traced_inputs(zip, limits);
 
+  collect_extra(zip, out);
   for (const ZipEntry& e : zip.entries()) {
     std::string rel = zip.relative_name(e);
-    if (rel.rfind("extra/", 0) == 0 && rel.size() > 6) {
-      out.extra_files.emplace(rel.substr(6), e.uncompressed_size);
-    } else if (rel.rfind("code/", 0) == 0) {
+    if (rel.rfind("code/", 0) == 0) {
       if (rel.size() >= 10 && rel.compare(rel.size() - 10, 10, ".debug_pkl") == 0) out.producer.has_debug_info = true;
       else if (rel.size() > 3 && rel.compare(rel.size() - 3, 3, ".py") == 0) out.code.emplace(rel, zip.read(e));
     }

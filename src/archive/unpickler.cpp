@@ -610,6 +610,10 @@ class Unpickler {
         "torch._utils._rebuild_qtensor",
     };
     if (functions.count(q)) return callable();
+    if (q == "torch.jit._pickle.build_tensor_from_id") {
+      if (!ctx_.tensor_table) bad_at("global " + q + " refers to a tensor table this pickle has none of");
+      return callable();
+    }
     if (module == "torch._utils" && name.find("sparse") != std::string::npos)
       bad_at("sparse tensors are not supported (global " + q + ")");
     if (module == "torch") {
@@ -663,6 +667,15 @@ class Unpickler {
       return rebuild_tensor(a);
     }
     if (q == "torch._utils._rebuild_qtensor") return rebuild_qtensor(args_tuple(args, q, 7, 8));
+    if (q == "torch.jit._pickle.build_tensor_from_id") {
+      auto& a = args_tuple(args, q, 1, 1);
+      if (!a[0].is_int()) bad_at(q + " expects a tensor id");
+      const int64_t id = a[0].to_int();
+      if (id < 0 || static_cast<uint64_t>(id) >= ctx_.tensor_table->size())
+        bad_at(q + "(" + std::to_string(id) + ") is outside the tensor table of " +
+               std::to_string(ctx_.tensor_table->size()) + " tensors");
+      return Value((*ctx_.tensor_table)[static_cast<size_t>(id)]);
+    }
     if (q == "torch._utils._rebuild_parameter" || q == "torch._utils._rebuild_parameter_with_state") {
       const bool with_state = q == "torch._utils._rebuild_parameter_with_state";
       auto& a = args_tuple(args, q, with_state ? 4 : 3, with_state ? 4 : 3);

@@ -14,6 +14,7 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "ember/tensor.h"
 #include "ember/type.h"
@@ -36,6 +37,9 @@ struct UnpickleContext {
   // The ClassType for a TorchScript qualified name ("__torch__.foo.Bar"); must return the same
   // record for the same name. When empty, `__torch__` globals are errors.
   std::function<ClassTypePtr(const std::string& qualname)> resolve_class;
+  // model.json archives (PyTorch 1.0-1.2): the tensor table that
+  // torch.jit._pickle.build_tensor_from_id(id) indexes. When null, that global is an error.
+  const std::vector<Tensor>* tensor_table = nullptr;
   // List items plus dict entries the pickle may build in all (a model's pickles hold thousands;
   // a memo bomb copies a memoised list again and again).
   uint64_t max_items = uint64_t{1} << 23;

@@ -237,6 +237,7 @@ class Driver {
         if ((cls->kind == ClassKind::NamedTuple) == (pass == 0)) guarded(cd->loc, [&] { complete_class(*cd, cls); });
       }
     for (auto& [cd, cls] : class_defs_) declare_methods(*cd, cls);
+    declare_method_files(in);
     for (auto& f : files_)
       for (const auto& fd : f->functions) declare_free_function(*f, fd);
     for (auto& [fn, def] : to_compile_) compile_function(ctx_, *fn);
@@ -484,6 +485,37 @@ class Driver {
     }
   }
 
+  // model.json archives: each module's file of bare `def`s become that class's methods.
+  void declare_method_files(const CodeInput& in) {
+    for (const auto& [qualname, mf] : in.class_methods) {
+      ClassTypePtr cls = ctx_.find_class(qualname);
+      if (!cls) {
+        ctx_.cu.problems.push_back(Problem{Problem::Kind::UnknownClass, "no class '" + qualname + "' for its methods", mf.path});
+        continue;
+      }
+      std::unique_ptr<ast::File> file;
+      try {
+        file = ast::parse_file(mf.path, mf.text);
+      } catch (const Error& e) {
+        ctx_.cu.problems.push_back(Problem{Problem::Kind::Error, e.what(), mf.path});
+        continue;
+      }
+      for (const auto& cd : file->classes)
+        ctx_.report(CompileError{Problem::Kind::Unsupported,
+                                 "class '" + cd.name + "' in a module's method file (it holds methods only)", cd.loc, false});
+      std::set<std::string> seen;
+      for (const auto& fd : file->functions) {
+        if (!seen.insert(fd.name).second || cls->find_method(fd.name)) {
+          ctx_.report(CompileError{Problem::Kind::Error,
+                                   "method '" + fd.name + "' of class '" + cls->qualname + "' is defined twice", fd.loc, false});
+          continue;
+        }
+        cls->methods.emplace_back(fd.name, declare(fd, cls->qualname + "." + fd.name, cls, mf.path));
+      }
+      method_files_.push_back(std::move(file));
+    }
+  }
+
   void declare_free_function(const ast::File& f, const ast::FunctionDef& fd) {
     std::string qn = f.module + "." + fd.name;
     if (ctx_.cu.functions.count(qn)) {
@@ -495,6 +527,7 @@ class Driver {
 
   Context& ctx_;
   std::vector<std::unique_ptr<ast::File>> files_;
+  std::vector<std::unique_ptr<ast::File>> method_files_;  // keep the ASTs the compile queue points into
   std::vector<std::pair<const ast::ClassDef*, ClassTypePtr>> class_defs_;
   // Owning: the queue keeps every declared Function alive until it is compiled.
   std::vector<std::pair<std::shared_ptr<Function>, const ast::FunctionDef*>> to_compile_;

@@ -48,11 +48,19 @@ struct CompilationUnit {
   std::map<const ClassType*, TypePtr> named_tuple_types;
 };
 
+// The methods of one class given as a file of bare `def`s (model.json archives of PyTorch
+// 1.0-1.2 keep each module's methods so; `self` is the class).
+struct MethodFile {
+  std::string path;  // "code/mlp_fc1.py", for messages
+  std::string text;
+};
+
 struct CodeInput {
   std::map<std::string, std::string> code;      // "code/__torch__/m.py" -> source
   std::map<std::string, ClassTypePtr> classes;  // created by the archive loader (completed here)
   Value constants;                              // the CONSTANTS tuple (None when absent)
   int64_t format_version = 0;
+  std::map<std::string, MethodFile> class_methods;  // class qualname -> its methods' file
 };
 
 std::shared_ptr<CompilationUnit> compile_code(const CodeInput& input);

@@ -157,6 +157,7 @@ Compiled compile_archive(const std::string& path, const LoadOptions& options) {
   Compiled c{archive::load_archive(path, limits), nullptr};
   script::CodeInput in;
   in.code = c.contents.code;
+  for (const auto& [cls, mc] : c.contents.module_code) in.class_methods[cls] = script::MethodFile{mc.path, mc.text};
   in.classes = c.contents.classes;
   in.constants = c.contents.constants;
   in.format_version = c.contents.format_version;

@@ -87,12 +87,14 @@ nlohmann::json shape_json(const Tensor& t) {
 
 int run_inspect(const std::string& path, bool show_code, bool show_graph, bool show_optimized, bool json) {
   archive::ArchiveContents ar = archive::load_archive(path);
-  script::CodeInput in{ar.code, ar.classes, ar.constants, ar.format_version};
+  script::CodeInput in{ar.code, ar.classes, ar.constants, ar.format_version, {}};
+  for (const auto& [cls, mc] : ar.module_code) in.class_methods[cls] = script::MethodFile{mc.path, mc.text};
   std::shared_ptr<script::CompilationUnit> cu = script::compile_code(in);
 
   std::vector<ModuleRow> modules;
   if (is_module(ar.root)) walk(ar.root, "", modules);
-  else fail(path, ": data.pkl does not hold a module object but ", ar.root.type()->str());
+  else fail(path, ": ", ar.producer.proto_version > 0 ? "model.json" : "data.pkl", " does not hold a module object but ",
+            ar.root.type()->str());
 
   Totals params, buffers;
   for (const auto& m : modules)
@@ -123,6 +125,10 @@ int run_inspect(const std::string& path, bool show_code, bool show_graph, bool s
     }
     j["traced_input_shapes"] = traced;
     j["debug_info"] = ar.producer.has_debug_info;
+    if (ar.producer.proto_version > 0)
+      j["model_json"] = {{"proto_version", ar.producer.proto_version},
+                         {"producer_name", ar.producer.producer_name},
+                         {"producer_version", ar.producer.producer_version}};
     j["modules"] = nlohmann::json::array();
     for (const auto& m : modules) {
       nlohmann::json jm{{"path", m.path}, {"class", m.cls->qualname}};
@@ -156,6 +162,11 @@ int run_inspect(const std::string& path, bool show_code, bool show_graph, bool s
       if (show_code) jc["source"] = text;
       j["code_files"].push_back(std::move(jc));
     }
+    for (const auto& [cls, mc] : ar.module_code) {
+      nlohmann::json jc{{"path", mc.path}, {"class", cls}};
+      if (show_code) jc["source"] = mc.text;
+      j["code_files"].push_back(std::move(jc));
+    }
     j["problems"] = nlohmann::json::array();
     for (const auto& p : cu->problems) j["problems"].push_back(p.str());
     std::printf("%s\n", j.dump(2, ' ', false, nlohmann::json::error_handler_t::replace).c_str());
@@ -177,6 +188,10 @@ int run_inspect(const std::string& path, bool show_code, bool show_graph, bool s
     }
   }
   if (ar.producer.has_debug_info) say(", debug info");
+  if (ar.producer.proto_version > 0)
+    say("\nlayout: model.json of PyTorch 1.0-1.2 (protoVersion %lld, producer %s %s)",
+        static_cast<long long>(ar.producer.proto_version), ar.producer.producer_name.c_str(),
+        ar.producer.producer_version.c_str());
   say("\n\nmodules:\n");
   for (const auto& m : modules) {
     size_t depth = m.path.empty() ? 0 : static_cast<size_t>(std::count(m.path.begin(), m.path.end(), '.') + 1);
@@ -219,6 +234,8 @@ int run_inspect(const std::string& path, bool show_code, bool show_graph, bool s
   }
   if (show_code) {
     for (const auto& [name, text] : ar.code) say("\n# ---- %s ----\n%s", name.c_str(), text.c_str());
+    for (const auto& [cls, mc] : ar.module_code)
+      say("\n# ---- %s (methods of %s) ----\n%s", mc.path.c_str(), cls.c_str(), mc.text.c_str());
   }
   return 0;
 }
