@@ -13,7 +13,7 @@ mkdir -p "$work"
 export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=0:allocator_may_return_null=1}
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
 status=0
-for target in zip unpickle script npy archive; do
+for target in zip unpickle script npy archive json; do
   corpus=$work/corpus/$target
   mkdir -p "$corpus" "$work/seeds/$target" "$work/artifacts"
   echo "fuzz_$target: ${seconds}s"

@@ -109,8 +109,8 @@ class Reader {
           if (peek() != ':') bad("expected ':'");
           ++pos_;
           if (container.find(key)) bad("duplicate member \"" + key.substr(0, 64) + "\"");
-          container.members.emplace_back(std::move(key), Json());
-          slot = &container.members.back().second;
+          container.members.push_back(JsonMember{std::move(key), Json()});
+          slot = &container.members.back().value;
         }
         break;
       }

@@ -10,7 +10,6 @@
 #include <cstdint>
 #include <string>
 #include <string_view>
-#include <utility>
 #include <vector>
 
 namespace ember::archive {
@@ -21,17 +20,24 @@ struct JsonLimits {
   size_t max_input = size_t{64} << 20;  // bytes
 };
 
+struct JsonMember;
+
 struct Json {
   enum class Kind : uint8_t { Null, Bool, Number, String, Array, Object };
   Kind kind = Kind::Null;
   bool boolean = false;
   std::string text;  // String: the decoded UTF-8; Number: the number as written
   std::vector<Json> items;                             // Array
-  std::vector<std::pair<std::string, Json>> members;   // Object, in document order
+  std::vector<JsonMember> members;                     // Object, in document order
 
   // The member named `key` of an object; null when absent or when this is not an object.
   const Json* find(std::string_view key) const;
   const char* kind_name() const;
+};
+
+struct JsonMember {
+  std::string key;
+  Json value;
 };
 
 // Parses `text` as one JSON document (RFC 8259; leading and trailing whitespace allowed). Fails

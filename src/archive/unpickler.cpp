@@ -610,7 +610,10 @@ class Unpickler {
         "torch._utils._rebuild_qtensor",
     };
     if (functions.count(q)) return callable();
-    if (q == "torch.jit._pickle.build_tensor_from_id") {
+    // Tensor-table references: 1.2's build_tensor_from_id(id) (REDUCE), and 1.1's __main__.TensorID
+    // and __main__.IntList (NEWOBJ of an empty tuple, then BUILD with the id or the list), which
+    // PyTorch's unpickler still reads. Only model.json attribute pickles have a table.
+    if (q == "torch.jit._pickle.build_tensor_from_id" || q == "__main__.TensorID" || q == "__main__.IntList") {
       if (!ctx_.tensor_table) bad_at("global " + q + " refers to a tensor table this pickle has none of");
       return callable();
     }
@@ -779,6 +782,10 @@ class Unpickler {
 
   Value new_object(const Value& cls_value, const Value& args) {
     const GlobalRef* g = as_global(cls_value);
+    if (g && !g->cls && g->qualname.rfind("__main__.", 0) == 0) {
+      if (!args.is_tuple() || !args.to_tuple()->items.empty()) bad_at("NEWOBJ of " + g->qualname + " with arguments");
+      return cls_value;  // completed by the BUILD that follows
+    }
     if (!g || !g->cls) bad_at("NEWOBJ on something other than a TorchScript class");
     if (!args.is_tuple() || !args.to_tuple()->items.empty())
       bad_at("NEWOBJ of " + g->qualname + " with constructor arguments is not supported");
@@ -788,6 +795,26 @@ class Unpickler {
   }
 
   void build(Value& target, Value state) {
+    if (const GlobalRef* g = as_global(target); g && !g->cls) {
+      if (g->qualname == "__main__.TensorID") {
+        if (!state.is_int()) bad_at("__main__.TensorID expects a tensor id");
+        const int64_t id = state.to_int();
+        if (id < 0 || static_cast<uint64_t>(id) >= ctx_.tensor_table->size())
+          bad_at("__main__.TensorID(" + std::to_string(id) + ") is outside the tensor table of " +
+                 std::to_string(ctx_.tensor_table->size()) + " tensors");
+        target = Value((*ctx_.tensor_table)[static_cast<size_t>(id)]);
+        return;
+      }
+      if (g->qualname == "__main__.IntList") {
+        if (!state.is_list()) bad_at("__main__.IntList expects a list");
+        for (const auto& item : state.to_list()->items)
+          if (!item.is_int()) bad_at("__main__.IntList holds a " + std::string(item.tag_name()) + " item");
+        state.to_list()->elem_type = Type::get(TypeKind::Int);
+        target = std::move(state);
+        return;
+      }
+      bad_at("BUILD on global " + g->qualname);
+    }
     if (target.is_object()) {
       const auto& obj = target.to_object();
       check_plain(state, "object state");

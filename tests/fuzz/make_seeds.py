@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Seed corpora for the fuzz targets, made from the test fixtures (no file is committed).
 Usage: make_seeds.py FIXTURE_DIR OUT_DIR
-Writes OUT_DIR/{zip,unpickle,script,npy,archive}/ from every small .pt and .npy under FIXTURE_DIR;
+Writes OUT_DIR/{zip,unpickle,script,npy,archive,json}/ from every small .pt and .npy under FIXTURE_DIR;
 archive seeds use fuzz_util.h's entry format ("@@ name" lines), so mutations reach code and pickles
 without breaking the zip around them."""
 import hashlib
@@ -38,6 +38,8 @@ def main():
                 for info in z.infolist():
                     data = z.read(info)
                     rel = info.filename.split("/", 1)[1] if "/" in info.filename else info.filename
+                    if rel == "model.json":
+                        put(out / "json", data)
                     if rel.endswith(".pkl"):
                         put(out / "unpickle", data)
                     if rel.startswith("code/") and rel.endswith(".py"):
