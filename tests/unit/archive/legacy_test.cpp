@@ -110,6 +110,12 @@ TEST(LegacyArchive, BrokenArchivesSayWhatIsWrong) {
       {"bad_missing_main.pt", "has no mainModule object"},
       {"bad_missing_storage.pt", "storage record 'tensors/1', which the archive does not hold"},
       {"bad_duplicate_name.pt", "two members named '0'"},
+      {"bad_unknown_op.pt", "aten::no_such_op at code/mlp.py:5"},
+      {"bad_attribute_type.pt", "declared Dict[str, float] but attributes.pkl holds a list"},
+      {"bad_attribute_id.pt", "names attribute value 7 but attributes.pkl holds 3"},
+      {"bad_tensor_ref.pt", "build_tensor_from_id(99) is outside the tensor table of 2 tensors"},
+      {"bad_attribute_global.pt", "global 'os.system' is not allowed"},
+      {"bad_attribute_list.pt", "attributes.pkl: holds a list, not the tuple protoVersion 3 archives have"},
   };
   for (const auto& [file, needle] : cases) {
     SCOPED_TRACE(file);
