@@ -2,6 +2,8 @@
 // document nested past max_depth fails with an error before it can exhaust the C++ stack.
 #include "archive/json.h"
 
+#include <unordered_set>
+
 #include "ember/error.h"
 
 namespace ember::archive {
@@ -36,10 +38,10 @@ class Reader {
     if (s_.size() > limits_.max_input)
       fail(label_, ": ", s_.size(), " bytes of JSON, more than the ", limits_.max_input, " allowed");
     Json root;
-    // Each frame is a container being filled; `key` holds an object's pending member name.
+    // Each frame is a container being filled.
     struct Frame {
       Json* value;
-      std::string key;
+      std::unordered_set<std::string> keys;  // an object's member names, for the duplicate check
     };
     std::vector<Frame> stack;
     Json* slot = &root;  // where the next value goes
@@ -108,7 +110,7 @@ class Reader {
           skip_space();
           if (peek() != ':') bad("expected ':'");
           ++pos_;
-          if (container.find(key)) bad("duplicate member \"" + key.substr(0, 64) + "\"");
+          if (!top.keys.insert(key).second) bad("duplicate member \"" + key.substr(0, 64) + "\"");
           container.members.push_back(JsonMember{std::move(key), Json()});
           slot = &container.members.back().value;
         }

@@ -30,6 +30,7 @@
 
 #include <charconv>
 #include <unordered_map>
+#include <unordered_set>
 
 #include "archive/json.h"
 #include "archive/unpickler.h"
@@ -165,16 +166,15 @@ class ModelJsonReader {
     const Json* data = td.find("data");
     if (!data || data->kind != Json::Kind::Object) bad(what + " has no data record");
     const std::string key = string(member_or_null(*data, "key"), what + ".data.key", nullptr);
-    auto& storage = storages_[key];
-    if (!storage) {
+    auto& shared = storages_[key];
+    if (!shared) {
       const ZipEntry* e = zip_.find(key);
       if (!e) bad(what + " names storage record '" + key.substr(0, 200) + "', which the archive does not hold");
-      storage = zip_.storage(*e, 8);
-      if (dtype == DType::Bool) storage = normalised_bools(storage);
-      out_.tensor_bytes += storage->nbytes();
-    } else if (dtype == DType::Bool) {
-      storage = normalised_bools(storage);
+      shared = zip_.storage(*e, 8);
+      out_.tensor_bytes += shared->nbytes();
     }
+    // A bool view gets its own normalised bytes; other tensors on the storage keep the file's.
+    std::shared_ptr<Storage> storage = dtype == DType::Bool ? normalised_bools(shared) : shared;
     for (int64_t s : sizes)
       if (s < 0) bad(what + " has a negative size in dims " + shape_string(sizes));
     try {
@@ -235,8 +235,9 @@ class ModelJsonReader {
     cls->kind = ClassKind::Module;
     auto obj = std::make_shared<Object>();
     obj->type = cls;
+    std::unordered_set<std::string> names;  // ClassType::find_attribute scans; a module may have many
     auto add = [&](const std::string& attr, TypePtr type, Value v, const std::string& kind) {
-      if (cls->find_attribute(attr) >= 0)
+      if (!names.insert(attr).second)
         bad(what + " (" + name.substr(0, 100) + ") has two members named '" + attr.substr(0, 100) + "' (the second a " + kind + ")");
       cls->add_attribute(attr, std::move(type));
       obj->slots.push_back(std::move(v));
@@ -271,7 +272,7 @@ class ModelJsonReader {
       const Json& a = attrs[i];
       if (a.kind != Json::Kind::Object) bad(a_what + " is " + std::string(a.kind_name()) + ", not an object");
       const std::string aname = string(member_or_null(a, "name"), a_what + ".name", nullptr);
-      if (cls->find_attribute(aname) >= 0) continue;  // a buffer registered above (as PyTorch skips it)
+      if (names.count(aname)) continue;  // a buffer registered above (as PyTorch skips it)
       const std::string type_text = string(member_or_null(a, "type"), a_what + ".type", nullptr);
       TypePtr type;
       try {

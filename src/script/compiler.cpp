@@ -503,6 +503,11 @@ class Driver {
       for (const auto& cd : file->classes)
         ctx_.report(CompileError{Problem::Kind::Unsupported,
                                  "class '" + cd.name + "' in a module's method file (it holds methods only)", cd.loc, false});
+      // PyTorch's LEGACY_import_methods reads `op_version_set = N`, imports and defs, nothing else.
+      for (const auto& st : file->other)
+        if (st->kind != ast::StmtKind::Import)
+          ctx_.report(CompileError{Problem::Kind::Unsupported, "a statement outside any def in a module's method file",
+                                   st->loc, false});
       std::set<std::string> seen;
       for (const auto& fd : file->functions) {
         if (!seen.insert(fd.name).second || cls->find_method(fd.name)) {
