@@ -184,6 +184,31 @@ class CliTest(unittest.TestCase):
         j = json.loads(ember("inspect", self.dir / "mlp.pt", "--graph", "--json", check=0).stdout)
         self.assertTrue(all(m["graph"] for m in j["methods"]))
 
+    def test_inspect_model_json_archive(self):
+        # A PyTorch 1.0 archive (model.json, tests/fixtures/gen_legacy.py): the layout line, the
+        # module classes named as PyTorch's legacy importer names them, its method file, and a run.
+        sys.path.insert(0, str(REPO / "tests" / "fixtures"))
+        import gen_legacy
+        path = self.dir / "legacy_mlp.pt"
+        model, calls = gen_legacy.mlp_archive(path)
+        out = ember("inspect", path, check=0).stdout
+        self.assertIn("layout: model.json of PyTorch 1.0-1.2 (protoVersion 1, producer pytorch 1.0)", out)
+        self.assertIn("0 (__torch__.mlp._0)", out)
+        self.assertIn("mlp.forward(self, input_1: Tensor) -> Tensor", out)
+        code = ember("inspect", path, "--code", check=0).stdout
+        self.assertIn("# ---- code/mlp.py (methods of __torch__.mlp) ----", code)
+        j = json.loads(ember("inspect", path, "--json", check=0).stdout)
+        self.assertEqual(j["model_json"], {"proto_version": 1, "producer_name": "pytorch", "producer_version": "1.0"})
+        self.assertEqual(j["totals"]["parameters"]["count"], 4)
+        ember("check", path, check=0)
+        with tempfile.TemporaryDirectory() as t:
+            x = pathlib.Path(t) / "x.npy"
+            want = pathlib.Path(t) / "want.npy"
+            np.save(x, calls[0][0].numpy())
+            with torch.no_grad():
+                np.save(want, model(calls[0][0]).numpy())
+            ember("compare", path, "-i", x, "-e", want, check=0)
+
     def test_inspect_optimized_and_pass_switches(self):
         # resnet18 after the load-time passes: every conv with its batch-norm and activation is
         # one ember::conv_fused call; with the passes off nothing is specialised.
