@@ -11,6 +11,7 @@
 #include "archive/archive.h"
 #include "archive/json.h"
 #include "ember/module.h"
+#include "security/hostile_files.h"
 
 namespace ember {
 namespace {
@@ -146,6 +147,28 @@ TEST(LegacyArchive, JsonReaderBoundsAndErrors) {
   EXPECT_HAS(testing::error_of([&] { parse_json("[1,2,3,4]", "t", small); }), "more than the 4 allowed");
   const std::string deep = std::string(100000, '[') + std::string(100000, ']');
   EXPECT_HAS(testing::error_of([&] { parse_json(deep, "t"); }), "nesting deeper than 256 levels");
+}
+
+// These files are format version 1: integer aten::div truncates (the upgrader PyTorch's legacy
+// importer applies through the archive's version), float division stays true division.
+TEST(LegacyArchive, IntegerDivisionTruncatesAsInVersionOne) {
+  const std::string json =
+      R"({"protoVersion":"1","mainModule":{"torchscriptArena":{"key":"code/m.py"},"name":"m","optimize":true},)"
+      R"("producerName":"pytorch","producerVersion":"1.0"})";
+  const std::string code = "op_version_set = 0\ndef forward(self,\n    x: Tensor) -> Tensor:\n  return torch.div(x, 2)\n";
+  const std::string path = testing::write_bytes(
+      "legacy_div.pt", testing::zip_of({{"m/code/m.py", code}, {"m/model.json", json}, {"m/version", "1\n"}}));
+  const Module m = load(path);
+  Tensor ints = Tensor::empty({2}, DType::Int64);
+  ints.data<int64_t>()[0] = -7;
+  ints.data<int64_t>()[1] = 7;
+  const Tensor q = m.forward({Value(ints)}).to_tensor();
+  ASSERT_EQ(q.dtype(), DType::Int64);
+  EXPECT_EQ(q.data<int64_t>()[0], -3);
+  EXPECT_EQ(q.data<int64_t>()[1], 3);
+  Tensor floats = Tensor::empty({1}, DType::Float32);
+  floats.data<float>()[0] = -7;
+  EXPECT_EQ(m.forward({Value(floats)}).to_tensor().data<float>()[0], -3.5f);
 }
 
 TEST(LegacyArchive, InspectShowsTheLayout) {
