@@ -1,6 +1,10 @@
 // http_server.cpp — REST routes, JSON tensors and the binary-data extension.
 #include "http_server.h"
 
+// cpp-httplib listens with a backlog of 5: 16 clients connecting at once overflowed the accept
+// queue on a busy machine (a connection reset in the batching test). The kernel caps this at
+// net.core.somaxconn.
+#define CPPHTTPLIB_LISTEN_BACKLOG 1024
 #include <httplib.h>
 
 #include <chrono>
