@@ -212,28 +212,34 @@ void cubic_coefficients(A coeffs[4], A t) {
   coeffs[3] = cubic_convolution2<A>(2 - t, a);
 }
 
-}  // namespace
-
-Tensor grid_sampler_2d(const Tensor& input, const Tensor& grid, int64_t interpolation, int64_t padding,
-                       bool align_corners) {
+// grid_sampler's argument checks (PyTorch's wording), for `spatial` = 2 or 3 dimensions.
+void check_grid_sampler(const Tensor& input, const Tensor& grid, int64_t spatial, int64_t interpolation, int64_t padding) {
   if (input.dtype() != grid.dtype())
     fail("grid_sampler(): expected input and grid to have same dtype, but input has ", dtype_name(input.dtype()),
          " and grid has ", dtype_name(grid.dtype()));
-  if (!(input.dim() == 4 && grid.dim() == 4))
-    fail("grid_sampler(): expected 4D input and grid with same number of dimensions, but got input with sizes ",
+  if (!(input.dim() == spatial + 2 && grid.dim() == spatial + 2))
+    fail("grid_sampler(): expected ", spatial + 2, "D input and grid with same number of dimensions, but got input with sizes ",
          shape_string(input.sizes()), " and grid with sizes ", shape_string(grid.sizes()));
   if (input.size(0) != grid.size(0))
     fail("grid_sampler(): expected grid and input to have same batch size, but got input with sizes ",
          shape_string(input.sizes()), " and grid with sizes ", shape_string(grid.sizes()));
-  if (grid.size(-1) != 2)
-    fail("grid_sampler(): expected grid to have size 2 in last dimension, but got grid with sizes ",
+  if (grid.size(-1) != spatial)
+    fail("grid_sampler(): expected grid to have size ", spatial, " in last dimension, but got grid with sizes ",
          shape_string(grid.sizes()));
-  for (int64_t i = 2; i < 4; ++i)
+  for (int64_t i = 2; i < spatial + 2; ++i)
     if (input.size(i) == 0)
       fail("grid_sampler(): expected input to have non-empty spatial dimensions, but input has sizes ",
            shape_string(input.sizes()), " with dimension ", i, " being empty");
-  if (interpolation < 0 || interpolation > 2) fail("grid_sampler(): unknown interpolation mode ", interpolation);
+  if (interpolation == 2 && spatial == 3) fail("grid_sampler(): bicubic interpolation only supports 4D input");
+  if (interpolation < 0 || interpolation > (spatial == 2 ? 2 : 1)) fail("grid_sampler(): unknown interpolation mode ", interpolation);
   if (padding < 0 || padding > 2) fail("grid_sampler(): unknown padding mode ", padding);
+}
+
+}  // namespace
+
+Tensor grid_sampler_2d(const Tensor& input, const Tensor& grid, int64_t interpolation, int64_t padding,
+                       bool align_corners) {
+  check_grid_sampler(input, grid, 2, interpolation, padding);
   const int64_t n = input.size(0), c = input.size(1), h = input.size(2), w = input.size(3);
   const int64_t oh = grid.size(1), ow = grid.size(2);
   Tensor out = Tensor::empty({n, c, oh, ow}, input.dtype());
@@ -294,25 +300,7 @@ Tensor grid_sampler_2d(const Tensor& input, const Tensor& grid, int64_t interpol
 
 Tensor grid_sampler_3d(const Tensor& input, const Tensor& grid, int64_t interpolation, int64_t padding,
                        bool align_corners) {
-  if (input.dtype() != grid.dtype())
-    fail("grid_sampler(): expected input and grid to have same dtype, but input has ", dtype_name(input.dtype()),
-         " and grid has ", dtype_name(grid.dtype()));
-  if (!(input.dim() == 5 && grid.dim() == 5))
-    fail("grid_sampler(): expected 5D input and grid with same number of dimensions, but got input with sizes ",
-         shape_string(input.sizes()), " and grid with sizes ", shape_string(grid.sizes()));
-  if (input.size(0) != grid.size(0))
-    fail("grid_sampler(): expected grid and input to have same batch size, but got input with sizes ",
-         shape_string(input.sizes()), " and grid with sizes ", shape_string(grid.sizes()));
-  if (grid.size(-1) != 3)
-    fail("grid_sampler(): expected grid to have size 3 in last dimension, but got grid with sizes ",
-         shape_string(grid.sizes()));
-  for (int64_t i = 2; i < 5; ++i)
-    if (input.size(i) == 0)
-      fail("grid_sampler(): expected input to have non-empty spatial dimensions, but input has sizes ",
-           shape_string(input.sizes()), " with dimension ", i, " being empty");
-  if (interpolation == 2) fail("grid_sampler(): bicubic interpolation only supports 4D input");
-  if (interpolation < 0 || interpolation > 1) fail("grid_sampler(): unknown interpolation mode ", interpolation);
-  if (padding < 0 || padding > 2) fail("grid_sampler(): unknown padding mode ", padding);
+  check_grid_sampler(input, grid, 3, interpolation, padding);
   const int64_t n = input.size(0), c = input.size(1), d = input.size(2), h = input.size(3), w = input.size(4);
   const int64_t od = grid.size(1), oh = grid.size(2), ow = grid.size(3);
   Tensor out = Tensor::empty({n, c, od, oh, ow}, input.dtype());
