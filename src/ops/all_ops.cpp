@@ -33,6 +33,7 @@ void register_recent_ops(Registry& r);
 void register_spectral_ops(Registry& r);
 void register_aten_extra_ops(Registry& r);
 void register_quantized_ops(Registry& r);
+void register_fake_quantize_ops(Registry& r);
 void prepare_conv_ops(Registry& r);
 
 void register_all_ops(Registry& r) {
@@ -61,6 +62,7 @@ void register_all_ops(Registry& r) {
   register_recent_ops(r);
   register_spectral_ops(r);
   register_aten_extra_ops(r);  // after recent: allclose reuses isclose, aliases reuse kernels above
+  register_fake_quantize_ops(r);
   register_quantized_ops(r);  // extends aten ops declared above to quantized tensors
   prepare_conv_ops(r);        // after every family that declares or wraps a convolution
 }

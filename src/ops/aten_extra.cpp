@@ -1091,6 +1091,10 @@ void register_aten_extra_ops(Registry& r) {
   r.add("aten::nansum(Tensor self, int[1]? dim=None, bool keepdim=False, *, ScalarType? dtype=None) -> Tensor", wrap(nansum));
   r.add("aten::nanmean(Tensor self, int[1]? dim=None, bool keepdim=False, *, ScalarType? dtype=None) -> Tensor", wrap(nanmean));
   r.add("aten::aminmax(Tensor self, *, int? dim=None, bool keepdim=False) -> (Tensor min, Tensor max)", wrap(aminmax));
+  // The older private spellings scripted observers of PyTorch 1.x compile to.
+  r.add("aten::_aminmax(Tensor self) -> (Tensor, Tensor)", wrap([](const Tensor& x) { return aminmax(x, std::nullopt, false); }));
+  r.add("aten::_aminmax.dim(Tensor self, int dim, bool keepdim=False) -> (Tensor, Tensor)",
+        wrap([](const Tensor& x, int64_t d, bool k) { return aminmax(x, d, k); }));
   r.add("aten::bincount(Tensor self, Tensor? weights=None, SymInt minlength=0) -> Tensor", wrap(cpu::bincount));
   r.add("aten::histc(Tensor self, int bins=100, Scalar min=0, Scalar max=0) -> Tensor", wrap(cpu::histc));
   r.add("aten::isin.Tensor_Tensor(Tensor elements, Tensor test_elements, *, bool assume_unique=False, bool invert=False) -> Tensor",

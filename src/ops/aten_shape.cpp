@@ -50,6 +50,13 @@ void register_shape_ops(Registry& r) {
   r.add("aten::swapaxes(Tensor(a) self, int axis0, int axis1) -> Tensor(a)",
         wrap([](const Tensor& x, int64_t a, int64_t b) { return cpu::transpose(x, a, b); }));
   r.add("aten::t(Tensor(a) self) -> Tensor(a)", wrap([](const Tensor& x) { return cpu::t(x); }));
+  r.add("aten::resize_(Tensor(a!) self, SymInt[] size, *, MemoryFormat? memory_format=None) -> Tensor(a!)",
+        wrap([](const Tensor& x, IntList size, const Value& format) {
+          // torch.contiguous_format is 0, preserve_format 1.
+          if (!format.is_none() && !(format.is_int() && (format.to_int() == 0 || format.to_int() == 1)))
+            fail("resize_: only the contiguous memory format is supported");
+          return cpu::resize_(x, size);
+        }));
   r.add("aten::t_(Tensor(a!) self) -> Tensor(a!)", wrap([](const Tensor& x) { return cpu::set_geometry_(x, cpu::t(x)); }));
   r.add("aten::mT(Tensor(a) self) -> Tensor(a)", wrap([](const Tensor& x) { return cpu::matrix_transpose(x); }));
   r.add("aten::numpy_T(Tensor(a) self) -> Tensor(a)", wrap([](const Tensor& x) {

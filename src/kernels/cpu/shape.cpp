@@ -2,6 +2,7 @@
 #include "kernels/cpu/shape.h"
 
 #include <algorithm>
+#include <cstring>
 #include <numeric>
 
 #include "tensor/broadcast.h"
@@ -493,6 +494,26 @@ Tensor set_geometry_(const Tensor& self, const Tensor& like) {
   impl->sizes = like.sizes();
   impl->strides = like.strides();
   impl->offset = like.offset();
+  return self;
+}
+
+Tensor resize_(const Tensor& self, std::span<const int64_t> sizes) {
+  if (is_quantized(self.dtype())) fail("resize_ of a quantized tensor is not supported");
+  if (self.unsafe_impl()->nested_lengths) fail("resize_ of a nested tensor is not supported");
+  int64_t numel = 1;
+  for (int64_t s : sizes) {
+    if (s < 0) fail("Trying to create tensor with negative dimension ", s, ": ", shape_string(sizes));
+    numel *= s;
+  }
+  TensorImpl* impl = self.unsafe_impl();
+  const size_t needed = checked_nbytes(numel + impl->offset, impl->dtype);
+  if (!impl->storage || impl->storage->nbytes() < needed) {
+    auto grown = Storage::allocate(needed);
+    if (impl->storage) std::memcpy(grown->data(), impl->storage->data(), impl->storage->nbytes());
+    impl->storage = std::move(grown);
+  }
+  impl->sizes.assign(sizes.begin(), sizes.end());
+  impl->strides = contiguous_strides(sizes);
   return self;
 }
 

@@ -53,5 +53,8 @@ Tensor view_dtype(const Tensor& t, DType dtype);
 
 // In-place geometry changes on the handle itself (squeeze_, unsqueeze_, t_, transpose_).
 Tensor set_geometry_(const Tensor& self, const Tensor& like);
+// aten::resize_: the handle takes `sizes` with contiguous strides; its storage grows (contents
+// kept, new elements uninitialised) when too small. Views made before a growth keep the old storage.
+Tensor resize_(const Tensor& self, std::span<const int64_t> sizes);
 
 }  // namespace ember::cpu
