@@ -6,7 +6,11 @@
 #include <cmath>
 
 #include "kernels/cpu/quantized.h"
+#include "kernels/cpu/linalg.h"
+#include "kernels/cpu/pool.h"
 #include "kernels/cpu/quantized_embedding.h"
+#include "kernels/cpu/quantized_norm.h"
+#include "kernels/cpu/reduce.h"
 #include "kernels/cpu/quantized_rnn.h"
 #include "kernels/cpu/shape.h"
 #include "ops/aten_util.h"
@@ -137,32 +141,6 @@ Tensor qcat(const std::vector<Tensor>& xs, int64_t dim, std::optional<double> sc
   }
   Tensor out = make_quantized(cpu::cat(ints, dim), xs[0].dtype(), per_tensor_params(s, z));
   return relu ? qrelu(out, true) : out;
-}
-
-Tensor qbatch_norm(const Tensor& qx, const std::optional<Tensor>& weight, const std::optional<Tensor>& bias,
-                   const Tensor& mean, const Tensor& var, double eps, double scale, int64_t zp, bool relu) {
-  Tensor x = cpu::dequantize(qx);
-  if (x.dim() < 2) fail("quantized batch_norm needs an input with channels");
-  const int64_t c = x.size(1);
-  int64_t inner = 1;
-  for (int64_t d = 2; d < x.dim(); ++d) inner *= x.size(d);
-  Tensor m = mean.to(DType::Float32).contiguous(), v = var.to(DType::Float32).contiguous();
-  if (m.numel() != c || v.numel() != c) fail("quantized batch_norm: running stats must have ", c, " elements");
-  std::optional<Tensor> w = weight ? std::optional<Tensor>(weight->to(DType::Float32).contiguous()) : std::nullopt;
-  std::optional<Tensor> b = bias ? std::optional<Tensor>(bias->to(DType::Float32).contiguous()) : std::nullopt;
-  float* p = x.data<float>();
-  const int64_t outer = x.numel() / std::max<int64_t>(1, c * inner);
-  for (int64_t o = 0; o < outer; ++o)
-    for (int64_t ch = 0; ch < c; ++ch) {
-      const float a = (w ? w->data<float>()[ch] : 1.0f) / std::sqrt(v.data<float>()[ch] + static_cast<float>(eps));
-      const float sh = (b ? b->data<float>()[ch] : 0.0f) - m.data<float>()[ch] * a;
-      float* row = p + (o * c + ch) * inner;
-      for (int64_t i = 0; i < inner; ++i) {
-        const float y = row[i] * a + sh;
-        row[i] = relu ? std::max(y, 0.0f) : y;
-      }
-    }
-  return cpu::quantize_per_tensor(x, scale, zp, qx.dtype());
 }
 
 Tensor run_conv(const Tensor& qx, const PackedConvParams& p, double scale, int64_t zp, bool relu, int64_t spatial_in) {
@@ -632,12 +610,115 @@ void register_quantized_ops(Registry& r) {
           const QuantParams& q = qparams(per_tensor_input(x, "relu6"));
           return qmap(x, q.scale, q.zero_point, [](float v) { return std::min(std::max(v, 0.0f), 6.0f); });
         }));
-  for (bool relu : {false, true})
-    r.add(std::string("quantized::batch_norm2d") + (relu ? "_relu" : "") +
-              "(Tensor qx, Tensor? weight, Tensor? bias, Tensor mean, Tensor var, float eps, float output_scale, int output_zero_point) -> Tensor",
-          wrap([relu](const Tensor& x, std::optional<Tensor> w, std::optional<Tensor> b, const Tensor& m, const Tensor& v, double eps, double s, int64_t zp) {
-            return qbatch_norm(x, w, b, m, v, eps, s, zp, relu);
-          }));
+  // ---- normalisation (kernels/cpu/quantized_norm.h)
+  for (const char* name : {"batch_norm", "batch_norm1d", "batch_norm2d", "batch_norm3d"})
+    for (bool relu : {false, true}) {
+      const int64_t spatial = name[10] == '\0' ? -1 : name[10] - '0';  // batch_norm: any rank
+      const std::string op = std::string("quantized::") + name + (relu ? "_relu" : "");
+      r.add(op + "(Tensor qx, Tensor? weight, Tensor? bias, Tensor mean, Tensor var, float eps, float output_scale, int output_zero_point) -> Tensor",
+            wrap([relu, spatial, op](const Tensor& x, std::optional<Tensor> w, std::optional<Tensor> b, const Tensor& m,
+                                     const Tensor& v, double eps, double s, int64_t zp) {
+              // batch_norm1d takes [N, C] or [N, C, L]; the others exactly 2 + spatial dims.
+              const bool ok = spatial < 0 || x.dim() == spatial + 2 || (spatial == 1 && x.dim() == 2);
+              if (!ok) fail(op, ": expected a ", spatial + 2, "-d input, got ", shape_string(x.sizes()));
+              return cpu::quantized_batch_norm(x, w, b, m, v, eps, s, zp, relu);
+            }));
+    }
+  r.add("aten::quantized_batch_norm(Tensor input, Tensor? weight, Tensor? bias, Tensor mean, Tensor var, float eps, float output_scale, int output_zero_point) -> Tensor",
+        wrap([](const Tensor& x, std::optional<Tensor> w, std::optional<Tensor> b, const Tensor& m, const Tensor& v, double eps,
+                double s, int64_t zp) { return cpu::quantized_batch_norm(x, w, b, m, v, eps, s, zp, false); }));
+  r.add("quantized::layer_norm(Tensor input, int[] normalized_shape, Tensor? weight, Tensor? bias, float eps, float output_scale, int output_zero_point) -> Tensor",
+        wrap([](const Tensor& x, IntList shape, std::optional<Tensor> w, std::optional<Tensor> b, double eps, double s, int64_t zp) {
+          return cpu::quantized_layer_norm(x, shape, w, b, eps, s, zp);
+        }));
+  r.add("quantized::group_norm(Tensor input, int num_groups, Tensor? weight, Tensor? bias, float eps, float output_scale, int output_zero_point) -> Tensor",
+        wrap([](const Tensor& x, int64_t groups, std::optional<Tensor> w, std::optional<Tensor> b, double eps, double s, int64_t zp) {
+          return cpu::quantized_group_norm(x, groups, w, b, eps, s, zp);
+        }));
+  r.add("quantized::instance_norm(Tensor input, Tensor? weight, Tensor? bias, float eps, float output_scale, int output_zero_point) -> Tensor",
+        wrap([](const Tensor& x, std::optional<Tensor> w, std::optional<Tensor> b, double eps, double s, int64_t zp) {
+          if (x.dim() < 2) fail("quantized::instance_norm: expected an input with channels, got ", shape_string(x.sizes()));
+          return cpu::quantized_group_norm(x, x.size(1), w, b, eps, s, zp);
+        }));
+
+  // ---- more elementwise functions of the dequantized values
+  r.add("quantized::elu(Tensor self, float output_scale, int output_zero_point, Scalar alpha=1, Scalar scale=1, Scalar input_scale=1) -> Tensor",
+        wrap([](const Tensor& x, double s, int64_t zp, Scalar alpha, Scalar scale, Scalar input_scale) {
+          const float a = static_cast<float>(alpha.to<double>()), k = static_cast<float>(scale.to<double>()),
+                      ki = static_cast<float>(input_scale.to<double>());
+          return qmap(x, s, zp, [a, k, ki](float v) { return v >= 0 ? v * k : std::expm1(v * ki) * a * k; });
+        }));
+  r.add("quantized::celu(Tensor self, float output_scale, int output_zero_point, Scalar alpha=1) -> Tensor",
+        wrap([](const Tensor& x, double s, int64_t zp, Scalar alpha) {
+          const float a = static_cast<float>(alpha.to<double>());
+          if (a == 0) fail("ZeroDivisionError: celu alpha must not be 0");
+          const float inv = 1.0f / a;
+          return qmap(x, s, zp, [a, inv](float v) { return v >= 0 ? v : std::expm1(v * inv) * a; });
+        }));
+  r.add("quantized::threshold(Tensor qx, Scalar threshold, Scalar value) -> Tensor qy",
+        wrap([](const Tensor& x, Scalar threshold, Scalar value) {
+          const QuantParams& q = qparams(per_tensor_input(x, "threshold"));
+          const float t = static_cast<float>(threshold.to<double>()), v = static_cast<float>(value.to<double>());
+          return qmap(x, q.scale, q.zero_point, [t, v](float a) { return a > t ? a : v; });
+        }));
+  r.add("quantized::clamp(Tensor qx, Scalar? min=None, Scalar? max=None) -> Tensor qy",
+        wrap([](const Tensor& x, std::optional<Scalar> lo, std::optional<Scalar> hi) {
+          return cpu::quantized_clamp(x, lo ? std::optional<double>(lo->to<double>()) : std::nullopt,
+                                      hi ? std::optional<double>(hi->to<double>()) : std::nullopt);
+        }));
+  r.add("quantized::dropout(Tensor self, float output_scale, int output_zero_point, Scalar p=0.5, bool training=False) -> Tensor",
+        wrap([](const Tensor& x, double, int64_t, Scalar, bool training) {
+          if (training) fail("quantized::dropout: dropout in training mode is not supported (ember runs models in eval mode)");
+          return x;
+        }));
+  r.add("quantized::softmax(Tensor qx, int dim, float output_scale, int output_zero_point) -> Tensor",
+        wrap([](const Tensor& x, int64_t dim, double s, int64_t zp) {
+          per_tensor_input(x, "softmax");
+          return cpu::quantize_per_tensor(cpu::softmax(cpu::dequantize(x), dim, std::nullopt), s, zp, x.dtype());
+        }));
+  r.add("quantized::matmul(Tensor qa, Tensor qb, float scale, int zero_point) -> Tensor qc",
+        wrap([](const Tensor& a, const Tensor& b, double s, int64_t zp) {
+          if (!is_quantized(a.dtype()) || a.dtype() != b.dtype())
+            fail("quantized::matmul: both inputs must be quantized tensors of the same dtype, got ", dtype_name(a.dtype()),
+                 " and ", dtype_name(b.dtype()));
+          per_tensor_input(a, "matmul");
+          per_tensor_input(b, "matmul");
+          return cpu::quantize_per_tensor(cpu::matmul(cpu::dequantize(a), cpu::dequantize(b)), s, zp, a.dtype());
+        }));
+  r.add("quantized::prelu(Tensor qx, Tensor weight, float output_scale, int output_zero_point) -> Tensor",
+        wrap([](const Tensor& x, const Tensor& weight, double s, int64_t zp) {
+          per_tensor_input(x, "prelu");
+          if (x.dim() < 1) fail("qprelu: zero-dim input tensor is not allowed.");
+          Tensor w = (is_quantized(weight.dtype()) ? cpu::dequantize(weight) : weight.to(DType::Float32)).contiguous();
+          const int64_t channels = x.dim() >= 2 ? x.size(1) : 1;
+          if (w.numel() != 1 && w.numel() != channels)
+            fail("qprelu: the weight has ", w.numel(), " elements for ", channels, " channels");
+          Tensor d = cpu::dequantize(x);
+          const int64_t inner = x.dim() >= 2 ? d.numel() / std::max<int64_t>(1, x.size(0) * channels) : d.numel();
+          float* p = d.data<float>();
+          const float* wp = w.data<float>();
+          for (int64_t i = 0, n = d.numel(); i < n; ++i) {
+            const float a = wp[w.numel() == 1 ? 0 : (i / std::max<int64_t>(1, inner)) % channels];
+            p[i] = p[i] >= 0 ? p[i] : p[i] * a;
+          }
+          return cpu::quantize_per_tensor(d, s, zp, x.dtype());
+        }));
+  for (int spatial : {1, 2}) {
+    auto pool = wrap([spatial](const Tensor& x, IntList k, IntList st, IntList pad, IntList dil, bool ceil) {
+      const Tensor q = per_tensor_input(x, "max_pool");
+      if (!is_quantized(q.dtype())) fail("quantized max_pool expects a quantized tensor, got ", dtype_name(q.dtype()));
+      const size_t sp = static_cast<size_t>(spatial);
+      const Tensor ints = int_repr_view(q).to(DType::Float32);
+      return requantize_ints(q, cpu::max_pool(sp, ints, cpu::make_pool_params(sp, k, st, pad, dil, ceil)));
+    });
+    const std::string d = std::to_string(spatial) + "d";
+    r.add("quantized::max_pool" + d + "(Tensor qx, int[] kernel_size, int[] stride, int[] padding, int[] dilation, bool ceil_mode) -> Tensor", pool);
+    const std::string n = spatial == 1 ? "1" : "2";
+    r.add("aten::quantized_max_pool" + d + "(Tensor self, int[" + n + "] kernel_size, int[" + n + "] stride=[], int[" + n +
+              "] padding=" + (spatial == 1 ? "[0]" : "0") + ", int[" + n + "] dilation=" + (spatial == 1 ? "[1]" : "1") +
+              ", bool ceil_mode=False) -> Tensor",
+          pool);
+  }
 
   // ---- aten ops on quantized tensors
   extend(r, "aten::relu", "", wrap([](const Tensor& x) { return qrelu(x, false); }));
@@ -651,10 +732,17 @@ void register_quantized_ops(Registry& r) {
            const int64_t zp = x.dtype() == DType::QInt8 ? -128 : 0;
            return qmap(x, 1.0 / 256.0, zp, sigmoid_value);
          }));
+  extend(r, "aten::clamp", "", wrap([](const Tensor& x, std::optional<Scalar> lo, std::optional<Scalar> hi) {
+           return cpu::quantized_clamp(x, lo ? std::optional<double>(lo->to<double>()) : std::nullopt,
+                                       hi ? std::optional<double>(hi->to<double>()) : std::nullopt);
+         }));
+  extend(r, "aten::hardtanh", "", wrap([](const Tensor& x, Scalar lo, Scalar hi) {
+           return cpu::quantized_clamp(x, lo.to<double>(), hi.to<double>());
+         }));
   extend(r, "aten::cat", "", wrap([](const std::vector<Tensor>& xs, int64_t dim) { return qcat(xs, dim, std::nullopt, std::nullopt, false); }));
   for (const char* op : {"aten::max_pool1d", "aten::max_pool2d", "aten::max_pool3d", "aten::avg_pool2d", "aten::avg_pool3d",
                          "aten::adaptive_avg_pool2d", "aten::adaptive_avg_pool3d", "aten::upsample_nearest2d",
-                         "aten::upsample_bilinear2d", "aten::quantized_max_pool2d"})
+                         "aten::upsample_bilinear2d"})
     if (r.find(op, "")) extend_through_ints(r, op, "");
   for (auto [op, overload] : {std::pair{"aten::upsample_nearest2d", "vec"}, std::pair{"aten::upsample_bilinear2d", "vec"},
                               std::pair{"aten::mean", "dim"}})

@@ -621,4 +621,24 @@ Tensor quantized_binary_scalar(QBinary op, const Tensor& qa, double b, bool relu
   return quantize_per_tensor(a, s, z, qa.dtype());
 }
 
+Tensor quantized_clamp(const Tensor& qx, std::optional<double> min, std::optional<double> max) {
+  if (!min && !max) fail("clamp: At least one of 'min' or 'max' must not be None");
+  if (!is_quantized(qx.dtype())) fail("quantized clamp expects a quantized tensor, got ", dtype_name(qx.dtype()));
+  const QuantParams& p = qparams(qx);
+  if (p.per_channel()) fail("clamp of a per-channel quantized tensor is not supported");
+  const DType qd = qx.dtype();
+  const int64_t qmin = quant_min(qd), qmax = quant_max(qd);
+  const float inv_scale = 1.0f / static_cast<float>(p.scale);
+  const int64_t lo = min ? quantize_value(static_cast<float>(*min), inv_scale, p.zero_point, qmin, qmax) : qmin;
+  const int64_t hi = max ? quantize_value(static_cast<float>(*max), inv_scale, p.zero_point, qmin, qmax) : qmax;
+  Tensor ints = int_repr(qx);  // a new contiguous tensor
+  visit_qint(qd, [&](auto s) {
+    using S = decltype(s);
+    S* d = static_cast<S*>(ints.raw_data());
+    for (int64_t i = 0, n = ints.numel(); i < n; ++i)
+      d[i] = static_cast<S>(std::min<int64_t>(std::max<int64_t>(d[i], lo), hi));
+  });
+  return make_quantized(ints, qd, qx.unsafe_impl()->qparams);
+}
+
 }  // namespace ember::cpu

@@ -69,6 +69,10 @@ Tensor linear_fp16_weight(const Tensor& x, const Tensor& weight_fp16_as_float, c
 
 // quantized::add / mul (+relu) and their scalar forms: computed on the dequantized values in
 // float, requantized with (scale, zero_point).
+// quantized::clamp / aten::clamp and hardtanh of a quantized tensor: the bounds quantized with the
+// input's parameters (quantize_val), the stored integers clamped between them; at least one bound.
+Tensor quantized_clamp(const Tensor& qx, std::optional<double> min, std::optional<double> max);
+
 enum class QBinary : uint8_t { Add, Mul };
 Tensor quantized_binary(QBinary op, const Tensor& qa, const Tensor& qb, double scale, int64_t zero_point, bool relu);
 Tensor quantized_binary_scalar(QBinary op, const Tensor& qa, double b, bool relu);
