@@ -293,13 +293,22 @@ inline float requantized(float x, float lo, float hi, float zp) {
   return std::min(std::max(rounded + zp, lo), hi);
 }
 
-// How accumulators of one product become quantized outputs, per output channel: the multiplier
-// x_scale * w_scale / y_scale as float, the bias quantized to int32 with scale x_scale * w_scale,
-// and the clamp (relu clamps at y_zp).
+// How accumulators of one product become quantized outputs, per output channel, in one of the
+// two ways PyTorch's engines do it (its archives do not say which engine will run them):
+//   QNNPACK (per-tensor weights, the qnnpack qconfig's): the bias quantized to int32 with scale
+//     x_scale * w_scale, nearbyint(float(acc + bias_q) * (x_scale * w_scale / y_scale)) + y_zp;
+//   oneDNN / x86 (per-channel weights, the x86, fbgemm and onednn qconfigs'): scales as ideep
+//     keeps them, reciprocals in float: bs = (1/x_scale) * (1/w_scale), the bias NOT rounded but
+//     scaled to bias * bs in float, and the zero point added in float before rounding:
+//     nearbyint((float(acc) + bias * bs) * ((1/y_scale) / bs) + y_zp).
+// A per-channel weight selects the second. The clamp follows (relu clamps at y_zp).
 struct Requant {
   std::vector<float> mult;
-  std::vector<int64_t> bias_q;
-  float lo = 0, hi = 0, zp = 0;
+  std::vector<int64_t> bias_q;  // integer part of the bias (QNNPACK)
+  std::vector<float> bias_f;    // float part of the bias in accumulator units (oneDNN)
+  float lo = 0, hi = 0;
+  float zp = 0;      // added after rounding (QNNPACK)
+  float pre_zp = 0;  // added before rounding (oneDNN)
 
   Requant(const QuantizedWeight& w, double x_scale, double y_scale, int64_t y_zp, bool relu, DType out_dtype, int64_t c) {
     check_zero_point(y_zp, out_dtype);
@@ -307,25 +316,32 @@ struct Requant {
     if (w.scales.size() != 1 && static_cast<int64_t>(w.scales.size()) != c)
       fail("weight has ", w.scales.size(), " channel scales for ", c, " output channels");
     if (w.bias && w.bias->numel() != c) fail("bias has ", w.bias->numel(), " elements for ", c, " output channels");
+    const bool onednn = qparams(w.weight).per_channel();
     mult.resize(static_cast<size_t>(c));
     bias_q.assign(static_cast<size_t>(c), 0);
+    bias_f.assign(static_cast<size_t>(c), 0.0f);
     for (int64_t ch = 0; ch < c; ++ch) {
-      const double prod = x_scale * w.scales[w.scales.size() == 1 ? 0 : static_cast<size_t>(ch)];
-      mult[static_cast<size_t>(ch)] = static_cast<float>(prod / y_scale);
-      if (w.bias) {
-        const float inv = 1.0f / static_cast<float>(prod);
-        bias_q[static_cast<size_t>(ch)] = quantize_value(w.bias->data<float>()[ch], inv, 0, INT32_MIN, INT32_MAX);
+      const double w_scale = w.scales[w.scales.size() == 1 ? 0 : static_cast<size_t>(ch)];
+      const size_t i = static_cast<size_t>(ch);
+      if (onednn) {
+        const float bs = static_cast<float>(1.0 / x_scale) * static_cast<float>(1.0 / w_scale);
+        mult[i] = static_cast<float>(1.0 / y_scale) / bs;
+        if (w.bias) bias_f[i] = w.bias->data<float>()[ch] * bs;
+      } else {
+        const double prod = x_scale * w_scale;
+        mult[i] = static_cast<float>(prod / y_scale);
+        if (w.bias) bias_q[i] = quantize_value(w.bias->data<float>()[ch], 1.0f / static_cast<float>(prod), 0, INT32_MIN, INT32_MAX);
       }
     }
     lo = static_cast<float>(relu ? std::max(quant_min(out_dtype), y_zp) : quant_min(out_dtype));
     hi = static_cast<float>(quant_max(out_dtype));
-    zp = static_cast<float>(y_zp);
+    (onednn ? pre_zp : zp) = static_cast<float>(y_zp);
   }
 
-  // nearbyint((acc + bias) * m) + y_zp, clamped (requantized()).
+  // nearbyint((float(acc + bias_q) + bias_f) * m + pre_zp) + zp, clamped (requantized()).
   template <class S>
-  S one(int64_t acc_plus_bias, float m) const {
-    return static_cast<S>(requantized(static_cast<float>(acc_plus_bias) * m, lo, hi, zp));
+  S one(int64_t acc_plus_bias, float bias_float, float m) const {
+    return static_cast<S>(requantized((static_cast<float>(acc_plus_bias) + bias_float) * m + pre_zp, lo, hi, zp));
   }
 };
 
@@ -349,9 +365,10 @@ Tensor requantize_acc(const Tensor& acc, const QuantizedWeight& w, double x_scal
         const int64_t ch = r % c;
         const float m = rq.mult[static_cast<size_t>(ch)];
         const int64_t b = rq.bias_q[static_cast<size_t>(ch)];
+        const float bf = rq.bias_f[static_cast<size_t>(ch)];
         const int32_t* src = a + r * inner;
         S* o = dst + r * inner;
-        for (int64_t i = 0; i < inner; ++i) o[i] = rq.template one<S>(src[i] + b, m);
+        for (int64_t i = 0; i < inner; ++i) o[i] = rq.template one<S>(src[i] + b, bf, m);
       }
     });
   });
@@ -368,29 +385,30 @@ double per_tensor_scale(const Tensor& qx, const char* op) {
 
 namespace {
 
-// One pixel's channels of an int8 product requantized (requantized(); bias holds the zero
-// point's share too): int32 and float lanes only, so the compiler vectorises it, cloned per ISA.
+// One pixel's channels of an int8 product requantized (Requant::one: bias holds the zero point's
+// share and the integer bias, fbias the float one): int32 and float lanes only, so the compiler
+// vectorises it, cloned per ISA.
 #if defined(__x86_64__) && defined(__GNUC__)
 #define EMBER_QCLONES __attribute__((target_clones("arch=x86-64-v4", "arch=x86-64-v3", "default")))
 #else
 #define EMBER_QCLONES
 #endif
 template <class S>
-inline void requant_row_impl(const int32_t* acc, const int32_t* bias, const float* mult, float lo, float hi, float zp,
-                             S* out, int64_t n) {
+inline void requant_row_impl(const int32_t* acc, const int32_t* bias, const float* fbias, const float* mult, float pre_zp,
+                             float lo, float hi, float zp, S* out, int64_t n) {
   for (int64_t i = 0; i < n; ++i) {
     // The sum wraps in int32 as the engines' int32 accumulators do (no overflow in C++ terms).
     const auto v = static_cast<int32_t>(static_cast<uint32_t>(acc[i]) + static_cast<uint32_t>(bias[i]));
-    out[i] = static_cast<S>(static_cast<int32_t>(requantized(static_cast<float>(v) * mult[i], lo, hi, zp)));
+    out[i] = static_cast<S>(static_cast<int32_t>(requantized((static_cast<float>(v) + fbias[i]) * mult[i] + pre_zp, lo, hi, zp)));
   }
 }
-EMBER_QCLONES void requant_row_u8(const int32_t* acc, const int32_t* bias, const float* mult, float lo, float hi,
-                                  float zp, uint8_t* out, int64_t n) {
-  requant_row_impl(acc, bias, mult, lo, hi, zp, out, n);
+EMBER_QCLONES void requant_row_u8(const int32_t* acc, const int32_t* bias, const float* fbias, const float* mult,
+                                  float pre_zp, float lo, float hi, float zp, uint8_t* out, int64_t n) {
+  requant_row_impl(acc, bias, fbias, mult, pre_zp, lo, hi, zp, out, n);
 }
-EMBER_QCLONES void requant_row_s8(const int32_t* acc, const int32_t* bias, const float* mult, float lo, float hi,
-                                  float zp, int8_t* out, int64_t n) {
-  requant_row_impl(acc, bias, mult, lo, hi, zp, out, n);
+EMBER_QCLONES void requant_row_s8(const int32_t* acc, const int32_t* bias, const float* fbias, const float* mult,
+                                  float pre_zp, float lo, float hi, float zp, int8_t* out, int64_t n) {
+  requant_row_impl(acc, bias, fbias, mult, pre_zp, lo, hi, zp, out, n);
 }
 
 // The quantized convolution on oneDNN's int8 kernels, channels-last end to end (the layout those
@@ -494,9 +512,9 @@ Tensor quantized_conv_int8(const Tensor& qx, const QuantizedWeight& w, const Con
   parallel_range(N * OH * OW, std::max<int64_t>(1, kParallelGrain / std::max<int64_t>(OC, 1)), [&](int64_t r0, int64_t r1) {
     for (int64_t r = r0; r < r1; ++r) {
       if (u8)
-        requant_row_u8(a + r * OC, bias.data(), rq.mult.data(), rq.lo, rq.hi, rq.zp, static_cast<uint8_t*>(out.raw_data()) + r * OC, OC);
+        requant_row_u8(a + r * OC, bias.data(), rq.bias_f.data(), rq.mult.data(), rq.pre_zp, rq.lo, rq.hi, rq.zp, static_cast<uint8_t*>(out.raw_data()) + r * OC, OC);
       else
-        requant_row_s8(a + r * OC, bias.data(), rq.mult.data(), rq.lo, rq.hi, rq.zp, static_cast<int8_t*>(out.raw_data()) + r * OC, OC);
+        requant_row_s8(a + r * OC, bias.data(), rq.bias_f.data(), rq.mult.data(), rq.pre_zp, rq.lo, rq.hi, rq.zp, static_cast<int8_t*>(out.raw_data()) + r * OC, OC);
     }
   });
   return make_quantized(permute(out, std::array<int64_t, 4>{0, 3, 1, 2}), qx.dtype(), per_tensor_params(y_scale, y_zp));

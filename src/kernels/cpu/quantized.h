@@ -3,10 +3,16 @@
 //
 // Rounding follows PyTorch's CPU kernels: quantize is zero_point + nearbyint(x * (1 / scale))
 // in float, clamped to the dtype's range; dequantize is (q - zero_point) * scale. Convolution
-// and linear accumulate (x - x_zp) * (w - w_zp) exactly, add the bias quantized to int32 with
-// scale x_scale * w_scale, and requantize with nearbyint(acc * x_scale * w_scale / y_scale) +
-// y_zp, as QNNPACK and oneDNN do; engines can differ from this by one step where the product
-// lands on a rounding tie.
+// and linear accumulate (x - x_zp) * (w - w_zp) exactly and requantize as one of PyTorch's
+// engines does; the archive does not say which engine will run it, so the weight decides:
+//   per-tensor weights (the qnnpack qconfig): QNNPACK's way, the bias quantized to int32 with
+//     scale x_scale * w_scale, nearbyint((acc + bias_q) * (x_scale * w_scale / y_scale)) + y_zp;
+//   per-channel weights (the x86, fbgemm and onednn qconfigs): oneDNN's way as PyTorch's ideep
+//     sets it up, scales as float reciprocals, the float bias scaled but not rounded, the zero
+//     point added before rounding: nearbyint((acc + bias * bs) * ((1/y_scale) / bs) + y_zp) with
+//     bs = (1/x_scale) * (1/w_scale).
+// Both match their engine exactly on the fixtures (resnet18, mobilenet_v2, shufflenet); the other
+// engine can differ by a step where a product lands near a rounding tie.
 #pragma once
 
 #include <cstdint>
