@@ -477,6 +477,32 @@ void register_quantized_ops(Registry& r) {
         wrap([](const Tensor& w, std::optional<Tensor> b, IntList st, IntList pad, IntList op, IntList dil, int64_t g) {
           return conv_prepack(1, w, b, st, pad, op, dil, g, true);
         }));
+  r.add("quantized::conv_prepack(Tensor weight, Tensor? bias, int[] stride, int[] padding, int[] dilation, int groups) -> __torch__.torch.classes.quantized.Conv2dPackedParamsBase",
+        wrap([](const Tensor& w, std::optional<Tensor> b, IntList st, IntList pad, IntList dil, int64_t g) {
+          return conv_prepack(2, w, b, st, pad, {}, dil, g, false);
+        }));
+  r.add("quantized::conv_transpose3d_prepack(Tensor weight, Tensor? bias, int[] stride, int[] padding, int[] output_padding, int[] dilation, int groups) -> __torch__.torch.classes.quantized.Conv3dPackedParamsBase",
+        wrap([](const Tensor& w, std::optional<Tensor> b, IntList st, IntList pad, IntList op, IntList dil, int64_t g) {
+          return conv_prepack(3, w, b, st, pad, op, dil, g, true);
+        }));
+  r.add("quantized::conv_unpack(__torch__.torch.classes.quantized.Conv2dPackedParamsBase packed_weights) -> (Tensor unpacked_weights, Tensor? B_origin)",
+        wrap([](const Value& v) { return unpack_conv(v, false, false); }));
+  r.add("quantized::conv_transpose3d_unpack(__torch__.torch.classes.quantized.Conv3dPackedParamsBase packed_weights) -> (Tensor unpacked_weights, Tensor? B_origin)",
+        wrap([](const Value& v) { return unpack_conv(v, true, false); }));
+  // The packed geometry as quantized::<kind>_<field> ops (what older __getstate__ code calls).
+  for (const char* kind : {"conv2d", "conv3d", "conv_transpose2d", "conv_transpose3d"}) {
+    const bool three_d = std::string_view(kind).ends_with("3d");
+    const std::string cls = three_d ? kConv3dParams : kConv2dParams;
+    const std::string head = std::string("quantized::") + kind + "_";
+    const std::string arg = "(" + cls + " packed_weights)";
+    auto params = [three_d](const Value& v) -> const PackedConvParams& { return conv_params_of(v, three_d); };
+    r.add(head + "stride" + arg + " -> int[]", wrap([params](const Value& v) { return params(v).stride; }));
+    r.add(head + "padding" + arg + " -> int[]", wrap([params](const Value& v) { return params(v).padding; }));
+    r.add(head + "output_padding" + arg + " -> int[]", wrap([params](const Value& v) { return params(v).output_padding; }));
+    r.add(head + "dilation" + arg + " -> int[]", wrap([params](const Value& v) { return params(v).dilation; }));
+    r.add(head + "groups" + arg + " -> int", wrap([params](const Value& v) { return params(v).groups; }));
+    r.add(head + "transpose" + arg + " -> int", wrap([params](const Value& v) { return static_cast<int64_t>(params(v).transpose); }));
+  }
   r.add("quantized::conv2d_unpack(__torch__.torch.classes.quantized.Conv2dPackedParamsBase packed_weights) -> (Tensor unpacked_weights, Tensor? B_origin)",
         wrap([](const Value& v) { return unpack_conv(v, false, false); }));
   r.add("quantized::conv1d_unpack(__torch__.torch.classes.quantized.Conv2dPackedParamsBase packed_weights) -> (Tensor unpacked_weights, Tensor? B_origin)",
@@ -574,6 +600,13 @@ void register_quantized_ops(Registry& r) {
             return run_conv(x, p, s, zp, false, one_d ? 1 : 2);
           }));
   }
+
+  r.add("quantized::conv_transpose3d(Tensor qx, __torch__.torch.classes.quantized.Conv3dPackedParamsBase packed_weight, float output_scale, int output_zero_point) -> Tensor",
+        wrap([](const Tensor& x, const Value& w, double s, int64_t zp) {
+          const PackedConvParams& p = conv_params_of(w, true);
+          if (!p.transpose) fail("quantized::conv_transpose3d needs transposed packed parameters");
+          return run_conv(x, p, s, zp, false, 3);
+        }));
 
   // ---- elementwise
   for (bool relu : {false, true}) {
