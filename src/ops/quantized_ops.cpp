@@ -601,6 +601,30 @@ void register_quantized_ops(Registry& r) {
           }));
   }
 
+  for (bool relu : {false, true})
+    r.add(std::string("quantized::conv2d_add") + (relu ? "_relu" : "") +
+              "(Tensor qx, Tensor qaccum, __torch__.torch.classes.quantized.Conv2dPackedParamsBase packed_weight, float output_scale, int output_zero_point) -> Tensor",
+          wrap([relu](const Tensor& x, const Tensor& accum, const Value& w, double s, int64_t zp) {
+            const PackedConvParams& p = conv_params_of(w);
+            if (p.transpose || p.spatial != 2) fail("quantized::conv2d_add needs 2-d convolution parameters");
+            if (!is_quantized(x.dtype()) || x.dim() != 4)
+              fail("quantized::conv2d_add expects a 4-d quantized input, got ", dtype_name(x.dtype()), " ", shape_string(x.sizes()));
+            return cpu::quantized_conv_add(x, accum, p.weight, p.conv_params(), s, zp, relu);
+          }));
+  auto linear_act = [](cpu::QLinearActivation act) {
+    return [act](const Tensor& x, const Value& w, double s, int64_t zp, double slope) {
+      const PackedLinearParams& p = linear_params_of(w);
+      if (p.fp16) fail("quantized::linear needs int8 parameters, these are fp16");
+      if (!is_quantized(x.dtype())) fail("quantized::linear expects a quantized input, got ", dtype_name(x.dtype()));
+      return cpu::quantized_linear_activation(x, p.weight, s, zp, act, slope);
+    };
+  };
+  r.add("quantized::linear_leaky_relu(Tensor X, __torch__.torch.classes.quantized.LinearPackedParamsBase W_prepack, float Y_scale_i, int Y_zero_point_i, float negative_slope) -> Tensor Y",
+        wrap(linear_act(cpu::QLinearActivation::LeakyRelu)));
+  r.add("quantized::linear_tanh(Tensor X, __torch__.torch.classes.quantized.LinearPackedParamsBase W_prepack, float Y_scale_i, int Y_zero_point_i) -> Tensor Y",
+        wrap([linear_act](const Tensor& x, const Value& w, double s, int64_t zp) {
+          return linear_act(cpu::QLinearActivation::Tanh)(x, w, s, zp, 0.0);
+        }));
   r.add("quantized::conv_transpose3d(Tensor qx, __torch__.torch.classes.quantized.Conv3dPackedParamsBase packed_weight, float output_scale, int output_zero_point) -> Tensor",
         wrap([](const Tensor& x, const Value& w, double s, int64_t zp) {
           const PackedConvParams& p = conv_params_of(w, true);

@@ -659,4 +659,59 @@ Tensor quantized_clamp(const Tensor& qx, std::optional<double> min, std::optiona
   return make_quantized(ints, qd, qx.unsafe_impl()->qparams);
 }
 
+namespace {
+
+// acc [N, C, inner] of exact integer sums in float32 to real values in place: * x_scale * w_scale
+// per channel, + bias.
+void to_real(Tensor& acc, const QuantizedWeight& w, double x_scale, int64_t channel_dim) {
+  const int64_t c = acc.size(channel_dim);
+  int64_t inner = 1;
+  for (int64_t d = channel_dim + 1; d < acc.dim(); ++d) inner *= acc.size(d);
+  if (w.scales.size() != 1 && static_cast<int64_t>(w.scales.size()) != c)
+    fail("weight has ", w.scales.size(), " channel scales for ", c, " output channels");
+  if (w.bias && w.bias->numel() != c) fail("bias has ", w.bias->numel(), " elements for ", c, " output channels");
+  float* a = acc.data<float>();
+  const int64_t outer = acc.numel() / std::max<int64_t>(1, c * inner);
+  for (int64_t o = 0; o < outer; ++o)
+    for (int64_t ch = 0; ch < c; ++ch) {
+      const float m = static_cast<float>(x_scale * w.scales[w.scales.size() == 1 ? 0 : static_cast<size_t>(ch)]);
+      const float b = w.bias ? w.bias->data<float>()[ch] : 0.0f;
+      float* row = a + (o * c + ch) * inner;
+      for (int64_t i = 0; i < inner; ++i) row[i] = row[i] * m + b;
+    }
+}
+
+}  // namespace
+
+Tensor quantized_conv_add(const Tensor& qx, const Tensor& qaccum, const QuantizedWeight& w, const ConvParams& p,
+                          double y_scale, int64_t y_zp, bool relu) {
+  const double x_scale = per_tensor_scale(qx, "quantized::conv2d_add");
+  if (!is_quantized(qaccum.dtype())) fail("quantized::conv2d_add expects a quantized accum, got ", dtype_name(qaccum.dtype()));
+  Tensor acc = convolution(centered_float(qx), w.centered, std::nullopt, p).contiguous();
+  if (acc.sizes() != qaccum.sizes())
+    fail("quantized::conv2d_add: accum has shape ", shape_string(qaccum.sizes()), ", the convolution gives ",
+         shape_string(acc.sizes()));
+  to_real(acc, w, x_scale, 1);
+  Tensor extra = dequantize(qaccum).contiguous();
+  float* a = acc.data<float>();
+  const float* e = extra.data<float>();
+  for (int64_t i = 0, n = acc.numel(); i < n; ++i) {
+    const float v = a[i] + e[i];
+    a[i] = relu ? std::max(v, 0.0f) : v;
+  }
+  return quantize_per_tensor(acc, y_scale, y_zp, qx.dtype());
+}
+
+Tensor quantized_linear_activation(const Tensor& qx, const QuantizedWeight& w, double y_scale, int64_t y_zp,
+                                   QLinearActivation act, double negative_slope) {
+  const double x_scale = per_tensor_scale(qx, "quantized::linear");
+  Tensor acc = linear(centered_float(qx), w.centered, std::nullopt).contiguous();
+  to_real(acc, w, x_scale, acc.dim() - 1);
+  float* a = acc.data<float>();
+  const float slope = static_cast<float>(negative_slope);
+  for (int64_t i = 0, n = acc.numel(); i < n; ++i)
+    a[i] = act == QLinearActivation::Tanh ? std::tanh(a[i]) : (a[i] >= 0 ? a[i] : a[i] * slope);
+  return quantize_per_tensor(acc, y_scale, y_zp, qx.dtype());
+}
+
 }  // namespace ember::cpu

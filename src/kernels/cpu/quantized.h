@@ -66,6 +66,15 @@ Tensor quantized_conv(const Tensor& qx, const QuantizedWeight& w, const ConvPara
                       int64_t y_zp, bool relu);
 // quantized::linear[_relu]: qx [..., K], w [N, K].
 Tensor quantized_linear(const Tensor& qx, const QuantizedWeight& w, double y_scale, int64_t y_zp, bool relu);
+// PyTorch 2.x's oneDNN fusions, computed from their definition: the product in real units
+// (exact integer sums * x_scale * w_scale + bias), then for quantized::conv2d_add[_relu] plus the
+// dequantized `qaccum` (then relu), for linear_leaky_relu / linear_tanh through the activation,
+// quantized with (y_scale, y_zp) in qx's dtype.
+Tensor quantized_conv_add(const Tensor& qx, const Tensor& qaccum, const QuantizedWeight& w, const ConvParams& p,
+                          double y_scale, int64_t y_zp, bool relu);
+enum class QLinearActivation : uint8_t { LeakyRelu, Tanh };
+Tensor quantized_linear_activation(const Tensor& qx, const QuantizedWeight& w, double y_scale, int64_t y_zp,
+                                   QLinearActivation act, double negative_slope);
 // quantized::linear_dynamic: float x quantized per call to quint8 over [min, max] (qmax 127
 // when reduce_range), float32 result.
 Tensor quantized_linear_dynamic(const Tensor& x, const QuantizedWeight& w, bool reduce_range, bool relu);
