@@ -29,7 +29,12 @@ PYTHON = "/usr/bin/python3"
 FIGURES = ["load_ms", "first_call_ms", "p50_ms", "p90_ms", "p99_ms", "mean_ms", "peak_rss_mib"]
 
 # Targets from the issue "Faster than libtorch on CPU": ember/libtorch ratio of steady p50.
-P50_TARGETS = {"resnet50": 0.95, "mobilenet_v2": 0.6, "efficientnet_b0": 0.6, "bert_encoder": 0.7, "lstm": 0.7}
+P50_TARGETS = {"resnet50": 0.95, "mobilenet_v2": 0.6, "efficientnet_b0": 0.6, "bert_encoder": 0.7, "lstm": 0.7,
+               "mobilenet_v2_int8": 1.0, "resnet18_int8": 1.0}
+# int8 models: torchvision's quantizable models, eager static quantization (fuse, prepare with the
+# engine's default qconfig, calibrate on random images, convert); both programs run them on that
+# engine (libtorch via torch_peer --qengine; ember picks the matching arithmetic from the weights).
+QUANTIZED = {"mobilenet_v2_int8": ("mobilenet_v2", "qnnpack"), "resnet18_int8": ("resnet18", "onednn")}
 LOAD_TARGET, RSS_TARGET, FIRST_CALL_TARGET, SO_TARGET_MB = 0.3, 0.5, 1.3, 10.0
 
 
@@ -143,11 +148,15 @@ def define_models():
         "bert_encoder": (BertEncoder, bert_input, "ids 1x128 int64 + mask 1x128 int64; hidden 256, 4 layers, 4 heads, FFN 1024"),
         "lstm": (Lstm, lstm_input, "1x64x256 float32; 2 layers, hidden 256"),
     }
+    for name, (arch, engine) in QUANTIZED.items():
+        base[name] = (lambda arch=arch: getattr(torchvision.models.quantization, arch)(weights=None, quantize=False),
+                      image_input, f"1x3x224x224 float32; int8 weights and activations ({engine} qconfig and engine)")
     return base, calibrate_bn
 
 
-MODEL_NAMES = ["resnet50", "mobilenet_v2", "efficientnet_b0", "bert_encoder", "lstm"]
+MODEL_NAMES = ["resnet50", "mobilenet_v2", "efficientnet_b0", "bert_encoder", "lstm", *QUANTIZED]
 ALL_VARIANTS = [f"{m}{s}" for m in MODEL_NAMES for s in ("", "_traced")]
+DEFAULT_VARIANTS = [v for v in ALL_VARIANTS if v.replace("_traced", "") not in QUANTIZED]
 
 
 def base_name(variant):
@@ -197,6 +206,26 @@ def count_flops(model, inputs):
     return total[0]
 
 
+def quantize_static(model, engine, make_input):
+    """Eager static quantization of a torchvision quantizable model (see QUANTIZED)."""
+    import torch
+    torch.backends.quantized.engine = engine
+    model.eval()
+    model.fuse_model()
+    model.qconfig = torch.ao.quantization.get_default_qconfig(engine)
+    torch.ao.quantization.prepare(model, inplace=True)
+    g = torch.Generator().manual_seed(3)
+    with torch.no_grad():
+        for _ in range(2):
+            model(torch.rand(2, *make_input()[0].shape[1:], generator=g) * 2 - 1)
+    torch.ao.quantization.convert(model, inplace=True)
+    return model
+
+
+def peer_args(meta):
+    return ["--qengine", meta["qengine"]] if meta.get("qengine") else []
+
+
 def build_models(variants, work):
     """Writes work/models/<variant>/{model.pt, in_*.npy, meta.json}; skips ones already made."""
     todo = [v for v in variants if not (work / "models" / v / "meta.json").exists()]
@@ -213,6 +242,9 @@ def build_models(variants, work):
         calibrate_bn(model, make_input)
         inputs = make_input()
         flops = count_flops(model, inputs)
+        qengine = QUANTIZED.get(name, (None, None))[1]
+        if qengine:
+            model = quantize_static(model, qengine, make_input)
         with torch.no_grad():
             if variant.endswith("_traced"):
                 exported = torch.jit.trace(model, tuple(inputs), check_trace=False)
@@ -226,6 +258,8 @@ def build_models(variants, work):
         meta = {"flops": flops, "inputs": len(inputs), "input_desc": input_desc,
                 "export": "torch.jit.trace" if variant.endswith("_traced") else "torch.jit.script",
                 "size_mb": (d / "model.pt").stat().st_size / 1e6}
+        if qengine:
+            meta["qengine"] = qengine
         (d / "meta.json").write_text(json.dumps(meta, indent=1))
         print(f"  built {variant}: {flops / 1e9:.2f} GFLOP, {meta['size_mb']:.1f} MB", flush=True)
 
@@ -339,7 +373,7 @@ def compare_outputs(ember, peer, peer_env, d, meta, timeout):
         if r.returncode != 0:
             return {"error": "ember: fails (" + first_error_line(r.stderr or r.stdout) + ")"}
         try:
-            r = subprocess.run([peer, d / "model.pt", *ins, "--threads", "1", "--warmup", "0", "--iters", "1",
+            r = subprocess.run([peer, d / "model.pt", *ins, *peer_args(meta), "--threads", "1", "--warmup", "0", "--iters", "1",
                                 "--save-outputs", p_dir], capture_output=True, text=True, timeout=timeout,
                                env=peer_env)
         except subprocess.TimeoutExpired:
@@ -612,8 +646,8 @@ def write_report(path, results, args, env):
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--models", default=",".join(ALL_VARIANTS),
-                    help=f"comma-separated, from: {', '.join(ALL_VARIANTS)} (default: all)")
+    ap.add_argument("--models", default=",".join(DEFAULT_VARIANTS),
+                    help=f"comma-separated, from: {', '.join(ALL_VARIANTS)} (default: all but the int8 ones)")
     ap.add_argument("--threads", default="1,2", help="comma-separated thread counts (default 1,2)")
     ap.add_argument("--rounds", type=int, default=3, help="ember/libtorch process pairs per model and thread count")
     ap.add_argument("--iters", type=int, default=20, help="timed calls per process")
@@ -722,7 +756,7 @@ def main():
             rounds = {"ember": [], "torch": [], "hint": []}
             for k in range(args.rounds):
                 # "hint": ember again with the inputs' shapes given at load (--hint), for the first call.
-                for side, cmd in (("ember", [ember, "bench", *common]), ("torch", [peer, *common]),
+                for side, cmd in (("ember", [ember, "bench", *common]), ("torch", [peer, *common, *peer_args(meta)]),
                                   ("hint", [ember, "bench", *common, "--hint"])):
                     if side in ("ember", "hint") and ember_broken:
                         r[f"{side}_error"][t] = check["error"][len("ember: fails ("):-1]

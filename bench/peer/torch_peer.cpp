@@ -2,8 +2,10 @@
 // figures as `ember bench --json` so bench/run.py can put the two side by side.
 //
 // torch_peer MODEL.pt [--input x.npy]... [--shape 1,3,224,224]... [--warmup K] [--iters N]
-//            [--threads N] [--json] [--save-outputs DIR]
+//            [--threads N] [--json] [--save-outputs DIR] [--qengine qnnpack|onednn|fbgemm|x86]
 //
+// --qengine picks the quantized engine (at::globalContext().setQEngine) before loading, for
+// int8 models: the one their qconfig was made for.
 // Inputs come first from --input files (in order), then from --shape, filled by the same
 // generator as ember's (an LCG, values in [-1, 1)) so both programs see identical numbers.
 // --save-outputs writes the outputs of the first call, flattened depth-first (tuple/list items,
@@ -33,6 +35,7 @@ double ms_since(Clock::time_point t) { return std::chrono::duration<double, std:
 struct Options {
   std::string model, save_dir;
   std::vector<std::string> inputs, shapes;
+  std::string qengine;
   int warmup = 3, iters = 20, threads = 0;
   bool json = false;
 };
@@ -199,19 +202,29 @@ Options parse_args(int argc, char** argv) {
     else if (a == "--threads") o.threads = std::stoi(next(i));
     else if (a == "--save-outputs") o.save_dir = next(i);
     else if (a == "--json") o.json = true;
+    else if (a == "--qengine") o.qengine = next(i);
     else if (!a.empty() && a[0] == '-') die("unknown option " + a);
     else if (o.model.empty()) o.model = a;
     else die("more than one model given");
   }
   if (o.model.empty()) die("usage: torch_peer MODEL.pt [--input x.npy]... [--shape 1,3,224,224]... "
-                           "[--warmup K] [--iters N] [--threads N] [--json] [--save-outputs DIR]");
+                           "[--warmup K] [--iters N] [--threads N] [--json] [--save-outputs DIR] [--qengine NAME]");
   if (o.iters < 1) die("--iters must be at least 1");
   if (o.inputs.empty() && o.shapes.empty()) die("need --input or --shape");
   return o;
 }
 
+at::QEngine qengine_named(const std::string& name) {
+  if (name == "qnnpack") return at::QEngine::QNNPACK;
+  if (name == "onednn") return at::QEngine::ONEDNN;
+  if (name == "fbgemm") return at::QEngine::FBGEMM;
+  if (name == "x86") return at::QEngine::X86;
+  die("unknown quantized engine " + name + " (qnnpack, onednn, fbgemm, x86)");
+}
+
 int run(const Options& o) {
   if (o.threads > 0) at::set_num_threads(o.threads);
+  if (!o.qengine.empty()) at::globalContext().setQEngine(qengine_named(o.qengine));
   std::vector<c10::IValue> inputs;
   for (const auto& path : o.inputs) inputs.emplace_back(read_npy(path));
   for (const auto& s : o.shapes) inputs.emplace_back(generated_input(parse_shape(s)));
