@@ -296,7 +296,8 @@ inline float requantized(float x, float lo, float hi, float zp) {
 // How accumulators of one product become quantized outputs, per output channel, in one of the
 // two ways PyTorch's engines do it (its archives do not say which engine will run them):
 //   QNNPACK (per-tensor weights, the qnnpack qconfig's): the bias quantized to int32 with scale
-//     x_scale * w_scale, nearbyint(float(acc + bias_q) * (x_scale * w_scale / y_scale)) + y_zp;
+//     x_scale * w_scale, nearbyint(float(acc + bias_q) * m) + y_zp with m = (w_scale * x_scale) *
+//     (1 / y_scale) in float;
 //   oneDNN / x86 (per-channel weights, the x86, fbgemm and onednn qconfigs'): scales as ideep
 //     keeps them, reciprocals in float: bs = (1/x_scale) * (1/w_scale), the bias NOT rounded but
 //     scaled to bias * bs in float, and the zero point added in float before rounding:
@@ -328,8 +329,9 @@ struct Requant {
         mult[i] = static_cast<float>(1.0 / y_scale) / bs;
         if (w.bias) bias_f[i] = w.bias->data<float>()[ch] * bs;
       } else {
+        // generate_requantization_scales: float products, the output scale's reciprocal in float.
         const double prod = x_scale * w_scale;
-        mult[i] = static_cast<float>(prod / y_scale);
+        mult[i] = (static_cast<float>(w_scale) * static_cast<float>(x_scale)) * (1.0f / static_cast<float>(y_scale));
         if (w.bias) bias_q[i] = quantize_value(w.bias->data<float>()[ch], 1.0f / static_cast<float>(prod), 0, INT32_MIN, INT32_MAX);
       }
     }

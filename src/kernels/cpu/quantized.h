@@ -6,7 +6,8 @@
 // and linear accumulate (x - x_zp) * (w - w_zp) exactly and requantize as one of PyTorch's
 // engines does; the archive does not say which engine will run it, so the weight decides:
 //   per-tensor weights (the qnnpack qconfig): QNNPACK's way, the bias quantized to int32 with
-//     scale x_scale * w_scale, nearbyint((acc + bias_q) * (x_scale * w_scale / y_scale)) + y_zp;
+//     scale x_scale * w_scale, nearbyint((acc + bias_q) * m) + y_zp with the multiplier
+//     m = (w_scale * x_scale) * (1 / y_scale) computed in float;
 //   per-channel weights (the x86, fbgemm and onednn qconfigs): oneDNN's way as PyTorch's ideep
 //     sets it up, scales as float reciprocals, the float bias scaled but not rounded, the zero
 //     point added before rounding: nearbyint((acc + bias * bs) * ((1/y_scale) / bs) + y_zp) with

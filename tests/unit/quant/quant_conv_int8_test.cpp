@@ -75,7 +75,8 @@ TEST(QuantConvInt8, SumsExactlyAndRequantizesAsTheFormulaSays) {
             largest = std::max(largest, std::abs(acc));
             const float inv = 1.0f / static_cast<float>(xs * ws);
             const int64_t bq = static_cast<int64_t>(std::nearbyint(bias.data<float>()[oc] * inv));
-            const float m = static_cast<float>(xs * ws / ys);
+            // Per-tensor weights: QNNPACK's multiplier, (w_scale * x_scale) * (1 / y_scale) in float.
+            const float m = (static_cast<float>(ws) * static_cast<float>(xs)) * (1.0f / static_cast<float>(ys));
             const int64_t want = std::clamp<int64_t>(
                 static_cast<int64_t>(std::nearbyint(static_cast<float>(acc + bq) * m) + static_cast<float>(yzp)), 0, 255);
             const int64_t got = static_cast<int64_t>(yi.at_double(((n * c.cout + oc) * oh + oy) * ow + ox));
