@@ -1,6 +1,7 @@
 // The int8 convolution path (oneDNN's int8 kernels, int32 sums) against sums done here in int64
-// and requantized with the same formula: exact for every geometry below, including a 4608-term
-// sum of 255 * 127 products, past the 2^24 where float32 accumulation stops being exact.
+// and requantized with the same formula (QNNPACK's for per-tensor weights, oneDNN's for
+// per-channel ones; quantized.h): exact for every geometry below, including a 4608-term sum of
+// 255 * 127 products, past the 2^24 where float32 accumulation stops being exact.
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -16,6 +17,7 @@ struct Case {
   int64_t n, cin, h, w, cout, k, stride, pad, groups;
   int x_zp;
   bool extreme;  // every input 255 and every weight 127: the largest sums
+  bool per_channel = false;  // per-channel weights: oneDNN's requantization instead of QNNPACK's
 };
 
 TEST(QuantConvInt8, SumsExactlyAndRequantizesAsTheFormulaSays) {
@@ -24,6 +26,8 @@ TEST(QuantConvInt8, SumsExactlyAndRequantizesAsTheFormulaSays) {
       {1, 32, 12, 12, 32, 3, 2, 1, 32, 128, false},  // depthwise, strided
       {1, 24, 7, 7, 12, 1, 1, 0, 2, 0, false},    // grouped 1x1
       {1, 512, 5, 5, 4, 3, 1, 1, 1, 0, true},     // 4608 terms of 255 * 127
+      {2, 16, 9, 11, 8, 3, 1, 1, 1, 37, false, true},  // per-channel weights
+      {1, 32, 12, 12, 32, 3, 2, 1, 32, 128, false, true},
   };
   std::mt19937 rng(5);
   for (const Case& c : cases) {
@@ -36,7 +40,11 @@ TEST(QuantConvInt8, SumsExactlyAndRequantizesAsTheFormulaSays) {
     for (int64_t i = 0; i < wf.numel(); ++i)
       wf.data<float>()[i] = static_cast<float>((c.extreme ? 127 : static_cast<int>(rng() % 255) - 127) * ws);
     Tensor qx = cpu::quantize_per_tensor(xi, xs, c.x_zp, DType::QUInt8);
-    Tensor qw = cpu::quantize_per_tensor(wf, ws, 0, DType::QInt8);
+    Tensor channel_scales = Tensor::empty({c.cout}, DType::Float64);
+    for (int64_t i = 0; i < c.cout; ++i) channel_scales.data<double>()[i] = ws * (1.0 + 0.13 * static_cast<double>(i));
+    Tensor qw = c.per_channel ? cpu::quantize_per_channel(wf, channel_scales, Tensor::zeros(std::vector<int64_t>{c.cout}, DType::Int64), 0,
+                                                          DType::QInt8)
+                              : cpu::quantize_per_tensor(wf, ws, 0, DType::QInt8);
     Tensor bias = Tensor::empty({c.cout}, DType::Float32);
     for (int64_t i = 0; i < c.cout; ++i) bias.data<float>()[i] = static_cast<float>(0.37 * static_cast<double>(i) - 1.0);
     const cpu::QuantizedWeight w = cpu::prepare_quantized_weight(qw, bias, 0);
@@ -73,12 +81,23 @@ TEST(QuantConvInt8, SumsExactlyAndRequantizesAsTheFormulaSays) {
                   acc += xval * wv[((oc * cin_g + ic) * c.k + ky) * c.k + kx];
                 }
             largest = std::max(largest, std::abs(acc));
-            const float inv = 1.0f / static_cast<float>(xs * ws);
-            const int64_t bq = static_cast<int64_t>(std::nearbyint(bias.data<float>()[oc] * inv));
-            // Per-tensor weights: QNNPACK's multiplier, (w_scale * x_scale) * (1 / y_scale) in float.
-            const float m = (static_cast<float>(ws) * static_cast<float>(xs)) * (1.0f / static_cast<float>(ys));
-            const int64_t want = std::clamp<int64_t>(
-                static_cast<int64_t>(std::nearbyint(static_cast<float>(acc + bq) * m) + static_cast<float>(yzp)), 0, 255);
+            int64_t want;
+            if (c.per_channel) {
+              // oneDNN as ideep sets it up: float reciprocals, the float bias scaled, not rounded,
+              // the zero point added before rounding.
+              const double wsc = channel_scales.data<double>()[oc];
+              const float bs = static_cast<float>(1.0 / xs) * static_cast<float>(1.0 / wsc);
+              const float m = static_cast<float>(1.0 / ys) / bs;
+              const float v = (static_cast<float>(acc) + bias.data<float>()[oc] * bs) * m + static_cast<float>(yzp);
+              want = std::clamp<int64_t>(static_cast<int64_t>(std::nearbyint(v)), 0, 255);
+            } else {
+              const float inv = 1.0f / static_cast<float>(xs * ws);
+              const int64_t bq = static_cast<int64_t>(std::nearbyint(bias.data<float>()[oc] * inv));
+              // Per-tensor weights: QNNPACK's multiplier, (w_scale * x_scale) * (1 / y_scale) in float.
+              const float m = (static_cast<float>(ws) * static_cast<float>(xs)) * (1.0f / static_cast<float>(ys));
+              want = std::clamp<int64_t>(
+                  static_cast<int64_t>(std::nearbyint(static_cast<float>(acc + bq) * m) + static_cast<float>(yzp)), 0, 255);
+            }
             const int64_t got = static_cast<int64_t>(yi.at_double(((n * c.cout + oc) * oh + oy) * ow + ox));
             worst = std::max(worst, std::abs(got - want));
             worst_float = std::max(worst_float, std::abs(static_cast<int64_t>(yf.at_double(((n * c.cout + oc) * oh + oy) * ow + ox)) - want));
