@@ -17,6 +17,7 @@
 #include "kernels/cpu/nn_util.h"
 #include "kernels/cpu/shape.h"
 #include "tensor/convert.h"
+#include "tensor/impl.h"
 #include "tensor/iterator.h"
 
 namespace ember::cpu {
