@@ -118,7 +118,8 @@ TEST(LegacyArchive, BrokenArchivesSayWhatIsWrong) {
       {"bad_attribute_global.pt", "global 'os.system' is not allowed"},
       {"bad_attribute_list.pt", "attributes.pkl: holds a list, not the tuple protoVersion 3 archives have"},
   };
-  for (const auto& [file, needle] : cases) {
+  for (const auto& c : cases) {
+    const std::string file = c.first, needle = c.second;  // clang 14 cannot capture structured bindings
     SCOPED_TRACE(file);
     const std::string msg = testing::error_of([&] { load(legacy(file)); });
     EXPECT_HAS(msg, needle);
