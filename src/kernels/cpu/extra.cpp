@@ -33,6 +33,20 @@ void check_pair(std::span<const int64_t> v, const char* what) {
     if (x > (int64_t{1} << 31) || x < -(int64_t{1} << 31)) fail(what, " value ", x, " is out of range");
 }
 
+// im2col's and col2im's checks of the window's values (PyTorch's wording), after check_pair has
+// checked each one's length.
+void check_window(std::span<const int64_t> kernel, std::span<const int64_t> dilation, std::span<const int64_t> padding,
+                  std::span<const int64_t> stride) {
+  if (kernel[0] <= 0 || kernel[1] <= 0)
+    fail("kernel size should be greater than zero, but got kernel_height: ", kernel[0], " kernel_width: ", kernel[1]);
+  if (dilation[0] <= 0 || dilation[1] <= 0)
+    fail("dilation should be greater than zero, but got dilation_height: ", dilation[0], " dilation_width: ", dilation[1]);
+  if (stride[0] <= 0 || stride[1] <= 0)
+    fail("stride should be greater than zero, but got stride_height: ", stride[0], " stride_width: ", stride[1]);
+  if (padding[0] < 0 || padding[1] < 0)
+    fail("padding should be non-negative, but got pad_height: ", padding[0], " pad_width: ", padding[1]);
+}
+
 }  // namespace
 
 // ---- im2col / col2im ----------------------------------------------------------------------------
@@ -43,14 +57,7 @@ Tensor im2col(const Tensor& x, std::span<const int64_t> kernel, std::span<const 
   check_pair(dilation, "dilation");
   check_pair(padding, "padding");
   check_pair(stride, "stride");
-  if (kernel[0] <= 0 || kernel[1] <= 0)
-    fail("kernel size should be greater than zero, but got kernel_height: ", kernel[0], " kernel_width: ", kernel[1]);
-  if (dilation[0] <= 0 || dilation[1] <= 0)
-    fail("dilation should be greater than zero, but got dilation_height: ", dilation[0], " dilation_width: ", dilation[1]);
-  if (stride[0] <= 0 || stride[1] <= 0)
-    fail("stride should be greater than zero, but got stride_height: ", stride[0], " stride_width: ", stride[1]);
-  if (padding[0] < 0 || padding[1] < 0)
-    fail("padding should be non-negative, but got pad_height: ", padding[0], " pad_width: ", padding[1]);
+  check_window(kernel, dilation, padding, stride);
   const bool batched = x.dim() == 4;
   if (!((x.dim() == 3 || x.dim() == 4) && x.size(-1) > 0 && x.size(-2) > 0 && x.size(-3) > 0))
     fail("Expected 3D or 4D (batch mode) tensor with possibly 0 batch size and other non-zero dimensions for input, but got: ",
@@ -96,14 +103,7 @@ Tensor col2im(const Tensor& x, std::span<const int64_t> output_size, std::span<c
   check_pair(stride, "stride");
   if (output_size[0] <= 0 || output_size[1] <= 0)
     fail("Expected output_size to be positive, but got output_size=", pair_string(output_size));
-  if (kernel[0] <= 0 || kernel[1] <= 0)
-    fail("kernel size should be greater than zero, but got kernel_height: ", kernel[0], " kernel_width: ", kernel[1]);
-  if (dilation[0] <= 0 || dilation[1] <= 0)
-    fail("dilation should be greater than zero, but got dilation_height: ", dilation[0], " dilation_width: ", dilation[1]);
-  if (stride[0] <= 0 || stride[1] <= 0)
-    fail("stride should be greater than zero, but got stride_height: ", stride[0], " stride_width: ", stride[1]);
-  if (padding[0] < 0 || padding[1] < 0)
-    fail("padding should be non-negative, but got pad_height: ", padding[0], " pad_width: ", padding[1]);
+  check_window(kernel, dilation, padding, stride);
   const bool batched = x.dim() == 3;
   if (!((x.dim() == 2 || x.dim() == 3) && x.size(-1) > 0 && x.size(-2) > 0))
     fail("Expected 2D or 3D (batch mode) tensor for input with possibly 0 batch size and non-zero dimensions for input, but got: ",
