@@ -80,6 +80,40 @@ void Registry::set_prepare(std::string_view qualified_name, std::string_view ove
   fail("set_prepare: no op ", qualified_name, overload.empty() ? "" : ".", overload);
 }
 
+std::string_view backend_name(Backend b) {
+  switch (b) {
+    case Backend::CPU: return "cpu";
+    case Backend::CPUReference: return "cpu-reference";
+    case Backend::CUDA: return "cuda";
+  }
+  return "?";
+}
+
+const Kernel* Operator::kernel_for(Backend b) const {
+  if (b == Backend::CPU) return &kernel;
+  for (const KernelPath& p : paths)
+    if (p.backend == b) return &p.kernel;
+  return nullptr;
+}
+
+void Registry::add_path(std::string_view qualified_name, std::string_view overload, Backend backend,
+                        Kernel kernel) {
+  if (backend == Backend::CPU) fail("add_path: the CPU kernel of an op is the one it was added with");
+  for (const auto& op : ops_) {
+    if (op->schema.qualified_name() == qualified_name && op->schema.overload == overload) {
+      for (KernelPath& p : op->paths) {
+        if (p.backend == backend) {
+          p.kernel = std::move(kernel);
+          return;
+        }
+      }
+      op->paths.push_back(KernelPath{backend, std::move(kernel)});
+      return;
+    }
+  }
+  fail("add_path: no op ", qualified_name, overload.empty() ? "" : ".", overload);
+}
+
 std::string_view arg_conversion_name(ArgConversion c) {
   switch (c) {
     case ArgConversion::None: return "none";

@@ -74,9 +74,27 @@ using Prepare = std::function<std::shared_ptr<CallState>(std::span<const Value* 
 // The kernel a prepared call site runs: the plain kernel's contract plus the site's state.
 using PreparedKernel = std::function<void(Stack&, CallState&)>;
 
+// Which implementation of an op a kernel is. `CPU` is `Operator::kernel`, the one the CPU runs.
+// `CPUReference` is a plain version of the same math on the CPU (scalar loops, double sums) that
+// the replay harness (tests/unit/ops/replay_test.cpp) runs every recorded case through and
+// compares with the CPU kernel; nothing else calls it. `CUDA` is the GPU backend's kernel: the
+// lowering binds it for call sites of a module placed on a CUDA device.
+enum class Backend : uint8_t { CPU = 0, CPUReference = 1, CUDA = 2 };
+inline constexpr size_t kNumBackends = 3;
+std::string_view backend_name(Backend b);  // "cpu", "cpu-reference", "cuda"
+
+struct KernelPath {
+  Backend backend;
+  Kernel kernel;
+};
+
 struct Operator {
   FunctionSchema schema;
-  Kernel kernel;
+  Kernel kernel;  // the CPU kernel (Backend::CPU)
+  // The op's other implementations (Registry::add_path), at most one per backend.
+  std::vector<KernelPath> paths;
+  // The kernel for `b`: `&kernel` for the CPU, else the path's, or null when the op has none.
+  const Kernel* kernel_for(Backend b) const;
   // Optional, set together (Registry::set_prepare): call sites whose prepare step returns a state
   // run `prepared` with it; other callers (Registry::call, unprepared sites) run `kernel`.
   Prepare prepare;
@@ -153,6 +171,9 @@ class Registry {
   // positions the step reads. Fails when the op is absent.
   void set_prepare(std::string_view qualified_name, std::string_view overload, Prepare prepare,
                    PreparedKernel prepared, std::vector<size_t> reads);
+  // Gives an existing op another implementation (a reference version, a backend's kernel);
+  // replaces an earlier path of the same backend. Backend::CPU is `kernel` itself (wrap_kernel).
+  void add_path(std::string_view qualified_name, std::string_view overload, Backend backend, Kernel kernel);
   size_t size() const { return ops_.size(); }
   // Every registered op, for listings.
   std::vector<const Operator*> all() const;
