@@ -126,6 +126,8 @@ class Module {
   // The IR a root method runs after the load-time passes, as text (for debugging and
   // `ember inspect --optimized`); empty when the passes were all turned off.
   std::string optimized_graph(const std::string& method) const;
+  // The device given at load (LoadOptions::device): where its tensors live and its code runs.
+  Device device() const;
   // The archive's format version (1..10) and this module's qualified class name.
   int64_t format_version() const;
   std::string type_name() const;
@@ -162,6 +164,14 @@ struct LoadOptions {
   uint64_t max_inflated_bytes = uint64_t{2} << 30;  // all deflated zip entries together
   uint64_t max_pickle_items = uint64_t{1} << 23;    // list items + dict entries built per pickle
   std::vector<InputShape> input_shapes{};           // forward's tensor arguments, in order
+  // Where the model's tensors live and its code runs. On a device other than the CPU the
+  // archive's tensors are copied there at load (storages shared between tensors stay shared),
+  // tensor arguments of a call are copied there, and results stay there (Tensor::to(Device)
+  // brings them back). Each op runs the device backend's kernel when it has one, and otherwise
+  // its CPU kernel on host copies of its tensors. Load fails with a clear message when no backend
+  // serves the device. The passes that only serve the CPU's kernels ("fold-batch-norm",
+  // "fuse-conv", "channels-last") are off on other devices.
+  Device device{};
 };
 
 // Loads and compiles a `torch.jit.save` archive.

@@ -13,6 +13,7 @@
 #include <string>
 #include <vector>
 
+#include "ember/device.h"
 #include "ember/dtype.h"
 #include "ember/error.h"
 
@@ -25,17 +26,23 @@ size_t checked_nbytes(int64_t numel, DType dtype);
 
 class Storage {
  public:
-  // Borrows `data`; `owner` (may be null) is kept alive as long as the storage is.
-  Storage(void* data, size_t nbytes, std::shared_ptr<const void> owner, bool borrowed = true)
-      : data_(data), nbytes_(nbytes), owner_(std::move(owner)), borrowed_(borrowed) {}
-  // A new zero-filled, 64-byte aligned allocation.
-  static std::shared_ptr<Storage> allocate(size_t nbytes);
+  // Borrows `data` (an address on `device`); `owner` (may be null) is kept alive as long as the
+  // storage is.
+  Storage(void* data, size_t nbytes, std::shared_ptr<const void> owner, bool borrowed = true,
+          Device device = Device{})
+      : data_(data), nbytes_(nbytes), owner_(std::move(owner)), borrowed_(borrowed), device_(device) {}
+  // A new zero-filled allocation (64-byte aligned on the CPU). A device other than the CPU
+  // allocates through its backend (an ember::Error when none is available).
+  static std::shared_ptr<Storage> allocate(size_t nbytes, Device device = Device{});
   // The same without zero-filling (the bytes are whatever the block held): only for buffers
   // that are written in full before anything reads them.
-  static std::shared_ptr<Storage> allocate_uninitialized(size_t nbytes);
+  static std::shared_ptr<Storage> allocate_uninitialized(size_t nbytes, Device device = Device{});
 
+  // The first byte's address on the storage's device (not dereferenceable on the CPU unless
+  // the device is the CPU).
   void* data() const { return data_; }
   size_t nbytes() const { return nbytes_; }
+  const Device& device() const { return device_; }
   // True when the bytes belong to something else (an mmap'd file or a caller's buffer).
   bool borrowed() const { return borrowed_; }
 
@@ -44,6 +51,7 @@ class Storage {
   size_t nbytes_;
   std::shared_ptr<const void> owner_;
   bool borrowed_ = true;
+  Device device_;
 };
 
 // The tensor's header (storage, dtype, sizes, strides, offset and the internal tags quantized and
@@ -61,12 +69,15 @@ class Tensor {
     return empty(std::span<const int64_t>(sizes.begin(), sizes.size()), dtype);
   }
   static Tensor zeros(std::span<const int64_t> sizes, DType dtype) { return empty(sizes, dtype); }
+  // The same on `device` (zero-filled; ember::Error when no backend serves the device).
+  static Tensor empty(std::span<const int64_t> sizes, DType dtype, Device device);
   // A new contiguous tensor whose memory is not zero-filled: for results a kernel overwrites
   // entirely (skips a memset pass over every fresh output).
   static Tensor empty_uninitialized(std::span<const int64_t> sizes, DType dtype);
   static Tensor empty_uninitialized(std::initializer_list<int64_t> sizes, DType dtype) {
     return empty_uninitialized(std::span<const int64_t>(sizes.begin(), sizes.size()), dtype);
   }
+  static Tensor empty_uninitialized(std::span<const int64_t> sizes, DType dtype, Device device);
   // Wraps caller memory without copying; the caller keeps it alive while the tensor is used.
   // Empty `strides` means contiguous.
   static Tensor from_blob(void* data, std::span<const int64_t> sizes, DType dtype,
@@ -101,8 +112,14 @@ class Tensor {
   bool requires_grad() const;
 
   const std::shared_ptr<Storage>& storage() const;
-  // Address of element 0 (storage start + offset).
+  // The device its storage lives on.
+  Device device() const;
+  bool is_cpu() const { return device().is_cpu(); }
+  // Address of element 0 (storage start + offset) in host memory; ember::Error for a tensor on
+  // another device, whose bytes the CPU cannot read (copy it with to(Device) first).
   void* raw_data() const;
+  // Address of element 0 on the tensor's device, whatever the device (for backends' kernels).
+  void* device_data() const;
   template <class T>
   T* data() const {
     if (dtype_of<T>::value != dtype())
@@ -121,6 +138,9 @@ class Tensor {
   Tensor clone() const;
   // Converted to dtype (C++ static_cast semantics per element, like torch's .to()).
   Tensor to(DType dtype) const;
+  // On `device`: this tensor when already there, else a contiguous copy made there (same dtype,
+  // sizes and quantization parameters). Copies to or from a device go through its backend.
+  Tensor to(Device device) const;
   // Element i in row-major logical order, converted to double (slow; for printing and tests).
   double at_double(int64_t flat_index) const;
 

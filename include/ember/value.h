@@ -17,22 +17,12 @@
 #include <variant>
 #include <vector>
 
+#include "ember/device.h"
 #include "ember/error.h"
 #include "ember/tensor.h"
 #include "ember/type.h"
 
 namespace ember {
-
-enum class DeviceType : int8_t { CPU = 0, CUDA = 1, Meta = 2, MPS = 3, XPU = 4 };
-
-struct Device {
-  DeviceType type = DeviceType::CPU;
-  int index = -1;  // -1: no index given
-  // Parses "cpu", "cuda", "cuda:1", "meta", ...
-  static Device parse(std::string_view text);
-  std::string str() const;
-  bool operator==(const Device&) const = default;
-};
 
 struct Object;
 struct List;

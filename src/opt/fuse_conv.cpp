@@ -8,6 +8,10 @@
 // left as they are. Every step only fires when the value it consumes has exactly that one reader
 // in the same block (rank reads aside), so nothing else can observe the intermediate result that
 // is no longer materialised.
+//
+// Serves the CPU backend: ember::conv_fused is oneDNN's convolution with post-ops, and the folding
+// reads the constants' bytes in host memory. Modules placed on another device load with
+// "fold-batch-norm", "fuse-conv" and "channels-last" off (session/module.cpp).
 #include <algorithm>
 #include <cmath>
 #include <limits>

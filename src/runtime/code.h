@@ -70,6 +70,9 @@ struct Instr {
   uint32_t loc = 0;            // index into locs
   const void* target = nullptr; // Operator* / Function* / dispatch table, per op
   ops::CallState* state = nullptr;  // Call: the state the op's prepare step made at load, if any
+  // Call: the kernel the site runs, chosen at lowering for the code's device (the op's `kernel`
+  // on the CPU; see ops/device_dispatch.h for other devices).
+  const std::function<void(std::vector<Value>&)>* kernel = nullptr;
 };
 
 struct Code final : Executable {
@@ -83,6 +86,10 @@ struct Code final : Executable {
   std::vector<std::vector<std::pair<const ClassType*, const Function*>>> dispatch;
   // Owns the call sites' prepared states (Instr::state points into it).
   std::vector<std::shared_ptr<ops::CallState>> states;
+  // Owns the kernels made for this code's device (Instr::kernel points into it or into an op).
+  std::vector<std::unique_ptr<std::function<void(std::vector<Value>&)>>> device_kernels;
+  // The device the code runs on: its call sites' kernels were chosen for it.
+  Device device;
   std::vector<uint32_t> param_regs;
   uint32_t num_regs = 0;
 
@@ -95,12 +102,17 @@ struct Code final : Executable {
 // `forward` and in the `_forward_impl` it inlines) share one state, so a weight is packed once.
 class PreparedSites {
  public:
+  // For code that runs on `device` (the CPU unless given): on another device call sites bind that
+  // device's kernels, and the CPU prepare steps are not run.
+  explicit PreparedSites(Device device = Device{}) : device_(device) {}
+  const Device& device() const { return device_; }
   // The state for `n` (a Call node whose op has a prepare step): an existing one for the same op
   // and constants, else a new one from the op's prepare step; null when it has none to give.
   std::shared_ptr<ops::CallState> get(const ir::Node* n);
 
  private:
   std::unordered_map<std::string, std::shared_ptr<ops::CallState>> by_key_;
+  Device device_;
 };
 
 // Lowers a compiled graph. Interface call nodes carry their dispatch tables already. A register

@@ -127,7 +127,7 @@ Value execute(const Function& fn, const Code& code, std::vector<Value> args) {
           const auto* op = static_cast<const ops::Operator*>(in.target);
           const auto run_kernel = [&] {
             if (in.state) op->prepared(stack, *in.state);
-            else op->kernel(stack);
+            else (*in.kernel)(stack);
           };
           if (OpProfile* prof = OpProfile::get()) {
             const auto t0 = std::chrono::steady_clock::now();

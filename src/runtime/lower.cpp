@@ -6,6 +6,7 @@
 
 #include "ir/function.h"
 #include "ir/graph.h"
+#include "ops/device_dispatch.h"
 #include "ops/registry.h"
 #include "runtime/code.h"
 #include "core/check.h"
@@ -68,8 +69,10 @@ class Liveness {
 
 class Lowerer {
  public:
-  Lowerer(Code& code, const ir::Graph& g, PreparedSites* sites) : code_(code), live_(g), sites_(sites) {
+  Lowerer(Code& code, const ir::Graph& g, PreparedSites* sites)
+      : code_(code), live_(g), sites_(sites), device_(sites->device()) {
     code_.num_regs = static_cast<uint32_t>(g.num_values());
+    code_.device = device_;
   }
 
   void lower_block(const ir::Block* b) {
@@ -156,7 +159,14 @@ class Lowerer {
       case ir::NodeKind::Call: {
         Instr& i = emit(n->op->schema.is_vararg ? OpCode::CallVararg : OpCode::Call, ins, outs, loc);
         i.target = n->op;
-        if (n->op->prepare && !n->op->schema.is_vararg) i.state = prepare_site(n);
+        if (device_.is_cpu()) {
+          i.kernel = &n->op->kernel;
+          if (n->op->prepare && !n->op->schema.is_vararg) i.state = prepare_site(n);
+        } else {
+          ops::DeviceKernel k = ops::kernel_for_device(*n->op, device_);
+          code_.device_kernels.push_back(std::make_unique<ops::Kernel>(std::move(k.kernel)));
+          i.kernel = code_.device_kernels.back().get();
+        }
         break;
       }
       case ir::NodeKind::CallFunction:
@@ -261,6 +271,7 @@ class Lowerer {
   Code& code_;
   Liveness live_;
   PreparedSites* sites_;
+  Device device_;
 };
 
 const char* opcode_name(OpCode op) {

@@ -11,9 +11,12 @@
 #include <map>
 #include <mutex>
 #include <sstream>
+#include <unordered_map>
 #include <unordered_set>
 
 #include "archive/archive.h"
+#include "tensor/device_memory.h"
+#include "tensor/impl.h"
 #include "ember/threads.h"
 #include "ir/function.h"
 #include "ir/graph.h"
@@ -35,6 +38,7 @@ struct LoadedModel {
   Value root;
   std::map<std::string, std::string> extra_files;
   opt::PassSet passes;
+  Device device;  // LoadOptions::device, resolved
 
   // The root class's methods specialised for `root` by the load-time passes (src/opt). Replaced
   // (not edited) when the API changes the module, so calls still running keep their copy.
@@ -56,7 +60,7 @@ struct LoadedModel {
  private:
   std::shared_ptr<const Specialised> specialise() const {
     auto out = std::make_shared<Specialised>();
-    runtime::PreparedSites sites;  // a weight several methods inline is prepared once
+    runtime::PreparedSites sites(device);  // a weight several methods inline is prepared once
     try {
       for (auto& [name, fn] : opt::specialise_methods(root, *cu, passes)) {
         runtime::lower_into(*fn, &sites);
@@ -167,12 +171,85 @@ Compiled compile_archive(const std::string& path, const LoadOptions& options) {
 
 // The compiler leaves each function as a graph; the runtime lowers every one into the code it
 // runs (methods can call each other, so all of them, before anything runs).
-void lower_all(script::CompilationUnit& cu) {
+void lower_all(script::CompilationUnit& cu, Device device) {
+  const auto lower = [&](Function& fn) {
+    runtime::PreparedSites sites(device);
+    runtime::lower_into(fn, &sites);
+  };
   for (auto& [name, cls] : cu.classes)
     for (auto& [method, fn] : cls->methods)
-      if (fn->graph && !fn->code) runtime::lower_into(*fn);
+      if (fn->graph && !fn->code) lower(*fn);
   for (auto& [name, fn] : cu.functions)
-    if (fn->graph && !fn->code) runtime::lower_into(*fn);
+    if (fn->graph && !fn->code) lower(*fn);
+}
+
+// LoadOptions::device: every tensor reachable from `v` moves to `device`, in place (each handle
+// sees it), one copy per storage, so tensors that share a storage (views, tied weights) still do.
+void place_tensors(const Value& v, Device device, std::unordered_set<const void*>& seen,
+                   std::unordered_map<const Storage*, std::shared_ptr<Storage>>& moved) {
+  switch (v.tag()) {
+    case ValueTag::Tensor: {
+      const Tensor& t = v.to_tensor();
+      if (!t.defined() || !seen.insert(t.unsafe_impl()).second) return;
+      TensorImpl& impl = *t.unsafe_impl();
+      if (!impl.storage || impl.storage->device() == device) return;
+      auto it = moved.find(impl.storage.get());
+      if (it == moved.end()) {
+        const Storage& from = *impl.storage;
+        if (!from.device().is_cpu()) fail("a tensor of the archive is on ", from.device().str(), ", not in host memory");
+        auto to = Storage::allocate_uninitialized(from.nbytes(), device);
+        if (from.nbytes() > 0)
+          device_memory(device).copy(to->data(), from.data(), from.nbytes(), DeviceMemory::Direction::HostToDevice,
+                                     device);
+        it = moved.emplace(impl.storage.get(), std::move(to)).first;
+      }
+      impl.storage = it->second;
+      return;
+    }
+    case ValueTag::Object: {
+      const auto& o = v.to_object();
+      if (!seen.insert(o.get()).second) return;
+      for (const auto& x : o->slots) place_tensors(x, device, seen, moved);
+      return;
+    }
+    case ValueTag::List:
+      if (!seen.insert(v.to_list().get()).second) return;
+      for (const auto& x : v.to_list()->items) place_tensors(x, device, seen, moved);
+      return;
+    case ValueTag::Tuple:
+      if (!seen.insert(v.to_tuple().get()).second) return;
+      for (const auto& x : v.to_tuple()->items) place_tensors(x, device, seen, moved);
+      return;
+    case ValueTag::Dict:
+      if (!seen.insert(v.to_dict().get()).second) return;
+      v.to_dict()->for_each([&](const Value& k, const Value& x) {
+        place_tensors(k, device, seen, moved);
+        place_tensors(x, device, seen, moved);
+      });
+      return;
+    default: return;
+  }
+}
+
+// A call's tensor arguments (and tensors in list arguments) on the model's device.
+Value on_device(const Value& v, Device device) {
+  if (v.is_tensor()) return v.to_tensor().defined() ? Value(v.to_tensor().to(device)) : v;
+  if (v.is_list()) {
+    const auto& in = v.to_list();
+    bool any = false;
+    for (const Value& x : in->items) any = any || (x.is_tensor() && x.to_tensor().defined() && x.to_tensor().device() != device);
+    if (!any) return v;
+    auto out = std::make_shared<List>(*in);
+    for (Value& x : out->items) x = on_device(x, device);
+    return Value(std::move(out));
+  }
+  if (v.is_tuple()) {
+    const auto& in = v.to_tuple();
+    auto out = std::make_shared<Tuple>(*in);
+    for (Value& x : out->items) x = on_device(x, device);
+    return Value(std::move(out));
+  }
+  return v;
 }
 
 void collect_named(const Value& v, const std::string& prefix, bool params,
@@ -210,17 +287,28 @@ Module load(const std::string& path, const LoadOptions& options) {
     for (std::string name; std::getline(names, name, ',');)
       if (!name.empty()) disabled.push_back(name);
   }
+  // Fails here, before any work, when no backend serves the device.
+  const Device device = resolve_device(options.device);
+  if (!device.is_cpu())
+    for (const char* cpu_only : {"fold-batch-norm", "fuse-conv", "channels-last"}) disabled.emplace_back(cpu_only);
   const opt::PassSet passes = opt::make_pass_set(disabled);
   Compiled c = compile_archive(path, options);
   if (!c.cu->problems.empty()) throw Error(problems_message(path, c.cu->problems));
-  lower_all(*c.cu);
+  lower_all(*c.cu, device);
   if (!c.contents.root.is_object()) fail(path, ": data.pkl does not hold a module object");
   std::unordered_set<const void*> seen;
   run_setstate(c.contents.root, seen);
   // CONSTANTS.cN may hold objects too (optimize_for_mobile's op contexts); the compiled code
   // shares them, so restoring them here is what the methods see.
   run_setstate(c.contents.constants, seen);
+  if (!device.is_cpu()) {
+    std::unordered_set<const void*> placed;
+    std::unordered_map<const Storage*, std::shared_ptr<Storage>> moved;
+    place_tensors(c.contents.root, device, placed, moved);
+    place_tensors(c.contents.constants, device, placed, moved);
+  }
   auto m = std::make_shared<detail::LoadedModel>();
+  m->device = device;
   m->path = path;
   m->format_version = c.contents.format_version;
   m->cu = std::move(c.cu);
@@ -355,6 +443,10 @@ Value run_on(detail::LoadedModel& model, const Value& self, const std::string& n
     if (s != keep->end()) f = s->second.get();
   }
   detail::sync_threads();
+  if (!model.device.is_cpu()) {
+    for (Value& a : args) a = on_device(a, model.device);
+    for (auto& [k, a] : kwargs) a = on_device(a, model.device);
+  }
   return f->call(bind_arguments(*f, std::move(args), std::move(kwargs)), &self);
 }
 
@@ -400,6 +492,8 @@ bool Module::prepare(const std::vector<InputShape>& shapes, const std::string& m
     fail("Module::prepare: only the root module's methods are specialised at load (this is a submodule)");
   return warm_up(*model_, shapes, method);
 }
+
+Device Module::device() const { return model_->device; }
 
 bool Module::has_method(const std::string& name) const { return object_of(self_).type->find_method(name) != nullptr; }
 

@@ -12,6 +12,7 @@
 #include <unordered_map>
 
 #include "tensor/convert.h"
+#include "tensor/device_memory.h"
 #include "tensor/impl.h"
 #include "tensor/elementwise.h"
 
@@ -115,8 +116,23 @@ std::shared_ptr<Storage> allocate_block(size_t nbytes, bool zero) {
 }
 }  // namespace
 
-std::shared_ptr<Storage> Storage::allocate(size_t nbytes) { return allocate_block(nbytes, true); }
-std::shared_ptr<Storage> Storage::allocate_uninitialized(size_t nbytes) { return allocate_block(nbytes, false); }
+namespace {
+std::shared_ptr<Storage> allocate_on(size_t nbytes, Device device, bool zero) {
+  if (device.is_cpu()) return allocate_block(nbytes, zero);
+  if (nbytes > kMaxStorageBytes) fail("cannot allocate ", nbytes, " bytes: more than a tensor may hold");
+  device = resolve_device(device);
+  auto storage = device_memory(device).allocate(nbytes, device, zero);
+  if (!storage || storage->device() != device || storage->nbytes() < nbytes)
+    fail("internal: the ", device_type_name(device.type), " backend returned a wrong block for ", nbytes,
+         " bytes on ", device.str());
+  return storage;
+}
+}  // namespace
+
+std::shared_ptr<Storage> Storage::allocate(size_t nbytes, Device device) { return allocate_on(nbytes, device, true); }
+std::shared_ptr<Storage> Storage::allocate_uninitialized(size_t nbytes, Device device) {
+  return allocate_on(nbytes, device, false);
+}
 
 int64_t checked_numel(std::span<const int64_t> sizes) {
   int64_t n = 1;
@@ -175,11 +191,11 @@ std::string shape_string(std::span<const int64_t> sizes) {
 }
 
 namespace {
-Tensor new_contiguous(std::span<const int64_t> sizes, DType dtype, bool zero) {
+Tensor new_contiguous(std::span<const int64_t> sizes, DType dtype, bool zero, Device device = Device{}) {
   auto impl = std::make_shared<TensorImpl>();
   impl->strides = contiguous_strides(sizes);
   const size_t nbytes = checked_nbytes(checked_numel(sizes), dtype);
-  impl->storage = zero ? Storage::allocate(nbytes) : Storage::allocate_uninitialized(nbytes);
+  impl->storage = zero ? Storage::allocate(nbytes, device) : Storage::allocate_uninitialized(nbytes, device);
   impl->dtype = dtype;
   impl->sizes.assign(sizes.begin(), sizes.end());
   return Tensor(std::move(impl));
@@ -189,6 +205,12 @@ Tensor new_contiguous(std::span<const int64_t> sizes, DType dtype, bool zero) {
 Tensor Tensor::empty(std::span<const int64_t> sizes, DType dtype) { return new_contiguous(sizes, dtype, true); }
 Tensor Tensor::empty_uninitialized(std::span<const int64_t> sizes, DType dtype) {
   return new_contiguous(sizes, dtype, false);
+}
+Tensor Tensor::empty(std::span<const int64_t> sizes, DType dtype, Device device) {
+  return new_contiguous(sizes, dtype, true, device);
+}
+Tensor Tensor::empty_uninitialized(std::span<const int64_t> sizes, DType dtype, Device device) {
+  return new_contiguous(sizes, dtype, false, device);
 }
 
 Tensor Tensor::from_blob(void* data, std::span<const int64_t> sizes, DType dtype,
@@ -276,7 +298,16 @@ bool Tensor::is_contiguous() const {
   return true;
 }
 
+Device Tensor::device() const { return storage()->device(); }
+
 void* Tensor::raw_data() const {
+  const Storage& s = *storage();
+  if (!s.device().is_cpu())
+    fail("this needs a tensor in CPU memory, but the tensor is on ", s.device().str(), " (copy it with .to(cpu))");
+  return static_cast<char*>(s.data()) + offset() * static_cast<int64_t>(element_size());
+}
+
+void* Tensor::device_data() const {
   return static_cast<char*>(storage()->data()) + offset() * static_cast<int64_t>(element_size());
 }
 
@@ -289,6 +320,7 @@ double Tensor::at_double(int64_t flat_index) const {
     pos += (rem % sz[i]) * st[i];
     rem /= sz[i];
   }
+  if (!is_cpu()) return to(Device{}).at_double(flat_index);
   const char* base = static_cast<const char*>(storage()->data());
   return visit_dtype(dtype(), [&](auto tag) -> double {
     using T = decltype(tag);
@@ -328,7 +360,46 @@ Tensor Tensor::contiguous() const {
   return clone();
 }
 
-Tensor Tensor::clone() const { return to(dtype()); }
+Tensor Tensor::clone() const {
+  if (is_cpu()) return to(dtype());
+  // On a device, the bytes of a contiguous tensor are copied there; a strided copy is a kernel of
+  // the device's backend (aten::clone's), not of this layer.
+  if (!is_contiguous())
+    fail("a strided copy of a tensor on ", device().str(), " needs ", device_type_name(device().type),
+         " kernels (aten::contiguous), not a plain clone");
+  Tensor out = empty_uninitialized(sizes(), dtype(), device());
+  out.impl_->qparams = impl().qparams;
+  if (out.numel() > 0)
+    device_memory(device()).copy(out.device_data(), device_data(), nbytes(), DeviceMemory::Direction::DeviceToDevice,
+                                 device());
+  return out;
+}
+
+Tensor Tensor::to(Device dst) const {
+  const Device src = device();
+  if (dst.is_cpu() && src.is_cpu()) return *this;
+  if (!dst.is_cpu()) {
+    dst = resolve_device(dst);
+    if (dst == src) return *this;
+  }
+  // Contiguous on the source side first (a CPU copy, or the device's own clone), then one
+  // transfer of the bytes.
+  const Tensor from = is_contiguous() ? *this : (src.is_cpu() ? contiguous() : clone());
+  Tensor out = empty_uninitialized(sizes(), dtype(), dst);
+  out.impl_->qparams = impl().qparams;
+  out.impl_->requires_grad = impl().requires_grad;
+  if (out.numel() == 0) return out;
+  using Dir = DeviceMemory::Direction;
+  if (src.is_cpu())
+    device_memory(dst).copy(out.device_data(), from.device_data(), out.nbytes(), Dir::HostToDevice, dst);
+  else if (dst.is_cpu())
+    device_memory(src).copy(out.device_data(), from.device_data(), out.nbytes(), Dir::DeviceToHost, src);
+  else if (src.type == dst.type)
+    device_memory(dst).copy(out.device_data(), from.device_data(), out.nbytes(), Dir::DeviceToDevice, dst);
+  else
+    return from.to(Device{}).to(dst);  // between two backends: through host memory
+  return out;
+}
 
 Tensor Tensor::to(DType dst) const {
   // copy_into converts with the same scalar_cast, in unit-stride runs (memcpy or tiled transposes

@@ -99,35 +99,6 @@ struct WalkDepth {
 };
 }  // namespace
 
-Device Device::parse(std::string_view text) {
-  Device d;
-  std::string_view kind = text;
-  size_t colon = text.find(':');
-  if (colon != std::string_view::npos) {
-    kind = text.substr(0, colon);
-    std::string_view idx = text.substr(colon + 1);
-    int v = 0;
-    auto [p, ec] = std::from_chars(idx.data(), idx.data() + idx.size(), v);
-    if (ec != std::errc() || p != idx.data() + idx.size() || v < 0)
-      fail("invalid device string '", text, "'");
-    d.index = v;
-  }
-  if (kind == "cpu") d.type = DeviceType::CPU;
-  else if (kind == "cuda") d.type = DeviceType::CUDA;
-  else if (kind == "meta") d.type = DeviceType::Meta;
-  else if (kind == "mps") d.type = DeviceType::MPS;
-  else if (kind == "xpu") d.type = DeviceType::XPU;
-  else fail("unknown device type '", kind, "' in device string '", text, "'");
-  return d;
-}
-
-std::string Device::str() const {
-  static const char* names[] = {"cpu", "cuda", "meta", "mps", "xpu"};
-  std::string s = names[static_cast<int>(type)];
-  if (index >= 0) s += ":" + std::to_string(index);
-  return s;
-}
-
 std::string_view value_tag_name(ValueTag tag) {
   switch (tag) {
     case ValueTag::None: return "None";
