@@ -191,9 +191,16 @@ struct CheckReport {
   std::vector<std::string> ops_used;  // "aten::add.Tensor", sorted
   std::vector<std::string> problems;  // "unknown op aten::foo at code/__torch__/m.py:12"
   bool ok() const { return problems.empty(); }
+  // For check(path, device) with a device other than the CPU: the ops of ops_used that have no
+  // kernel for it and read tensor bytes, so they run their CPU kernel on host copies there.
+  Device device{};
+  std::vector<std::string> host_copy_ops;
 };
 // Compiles the archive like load() but reports instead of throwing for problems in its code.
 // Still throws ember::Error when the file itself cannot be read.
 CheckReport check(const std::string& path);
+// The same, also saying which ops would run on the CPU with copies on `device` (needs no backend
+// for the device: it reads the operator table only).
+CheckReport check(const std::string& path, Device device);
 
 }  // namespace ember

@@ -21,6 +21,8 @@
 #include "ir/function.h"
 #include "ir/graph.h"
 #include "ops/custom_class.h"
+#include "ops/device_dispatch.h"
+#include "ops/registry.h"
 #include "opt/optimize.h"
 #include "runtime/code.h"
 #include "script/compiler.h"
@@ -380,6 +382,21 @@ CheckReport check(const std::string& path) {
   bool all_ops = std::all_of(c.cu->problems.begin(), c.cu->problems.end(),
                              [](const script::Problem& p) { return p.kind == script::Problem::Kind::UnknownOp; });
   for (const auto& p : c.cu->problems) r.problems.push_back(problem_line(p, all_ops && false));
+  return r;
+}
+
+CheckReport check(const std::string& path, Device device) {
+  CheckReport r = check(path);
+  r.device = device;
+  if (device.is_cpu()) return r;
+  for (const std::string& name : r.ops_used) {
+    const size_t ns = name.find("::");
+    const size_t dot = name.find('.', ns == std::string::npos ? 0 : ns + 2);
+    const std::string qualified = name.substr(0, dot);
+    const std::string overload = dot == std::string::npos ? std::string() : name.substr(dot + 1);
+    const ops::Operator* op = ops::Registry::global().find(qualified, overload);
+    if (op && ops::kernel_for_device(*op, device).kind == ops::DeviceKernelKind::HostCopies) r.host_copy_ops.push_back(name);
+  }
   return r;
 }
 

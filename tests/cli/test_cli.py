@@ -254,6 +254,27 @@ class CliTest(unittest.TestCase):
         self.assertIn("aten::linear", j["ops_used"])
         self.assertEqual(j["problems"], [])
 
+    def test_device_option(self):
+        # No backend serves CUDA in this build yet: run, compare and bench say so and fail cleanly;
+        # check --device lists the ops that would run on the CPU with copies there.
+        for cmd in (["run", self.dir / "mlp.pt", "-i", self.dir / "x.npy"],
+                    ["bench", self.dir / "mlp.pt", "-i", self.dir / "x.npy", "--iters", "1"],
+                    ["compare", self.dir / "mlp.pt", "-i", self.dir / "x.npy", "-e", self.dir / "x.npy"]):
+            p = ember(*cmd, "--device", "cuda:0")
+            self.assertNotEqual(p.returncode, 0, cmd)
+            self.assertIn("tensors on cuda:0 need ember's cuda backend, which is not available", p.stderr, cmd)
+        p = ember("run", self.dir / "mlp.pt", "-i", self.dir / "x.npy", "--device", "tpu")
+        self.assertNotEqual(p.returncode, 0)
+        self.assertIn("unknown device type 'tpu'", p.stderr)
+        ember("run", self.dir / "mlp.pt", "-i", self.dir / "x.npy", "--device", "cpu", check=0)
+        j = json.loads(ember("check", self.dir / "mlp.pt", "--json", "--device", "cuda", check=0).stdout)
+        self.assertEqual(j["device"], "cuda")
+        self.assertIn("aten::linear", j["host_copy_ops"])
+        self.assertTrue(set(j["host_copy_ops"]) <= set(j["ops_used"]))
+        out = ember("check", self.dir / "mlp.pt", "--device", "cuda", check=0).stdout
+        self.assertIn("on cuda, these run on the CPU with copies", out)
+        self.assertNotIn("host_copy_ops", ember("check", self.dir / "mlp.pt", "--json", check=0).stdout)
+
     def test_check_lists_every_unsupported_op_with_its_line(self):
         p = ember("check", self.dir / "unsupported.pt", check=2)
         j = json.loads(ember("check", self.dir / "unsupported.pt", "--json", check=2).stdout)

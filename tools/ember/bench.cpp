@@ -18,6 +18,7 @@ namespace {
 
 struct BenchOptions {
   std::vector<std::string> disabled_passes;
+  std::string device;
   double timeout = 0;
   std::string model, method = "forward", size;
   std::vector<std::string> inputs, shapes;
@@ -63,6 +64,7 @@ int run_bench(BenchOptions o) {
   for (const auto& s : o.shapes) inputs.push_back(Value(generated_input(parse_shape(s))));
 
   LoadOptions options{o.disabled_passes};
+  options.device = device_option(o.device);
   if (o.hint) {
     if (o.method != "forward") fail("--hint gives forward's input shapes; it does not apply to --method ", o.method);
     for (const Value& v : inputs) {
@@ -135,6 +137,7 @@ Command add_bench(CLI::App& app) {
                 "Tell load the inputs' shapes and dtypes (LoadOptions::input_shapes): what the first call of that "
                 "size would prepare is prepared at load");
   add_load_options(sub, o->disabled_passes);
+  add_device_option(sub, o->device);
   add_timeout_option(sub, o->timeout);
   sub->add_flag("--json", o->json, "Print the figures as JSON");
   add_image_options(sub, o->image, o->size);

@@ -10,8 +10,9 @@
 namespace ember::cli {
 namespace {
 
-int run_check(const std::string& path, bool json) {
-  CheckReport report = check(path);
+int run_check(const std::string& path, bool json, const std::string& device_text) {
+  const Device device = device_text.empty() ? Device{} : Device::parse(device_text);
+  CheckReport report = check(path, device);
   std::vector<MethodInfo> methods;
   if (report.ok()) methods = load(path).methods();
   if (json) {
@@ -19,6 +20,10 @@ int run_check(const std::string& path, bool json) {
                      {"ops_used", report.ops_used}, {"problems", report.problems}};
     j["methods"] = nlohmann::json::array();
     for (const auto& m : methods) j["methods"].push_back({{"name", m.name}, {"signature", m.signature}});
+    if (!device.is_cpu()) {
+      j["device"] = device.str();
+      j["host_copy_ops"] = report.host_copy_ops;
+    }
     std::printf("%s\n", j.dump(2, ' ', false, nlohmann::json::error_handler_t::replace).c_str());
   } else {
     say("file: %s (format version %lld)\n", path.c_str(), static_cast<long long>(report.format_version));
@@ -28,6 +33,15 @@ int run_check(const std::string& path, bool json) {
     }
     say("ops used (%zu):\n", report.ops_used.size());
     for (const auto& op : report.ops_used) say("  %s\n", op.c_str());
+    if (!device.is_cpu()) {
+      if (report.host_copy_ops.empty()) {
+        say("on %s: every op has a kernel there\n", device.str().c_str());
+      } else {
+        say("on %s, these run on the CPU with copies (no %s kernel yet) (%zu):\n", device.str().c_str(),
+            std::string(device_type_name(device.type)).c_str(), report.host_copy_ops.size());
+        for (const auto& op : report.host_copy_ops) say("  %s\n", op.c_str());
+      }
+    }
     if (report.ok()) {
       say("ok: every op and construct is supported\n");
     } else {
@@ -45,8 +59,11 @@ Command add_check(CLI::App& app) {
   auto path = std::make_shared<std::string>();
   auto json = std::make_shared<bool>(false);
   sub->add_option("model", *path, "TorchScript archive (.pt)")->required();
+  auto device = std::make_shared<std::string>();
   sub->add_flag("--json", *json, "Print the report as JSON");
-  return [=] { return run_check(*path, *json); };
+  sub->add_option("--device", *device,
+                  "Also list the ops that have no kernel for this device (cuda[:N]) and would run on the CPU with copies");
+  return [=] { return run_check(*path, *json, *device); };
 }
 
 }  // namespace ember::cli

@@ -15,6 +15,7 @@ namespace {
 
 struct CompareOptions {
   std::vector<std::string> disabled_passes;
+  std::string device;
   double timeout = 0;
   std::string model, method = "forward", size;
   std::vector<std::string> inputs, expects;
@@ -68,7 +69,7 @@ int run_compare(CompareOptions o) {
   if (o.threads > 0) set_num_threads(o.threads);
   std::vector<Tensor> expected;
   for (const auto& e : o.expects) expected.push_back(archive::load_npy(e));
-  Module m = load(o.model, LoadOptions{o.disabled_passes});
+  Module m = load(o.model, LoadOptions{.disabled_passes = o.disabled_passes, .device = device_option(o.device)});
   std::vector<Value> inputs;
   for (const auto& spec : o.inputs) inputs.push_back(parse_input(spec, o.image));
   std::vector<Leaf> leaves = flatten_outputs([&] {
@@ -124,6 +125,7 @@ Command add_compare(CLI::App& app) {
   sub->add_option("--rtol", o->rtol, "Relative tolerance (default 1e-4)")->check(CLI::NonNegativeNumber);
   sub->add_option("--threads", o->threads, "Intra-op threads")->check(CLI::PositiveNumber);
   add_load_options(sub, o->disabled_passes);
+  add_device_option(sub, o->device);
   add_timeout_option(sub, o->timeout);
   sub->add_flag("--json", o->json, "Print the comparison as JSON");
   add_image_options(sub, o->image, o->size);

@@ -182,8 +182,14 @@ Value parse_input(const std::string& spec, const ImageOptions& image) {
 std::vector<Leaf> flatten_outputs(const Value& out) {
   std::vector<Leaf> leaves;
   flatten(out, "", leaves, 0);
+  // Outputs of a model placed on a device come back to host memory to be shown or saved.
+  for (Leaf& leaf : leaves)
+    if (leaf.value.is_tensor() && leaf.value.to_tensor().defined() && !leaf.value.to_tensor().is_cpu())
+      leaf.value = Value(leaf.value.to_tensor().to(Device{}));
   return leaves;
 }
+
+Device device_option(const std::string& text) { return text.empty() ? Device{} : Device::parse(text); }
 
 Tensor leaf_tensor(const Value& v) {
   if (v.is_tensor()) return v.to_tensor();

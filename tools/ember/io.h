@@ -44,6 +44,10 @@ std::string describe(const Value& v);
 // Applies a --size "HxW" option (empty: keep the defaults) to `image`.
 void set_image_size(ImageOptions& image, const std::string& size);
 
+// --device cpu|cuda[:N] (run, compare, bench) and the Device it names (the CPU when empty).
+void add_device_option(CLI::App* sub, std::string& device);
+Device device_option(const std::string& text);
+
 // --disable-pass NAME (repeatable): load-time optimisation passes to turn off (run, compare, bench).
 void add_load_options(CLI::App* sub, std::vector<std::string>& disabled_passes);
 // --timeout SECONDS for run, compare and bench, and the Deadline it sets (null when not given).

@@ -19,6 +19,7 @@ namespace {
 
 struct RunOptions {
   std::vector<std::string> disabled_passes;
+  std::string device;
   double timeout = 0;
   std::string model;
   std::string method = "forward";
@@ -52,7 +53,7 @@ std::vector<std::pair<int64_t, double>> top_classes(const Tensor& logits, int k)
 int run_run(RunOptions o) {
   set_image_size(o.image, o.size);
   if (o.threads > 0) set_num_threads(o.threads);
-  Module m = load(o.model, LoadOptions{o.disabled_passes});
+  Module m = load(o.model, LoadOptions{.disabled_passes = o.disabled_passes, .device = device_option(o.device)});
   std::vector<Value> inputs;
   for (const auto& spec : o.inputs) inputs.push_back(parse_input(spec, o.image));
   Value out = [&] {
@@ -133,6 +134,12 @@ std::unique_ptr<Deadline> run_deadline(double seconds) {
       std::chrono::duration<double>(seconds)));
 }
 
+void add_device_option(CLI::App* sub, std::string& device) {
+  sub->add_option("--device", device,
+                  "Where the model's tensors live and its code runs: cpu (default) or cuda[:N] (LoadOptions::device; "
+                  "outputs are copied back to host memory)");
+}
+
 void add_load_options(CLI::App* sub, std::vector<std::string>& disabled_passes) {
   std::string names;
   for (const auto& n : optimization_passes()) names += (names.empty() ? "" : ", ") + n;
@@ -151,6 +158,7 @@ Command add_run(CLI::App& app) {
   sub->add_option("--topk", o->topk, "Show the k most likely classes of the first output")->check(CLI::PositiveNumber);
   sub->add_option("--threads", o->threads, "Intra-op threads (default: all cores)")->check(CLI::PositiveNumber);
   add_load_options(sub, o->disabled_passes);
+  add_device_option(sub, o->device);
   add_timeout_option(sub, o->timeout);
   sub->add_flag("--json", o->json, "Print the outputs as JSON");
   add_image_options(sub, o->image, o->size);
