@@ -229,7 +229,9 @@ void Scheduler::run_batch(std::vector<std::shared_ptr<Job>>& jobs, Clock::time_p
     Clock::time_point last = Clock::time_point::min();
     for (auto& j : jobs) last = std::max(last, j->deadline);
     std::optional<Deadline> limit;
-    bounded(limit, last, nullptr);
+    // A lone request padded to an allowed size stops when its client leaves, as run_one's does;
+    // a batch of several runs until the last deadline, since others may still be waiting.
+    bounded(limit, last, jobs.size() == 1 ? &jobs[0]->abandoned : nullptr);
     leaves = leaves_of(model_.method(std::move(args)));
   } catch (const std::exception& e) {
     error = e.what();
