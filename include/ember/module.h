@@ -174,6 +174,12 @@ struct LoadOptions {
   Device device{};
 };
 
+// Whether tensors can be placed on `device` in this process: always for the CPU; for CUDA when
+// the NVIDIA driver (libcuda.so.1, found at run time; EMBER_CUDA_LIBS names a folder to look in
+// first) loads and reports a device. Otherwise false, with the reason in `why`. Once true,
+// Tensor::to(device) and Tensor::empty(..., device) work for it.
+bool device_available(Device device, std::string* why = nullptr);
+
 // Loads and compiles a `torch.jit.save` archive.
 Module load(const std::string& path);
 Module load(const std::string& path, const LoadOptions& options);

@@ -19,6 +19,7 @@
 #include "tensor/impl.h"
 #include "ember/threads.h"
 #include "ir/function.h"
+#include "kernels/cuda/memory.h"
 #include "ir/graph.h"
 #include "ops/custom_class.h"
 #include "ops/device_dispatch.h"
@@ -290,6 +291,8 @@ Module load(const std::string& path, const LoadOptions& options) {
       if (!name.empty()) disabled.push_back(name);
   }
   // Fails here, before any work, when no backend serves the device.
+  if (std::string why; !device_available(options.device, &why))
+    fail(path, ": cannot place the model on ", options.device.str(), ": ", why);
   const Device device = resolve_device(options.device);
   if (!device.is_cpu())
     for (const char* cpu_only : {"fold-batch-norm", "fuse-conv", "channels-last"}) disabled.emplace_back(cpu_only);
@@ -511,6 +514,15 @@ bool Module::prepare(const std::vector<InputShape>& shapes, const std::string& m
 }
 
 Device Module::device() const { return model_->device; }
+
+bool device_available(Device device, std::string* why) {
+  if (device.is_cpu() || find_device_memory(device.type)) return true;
+  std::string reason;
+  if (device.type == DeviceType::CUDA && cuda::register_memory(&reason)) return true;
+  if (reason.empty()) reason = "ember has no backend for " + std::string(device_type_name(device.type)) + " devices";
+  if (why) *why = reason;
+  return false;
+}
 
 bool Module::has_method(const std::string& name) const { return object_of(self_).type->find_method(name) != nullptr; }
 

@@ -1,0 +1,16 @@
+// memory.h — device memory on NVIDIA GPUs through the driver API (driver.h), as the tensor
+// layer's DeviceMemory for DeviceType::CUDA. Each device's primary context is made current on the
+// calling thread before every driver call. Blocks come straight from cuMemAlloc (a caching
+// allocator planned by liveness is issue 15's next step); copies are synchronous.
+#pragma once
+
+#include <string>
+
+namespace ember::cuda {
+
+// Registers CUDA device memory with the tensor layer once the driver loads (idempotent). Returns
+// false, with the reason in `why`, when it cannot: no driver, no device. Load calls it for a
+// model placed on a CUDA device.
+bool register_memory(std::string* why);
+
+}  // namespace ember::cuda
