@@ -13,26 +13,15 @@
 #include "archive/npy.h"
 #include "ember/module.h"
 #include "fixtures.h"
+#include "opt_cases.h"
 
 namespace ember {
 namespace {
 
-struct OptCase {
-  std::string name;
-  int inputs = 0, calls = 0;
-};
+using testing::OptCase;
+using testing::opt_cases;
 
-std::vector<OptCase> opt_cases() {
-  std::vector<OptCase> out;
-  std::ifstream in(testing::fixture("opt/cases.txt"));
-  for (OptCase c; in >> c.name >> c.inputs >> c.calls;) out.push_back(c);
-  EXPECT_FALSE(out.empty()) << "no cases in opt/cases.txt";
-  return out;
-}
-
-std::string path_of(const std::string& name, const std::string& suffix) {
-  return testing::fixture("opt/" + name + suffix);
-}
+std::string path_of(const std::string& name, const std::string& suffix) { return testing::opt_file(name, suffix); }
 
 // Max |a - b| over max(1, max |b|): the suite's fp32 tolerance is 1e-4 of the output's magnitude.
 void expect_close(const Tensor& got, const Tensor& want, const std::string& what) {

@@ -18,6 +18,7 @@
 #include "archive/npy.h"
 #include "ember/module.h"
 #include "fixtures.h"
+#include "opt_cases.h"
 #include "ops/device_dispatch.h"
 #include "ops/registry.h"
 #include "tensor/device_memory.h"
@@ -161,18 +162,9 @@ TEST_F(DeviceTest, InPlaceOpsWriteTheDeviceTensor) {
   for (int64_t i = 0; i < 4; ++i) EXPECT_EQ(h.at_double(i), 0.5 * static_cast<double>(i) + 2.0);
 }
 
-struct OptCase {
-  std::string name;
-  int inputs = 0, calls = 0;
-};
-
-std::vector<OptCase> opt_cases() {
-  std::vector<OptCase> out;
-  std::ifstream in(testing::fixture("opt/cases.txt"));
-  for (OptCase c; in >> c.name >> c.inputs >> c.calls;) out.push_back(c);
-  EXPECT_GE(out.size(), 20u) << "opt/cases.txt";
-  return out;
-}
+using testing::OptCase;
+using testing::opt_cases;
+using testing::opt_file;
 
 void expect_close(const Tensor& got, const Tensor& want, const std::string& what) {
   ASSERT_EQ(got.sizes(), want.sizes()) << what;
@@ -207,12 +199,12 @@ TEST_F(DeviceTest, ModelsPlacedOnTheDeviceGivePyTorchsOutputs) {
       LoadOptions options;
       options.device = cuda_;
       if (passes[0]) options.disabled_passes = {passes};
-      Module m = load(testing::fixture("opt/" + c.name + ".pt"), options);
+      Module m = load(opt_file(c.name, ".pt"), options);
       EXPECT_EQ(m.device(), Device::parse("cuda:0"));
       for (const auto& [name, p] : m.named_parameters()) EXPECT_EQ(p.device(), m.device()) << name;
       std::vector<Tensor> inputs;
       for (int i = 0; i < c.inputs; ++i)
-        inputs.push_back(archive::load_npy(testing::fixture("opt/" + c.name + ".in_" + std::to_string(i) + ".npy")));
+        inputs.push_back(archive::load_npy(opt_file(c.name, ".in_" + std::to_string(i) + ".npy")));
       for (int k = 0; k < c.calls; ++k) {
         std::vector<Value> args;
         for (const Tensor& t : inputs) args.emplace_back(t.clone());
@@ -220,7 +212,7 @@ TEST_F(DeviceTest, ModelsPlacedOnTheDeviceGivePyTorchsOutputs) {
         ASSERT_TRUE(y.is_tensor());
         EXPECT_EQ(y.to_tensor().device(), m.device());
         expect_close(y.to_tensor().to(Device{}),
-                     archive::load_npy(testing::fixture("opt/" + c.name + ".out_" + std::to_string(k) + ".npy")),
+                     archive::load_npy(opt_file(c.name, ".out_" + std::to_string(k) + ".npy")),
                      "call " + std::to_string(k + 1));
       }
     }
