@@ -67,6 +67,17 @@ Tensor per_tensor_input(const Tensor& q, const char* op) {
   return q;
 }
 
+// Max pooling of a quantized tensor: the 8-bit 2-D kernel on the stored integers where it
+// applies, else the float kernel on the integers (exact either way).
+Tensor quantized_max_pool(int spatial, const Tensor& q, const std::vector<int64_t>& k, const std::vector<int64_t>& st,
+                          const std::vector<int64_t>& pad, const std::vector<int64_t>& dil, bool ceil) {
+  const size_t sp = static_cast<size_t>(spatial);
+  const cpu::PoolParams params = cpu::make_pool_params(sp, k, st, pad, dil, ceil);
+  if (spatial == 2)
+    if (auto fast = cpu::quantized_max_pool2d(q, params)) return *fast;
+  return requantize_ints(q, cpu::max_pool(sp, int_repr_view(q).to(DType::Float32), params));
+}
+
 // Extends `name.overload` (registered by another family) to quantized inputs: when argument 0 is
 // a quantized tensor (or a list of them), `quantized` runs on the same stack instead.
 void extend(Registry& r, std::string_view name, std::string_view overload, Kernel quantized) {
@@ -764,9 +775,7 @@ void register_quantized_ops(Registry& r) {
     auto pool = wrap([spatial](const Tensor& x, IntList k, IntList st, IntList pad, IntList dil, bool ceil) {
       const Tensor q = per_tensor_input(x, "max_pool");
       if (!is_quantized(q.dtype())) fail("quantized max_pool expects a quantized tensor, got ", dtype_name(q.dtype()));
-      const size_t sp = static_cast<size_t>(spatial);
-      const Tensor ints = int_repr_view(q).to(DType::Float32);
-      return requantize_ints(q, cpu::max_pool(sp, ints, cpu::make_pool_params(sp, k, st, pad, dil, ceil)));
+      return quantized_max_pool(spatial, q, k, st, pad, dil, ceil);
     });
     const std::string d = std::to_string(spatial) + "d";
     r.add("quantized::max_pool" + d + "(Tensor qx, int[] kernel_size, int[] stride, int[] padding, int[] dilation, bool ceil_mode) -> Tensor", pool);
@@ -797,7 +806,11 @@ void register_quantized_ops(Registry& r) {
            return cpu::quantized_clamp(x, lo.to<double>(), hi.to<double>());
          }));
   extend(r, "aten::cat", "", wrap([](const std::vector<Tensor>& xs, int64_t dim) { return qcat(xs, dim, std::nullopt, std::nullopt, false); }));
-  for (const char* op : {"aten::max_pool1d", "aten::max_pool2d", "aten::max_pool3d", "aten::avg_pool2d", "aten::avg_pool3d",
+  using Ints = std::vector<int64_t>;
+  extend(r, "aten::max_pool2d", "", wrap([](const Tensor& x, Ints k, Ints st, Ints pad, Ints dil, bool ceil) {
+           return quantized_max_pool(2, per_tensor_input(x, "aten::max_pool2d"), k, st, pad, dil, ceil);
+         }));
+  for (const char* op : {"aten::max_pool1d", "aten::max_pool3d", "aten::avg_pool2d", "aten::avg_pool3d",
                          "aten::adaptive_avg_pool2d", "aten::adaptive_avg_pool3d", "aten::upsample_nearest2d",
                          "aten::upsample_bilinear2d"})
     if (r.find(op, "")) extend_through_ints(r, op, "");

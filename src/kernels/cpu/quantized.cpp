@@ -48,6 +48,35 @@ inline int64_t quantize_value(float x, float inv_scale, int64_t zero_point, int6
   return std::clamp(q, qmin, qmax);
 }
 
+#if defined(__x86_64__) && defined(__GNUC__)
+#define EMBER_QCLONES __attribute__((target_clones("arch=x86-64-v4", "arch=x86-64-v3", "default")))
+#else
+#define EMBER_QCLONES
+#endif
+
+// quantize_value for 8-bit results in plain float lanes (vectorised, cloned per ISA): NaN gives 0
+// (clamped), products beyond +-2^21 clamp to lo or hi as they would unclamped, rounding to
+// nearest even by adding and taking away 1.5 * 2^23, the zero point added in float.
+template <class S>
+inline void quantize_8bit_impl(const float* x, S* out, int64_t n, float inv, float zp) {
+  const float lo = static_cast<float>(std::numeric_limits<S>::lowest()), hi = static_cast<float>(std::numeric_limits<S>::max());
+  const float nan_value = std::min(std::max(0.0f, lo), hi);
+  for (int64_t i = 0; i < n; ++i) {
+    float v = x[i] * inv;
+    const bool nan = v != v;
+    v = std::min(std::max(v, -2097152.0f), 2097152.0f);
+    const float rounded = (v + 12582912.0f) - 12582912.0f;
+    const float q = std::min(std::max(rounded + zp, lo), hi);
+    out[i] = static_cast<S>(static_cast<int32_t>(nan ? nan_value : q));
+  }
+}
+EMBER_QCLONES void quantize_u8(const float* x, uint8_t* out, int64_t n, float inv, float zp) {
+  quantize_8bit_impl(x, out, n, inv, zp);
+}
+EMBER_QCLONES void quantize_s8(const float* x, int8_t* out, int64_t n, float inv, float zp) {
+  quantize_8bit_impl(x, out, n, inv, zp);
+}
+
 void check_zero_point(int64_t zp, DType qdtype) {
   if (zp < quant_min(qdtype) || zp > quant_max(qdtype))
     fail("zero point ", zp, " is out of range for ", dtype_name(qdtype));
@@ -61,9 +90,11 @@ void check_zero_point(int64_t zp, DType qdtype) {
 struct QuantizedConvInt8 {
   Tensor s8;                   // int8 [OC, IC/G, KH, KW], contiguous
   std::vector<int64_t> wsum;   // per output channel
+  std::vector<int64_t> wabs;   // per output channel, the sum of |w| (bounds the sums)
   struct Prim {
     dnnl::primitive conv;
     dnnl::memory::desc weights;  // the layout it reads the weight in
+    bool fused = false;          // requantizes inside (u8/s8 result) rather than giving int32 sums
   };
   dnnl_util::LruCache<Prim> prims{8};  // by input geometry
   std::mutex mu;                       // guards `packed`
@@ -90,6 +121,16 @@ Tensor quantize_per_tensor(const Tensor& x, double scale, int64_t zero_point, DT
   const float inv = 1.0f / static_cast<float>(scale);
   const int64_t lo = quant_min(qdtype), hi = quant_max(qdtype);
   const float* src = xf.data<float>();
+  if (qdtype == DType::QUInt8 || qdtype == DType::QInt8) {
+    void* dst = out.raw_data();
+    parallel_range(xf.numel(), kParallelGrain, [&](int64_t i0, int64_t i1) {
+      if (qdtype == DType::QUInt8)
+        quantize_u8(src + i0, static_cast<uint8_t*>(dst) + i0, i1 - i0, inv, static_cast<float>(zero_point));
+      else
+        quantize_s8(src + i0, static_cast<int8_t*>(dst) + i0, i1 - i0, inv, static_cast<float>(zero_point));
+    });
+    return make_quantized(out, qdtype, per_tensor_params(scale, zero_point));
+  }
   visit_qint(qdtype, [&](auto tag) {
     using S = decltype(tag);
     S* dst = static_cast<S*>(out.raw_data());
@@ -245,13 +286,18 @@ QuantizedWeight prepare_quantized_weight(const Tensor& weight, const std::option
   int64_t inner = 1;
   for (int64_t d = axis + 1; d < ints.dim(); ++d) inner *= ints.size(d);
   float* dst = w.centered.data<float>();
+  std::vector<int64_t> zps(static_cast<size_t>(c));
+  for (int64_t ch = 0; ch < c; ++ch) zps[static_cast<size_t>(ch)] = static_cast<int64_t>(q.channel_zero_point(ch));
   visit_qint(weight.dtype(), [&](auto tag) {
     using S = decltype(tag);
     const S* src = static_cast<const S*>(ints.raw_data());
-    for (int64_t i = 0, n = ints.numel(); i < n; ++i) {
-      const int64_t ch = (i / inner) % c;
-      dst[i] = static_cast<float>(static_cast<int64_t>(src[i]) - static_cast<int64_t>(q.channel_zero_point(ch)));
-    }
+    const int64_t outer = ints.numel() / std::max<int64_t>(1, c * inner);
+    for (int64_t o = 0; o < outer; ++o)
+      for (int64_t ch = 0; ch < c; ++ch) {
+        const int64_t zp = zps[static_cast<size_t>(ch)];
+        const int64_t base = (o * c + ch) * inner;
+        for (int64_t i = 0; i < inner; ++i) dst[base + i] = static_cast<float>(static_cast<int64_t>(src[base + i]) - zp);
+      }
   });
   if (q.per_channel()) {
     w.scales.resize(static_cast<size_t>(c));
@@ -272,10 +318,12 @@ QuantizedWeight prepare_quantized_weight(const Tensor& weight, const std::option
     const int8_t* v = s->s8.data<int8_t>();
     const int64_t row = ints.numel() / c;
     s->wsum.resize(static_cast<size_t>(c));
+    s->wabs.resize(static_cast<size_t>(c));
     for (int64_t ch = 0; ch < c; ++ch) {
-      int64_t sum = 0;
-      for (int64_t i = 0; i < row; ++i) sum += v[ch * row + i];
+      int64_t sum = 0, abs_sum = 0;
+      for (int64_t i = 0; i < row; ++i) sum += v[ch * row + i], abs_sum += std::abs(static_cast<int64_t>(v[ch * row + i]));
       s->wsum[static_cast<size_t>(ch)] = sum;
+      s->wabs[static_cast<size_t>(ch)] = abs_sum;
     }
     w.int8 = std::move(s);
   }
@@ -311,6 +359,7 @@ struct Requant {
   float lo = 0, hi = 0;
   float zp = 0;      // added after rounding (QNNPACK)
   float pre_zp = 0;  // added before rounding (oneDNN)
+  bool onednn = false;
 
   Requant(const QuantizedWeight& w, double x_scale, double y_scale, int64_t y_zp, bool relu, DType out_dtype, int64_t c) {
     check_zero_point(y_zp, out_dtype);
@@ -318,7 +367,7 @@ struct Requant {
     if (w.scales.size() != 1 && static_cast<int64_t>(w.scales.size()) != c)
       fail("weight has ", w.scales.size(), " channel scales for ", c, " output channels");
     if (w.bias && w.bias->numel() != c) fail("bias has ", w.bias->numel(), " elements for ", c, " output channels");
-    const bool onednn = qparams(w.weight).per_channel();
+    onednn = qparams(w.weight).per_channel();
     mult.resize(static_cast<size_t>(c));
     bias_q.assign(static_cast<size_t>(c), 0);
     bias_f.assign(static_cast<size_t>(c), 0.0f);
@@ -391,11 +440,6 @@ namespace {
 // One pixel's channels of an int8 product requantized (Requant::one: bias holds the zero point's
 // share and the integer bias, fbias the float one): int32 and float lanes only, so the compiler
 // vectorises it, cloned per ISA.
-#if defined(__x86_64__) && defined(__GNUC__)
-#define EMBER_QCLONES __attribute__((target_clones("arch=x86-64-v4", "arch=x86-64-v3", "default")))
-#else
-#define EMBER_QCLONES
-#endif
 template <class S>
 inline void requant_row_impl(const int32_t* acc, const int32_t* bias, const float* fbias, const float* mult, float pre_zp,
                              float lo, float hi, float zp, S* out, int64_t n) {
@@ -471,18 +515,73 @@ Tensor quantized_conv_int8(const Tensor& qx, const QuantizedWeight& w, const Con
   const memory::dims sdims{N, C, Hp, Wp}, ddims{N, OC, OH, OW};
   const memory::dims strides{p.stride[0], p.stride[1]}, dil{p.dilation[0] - 1, p.dilation[1] - 1}, zero{0, 0};
   const memory::desc src_nhwc(sdims, src_t, memory::format_tag::acdb);
-  const memory::desc dst_nhwc(ddims, memory::data_type::s32, memory::format_tag::acdb);
+  // The requantization runs inside the primitive (fused: u8/s8 out, no int32 sums in memory) where
+  // oneDNN's int8 kernel computes exactly the formula: it converts the int32 sum (the input zero
+  // point's share subtracted in int32, as a runtime zero point) to float, adds the float bias,
+  // multiplies by the per-channel scale, applies the post-ops, adds the output zero point, rounds
+  // to nearest even and saturates, each a separate float step.
+  //   oneDNN's way (per-channel weights) is that sequence as PyTorch's ideep sets it up: bias
+  //     bias * bs, scale (1/y_scale)/bs, relu, y_zp before rounding.
+  //   QNNPACK's way rounds before adding the zero point and adds the int32 bias to the int32 sum:
+  //     an eltwise_round post-op rounds first (the zero point then adds exactly), and the bias as
+  //     a float equals the integer sum only while every term and sum stays below 2^24 in
+  //     magnitude, which the weights' absolute sums bound: fused only then.
+  // Otherwise (or where oneDNN has no such kernel) the primitive gives int32 sums and the loop below
+  // requantizes them.
+  bool want_fused = rq.onednn;
+  std::vector<float> qnnpack_bias;
+  if (!rq.onednn) {
+    const int64_t lo_x = quant_min(qx.dtype()), hi_x = quant_max(qx.dtype());
+    const int64_t dev = std::max(q.zero_point - lo_x, hi_x - q.zero_point);
+    want_fused = true;
+    qnnpack_bias.resize(static_cast<size_t>(OC));
+    for (int64_t oc = 0; oc < OC && want_fused; ++oc) {
+      const int64_t b = rq.bias_q[static_cast<size_t>(oc)];
+      want_fused = dev * st.wabs[static_cast<size_t>(oc)] + std::abs(b) < (int64_t{1} << 24);
+      qnnpack_bias[static_cast<size_t>(oc)] = static_cast<float>(b);
+    }
+  }
+  const memory::desc acc_nhwc(ddims, memory::data_type::s32, memory::format_tag::acdb);
+  const memory::desc q_nhwc(ddims, src_t, memory::format_tag::acdb);
+  const memory::desc bias_d(memory::dims{OC}, memory::data_type::f32, memory::format_tag::a);
   const memory::desc w_plain(wdims, memory::data_type::s8, G > 1 ? memory::format_tag::abcde : memory::format_tag::abcd);
-  dnnl_util::PrimitiveKey key("qconv");
+  dnnl_util::PrimitiveKey key(want_fused ? (relu ? "qconv_fused_relu" : "qconv_fused") : "qconv");
   key.add(sdims).add(wdims).add(strides).add(dil).add(static_cast<int64_t>(src_t));
+  if (want_fused) {
+    // The scales and output zero point are baked into the primitive (constants of a call site).
+    key.add(y_zp).add(static_cast<int64_t>(rq.onednn));
+    for (float m : rq.mult) key.add(static_cast<double>(m));
+  }
   const dnnl::engine& eng = dnnl_util::engine();
   const auto prim = st.prims.get_or_make(key.bytes(), [&] {
     auto made = std::make_shared<QuantizedConvInt8::Prim>();
     const memory::desc any_w(wdims, memory::data_type::s8, memory::format_tag::any);
-    dnnl::convolution_forward::desc desc(dnnl::prop_kind::forward_inference, dnnl::algorithm::convolution_direct, src_nhwc,
-                                         any_w, dst_nhwc, strides, dil, zero, zero);
-    dnnl::convolution_forward::primitive_desc pd(desc, dnnl_util::attr(), eng);
-    made->conv = dnnl::convolution_forward(pd);
+    using dnnl::convolution_forward;
+    if (want_fused) {
+      dnnl::primitive_attr attr = dnnl_util::attr();
+      attr.set_output_scales(2, rq.mult);
+      attr.set_zero_points(DNNL_ARG_SRC, 0, {DNNL_RUNTIME_S32_VAL});
+      if (y_zp != 0) attr.set_zero_points(DNNL_ARG_DST, 0, {static_cast<int32_t>(y_zp)});
+      dnnl::post_ops ops;
+      if (!rq.onednn) ops.append_eltwise(1.0f, dnnl::algorithm::eltwise_round, 0.0f, 0.0f);
+      if (relu) ops.append_eltwise(1.0f, dnnl::algorithm::eltwise_relu, 0.0f, 0.0f);
+      attr.set_post_ops(ops);
+      try {
+        convolution_forward::desc desc(dnnl::prop_kind::forward_inference, dnnl::algorithm::convolution_direct, src_nhwc,
+                                       any_w, bias_d, q_nhwc, strides, dil, zero, zero);
+        convolution_forward::primitive_desc pd(desc, attr, eng);
+        made->conv = convolution_forward(pd);
+        made->weights = pd.weights_desc();
+        made->fused = true;
+        return std::shared_ptr<const QuantizedConvInt8::Prim>(made);
+      } catch (const dnnl::error&) {
+        // No fused int8 kernel for this geometry here: int32 sums below.
+      }
+    }
+    convolution_forward::desc desc(dnnl::prop_kind::forward_inference, dnnl::algorithm::convolution_direct, src_nhwc,
+                                   any_w, acc_nhwc, strides, dil, zero, zero);
+    convolution_forward::primitive_desc pd(desc, dnnl_util::attr(), eng);
+    made->conv = convolution_forward(pd);
     made->weights = pd.weights_desc();
     return std::shared_ptr<const QuantizedConvInt8::Prim>(made);
   });
@@ -497,11 +596,26 @@ Tensor quantized_conv_int8(const Tensor& qx, const QuantizedWeight& w, const Con
       st.packed.push_back({prim->weights, {bytes, wmem}});
     }
   }
+  const auto* src_data = const_cast<void*>(static_cast<const void*>(src.raw_data()));
+  if (prim->fused) {
+    Tensor out = Tensor::empty_uninitialized(std::vector<int64_t>{N, OH, OW, OC}, underlying_dtype(qx.dtype()));
+    int32_t src_zp = static_cast<int32_t>(q.zero_point);
+    const memory::desc one_s32(memory::dims{1}, memory::data_type::s32, memory::format_tag::a);
+    float* bias_data = const_cast<float*>(rq.onednn ? rq.bias_f.data() : qnnpack_bias.data());
+    std::unordered_map<int, dnnl::memory> args{
+        {DNNL_ARG_SRC, dnnl::memory(src_nhwc, eng, const_cast<void*>(src_data))},
+        {DNNL_ARG_WEIGHTS, wmem},
+        {DNNL_ARG_BIAS, dnnl::memory(bias_d, eng, bias_data)},
+        {DNNL_ARG_DST, dnnl::memory(q_nhwc, eng, out.raw_data())},
+        {DNNL_ARG_ATTR_ZERO_POINTS | DNNL_ARG_SRC, dnnl::memory(one_s32, eng, &src_zp)}};
+    dnnl_util::execute("quantized convolution", prim->conv, std::move(args));
+    return make_quantized(permute(out, std::array<int64_t, 4>{0, 3, 1, 2}), qx.dtype(), per_tensor_params(y_scale, y_zp));
+  }
   Tensor acc = Tensor::empty_uninitialized(std::vector<int64_t>{N, OH, OW, OC}, DType::Int32);
   std::unordered_map<int, dnnl::memory> args{
-      {DNNL_ARG_SRC, dnnl::memory(src_nhwc, eng, const_cast<void*>(static_cast<const void*>(src.raw_data())))},
+      {DNNL_ARG_SRC, dnnl::memory(src_nhwc, eng, const_cast<void*>(src_data))},
       {DNNL_ARG_WEIGHTS, wmem},
-      {DNNL_ARG_DST, dnnl::memory(dst_nhwc, eng, acc.raw_data())}};
+      {DNNL_ARG_DST, dnnl::memory(acc_nhwc, eng, acc.raw_data())}};
   dnnl_util::execute("quantized convolution", prim->conv, std::move(args));
   // Requantize channel by channel along each pixel, the zero point's share folded into the bias
   // (in int32, wrapping like the engines' accumulators).
@@ -592,9 +706,201 @@ Tensor linear_fp16_weight(const Tensor& x, const Tensor& weight, const std::opti
   return out;
 }
 
+namespace {
+
+// How a tensor's elements lie in memory, for the kernels below that walk storage directly.
+enum class DenseLayout : uint8_t { Other, Contiguous, ChannelsLast };
+DenseLayout dense_layout(const Tensor& t) {
+  if (t.is_contiguous()) return DenseLayout::Contiguous;
+  if (is_channels_last_2d(t)) return DenseLayout::ChannelsLast;
+  return DenseLayout::Other;
+}
+
+// An uninitialised tensor of `sizes` (4-D NCHW sizes for ChannelsLast) laid out as `layout`.
+Tensor empty_like_layout(std::span<const int64_t> sizes, DType dtype, DenseLayout layout) {
+  if (layout != DenseLayout::ChannelsLast) return Tensor::empty_uninitialized(Shape(sizes.begin(), sizes.end()), dtype);
+  Tensor t = Tensor::empty_uninitialized(std::vector<int64_t>{sizes[0], sizes[2], sizes[3], sizes[1]}, dtype);
+  return permute(t, std::array<int64_t, 4>{0, 3, 1, 2});
+}
+
+// quantize_value(x, inv, zp, lo, hi) for 8-bit results where x * inv cannot be NaN (the callers
+// check their scales): the product clamped to +-2^21 (larger values clamp to lo or hi either way),
+// rounded to nearest even by adding and taking away 1.5 * 2^23, the zero point added, clamped.
+inline float quantize_8bit(float x, float inv, float zp, float lo, float hi) {
+  float v = x * inv;
+  v = std::min(std::max(v, -2097152.0f), 2097152.0f);
+  const float rounded = (v + 12582912.0f) - 12582912.0f;
+  return std::min(std::max(rounded + zp, lo), hi);
+}
+
+struct QBinaryArgs {
+  float sa, sb, inv, za, zb, zp, lo, hi;
+  bool add, relu;
+};
+
+// c = quantize(dequantize(a) op dequantize(b)) element by element, each step as dequantize,
+// quantized_binary and quantize_per_tensor compute it (float (q - zp) * scale; the sum or product
+// in float; relu; quantize_value).
+// Add/Relu are template arguments and every parameter a local copy, so that the loop has no
+// branch and no load that the byte stores could alias: it vectorises.
+template <class S, bool Add, bool Relu>
+inline void qbinary_loop(const S* __restrict a, const S* __restrict b, S* __restrict c, int64_t n, QBinaryArgs k) {
+  const float sa = k.sa, sb = k.sb, inv = k.inv, zp = k.zp, lo = k.lo, hi = k.hi;
+  const int32_t za = static_cast<int32_t>(k.za), zb = static_cast<int32_t>(k.zb);
+  for (int64_t i = 0; i < n; ++i) {
+    const float da = static_cast<float>(static_cast<int32_t>(a[i]) - za) * sa;
+    const float db = static_cast<float>(static_cast<int32_t>(b[i]) - zb) * sb;
+    float v = Add ? da + db : da * db;
+    if (Relu) v = std::max(v, 0.0f);
+    c[i] = static_cast<S>(static_cast<int32_t>(quantize_8bit(v, inv, zp, lo, hi)));
+  }
+}
+template <class S>
+inline void qbinary_impl(const S* a, const S* b, S* c, int64_t n, const QBinaryArgs& k) {
+  if (k.add)
+    k.relu ? qbinary_loop<S, true, true>(a, b, c, n, k) : qbinary_loop<S, true, false>(a, b, c, n, k);
+  else
+    k.relu ? qbinary_loop<S, false, true>(a, b, c, n, k) : qbinary_loop<S, false, false>(a, b, c, n, k);
+}
+EMBER_QCLONES void qbinary_u8(const uint8_t* a, const uint8_t* b, uint8_t* c, int64_t n, const QBinaryArgs& k) {
+  qbinary_impl(a, b, c, n, k);
+}
+EMBER_QCLONES void qbinary_s8(const int8_t* a, const int8_t* b, int8_t* c, int64_t n, const QBinaryArgs& k) {
+  qbinary_impl(a, b, c, n, k);
+}
+
+// Scales for which no step of the 8-bit binary kernel can produce NaN: every dequantized value
+// below 2^8 * 1e15 (sums and products stay finite) and a finite reciprocal of the output scale.
+bool qbinary_scales_safe(double sa, double sb, double s) {
+  const auto ok = [](double x) { return x > 0 && x < 1e15; };
+  return ok(sa) && ok(sb) && ok(s) && std::isfinite(1.0f / static_cast<float>(s));
+}
+
+// The 8-bit per-tensor case of quantized_binary on two tensors of one dense layout, in that layout.
+std::optional<Tensor> quantized_binary_8bit(QBinary op, const Tensor& qa, const Tensor& qb, double scale,
+                                            int64_t zero_point, bool relu) {
+  const DType qd = qa.dtype();
+  if ((qd != DType::QUInt8 && qd != DType::QInt8) || qb.dtype() != qd) return std::nullopt;
+  const QuantParams& pa = qparams(qa);
+  const QuantParams& pb = qparams(qb);
+  if (pa.per_channel() || pb.per_channel() || !qbinary_scales_safe(pa.scale, pb.scale, scale)) return std::nullopt;
+  if (zero_point < quant_min(qd) || zero_point > quant_max(qd)) return std::nullopt;
+  const DenseLayout layout = dense_layout(qa);
+  if (layout == DenseLayout::Other || dense_layout(qb) != layout) return std::nullopt;
+  QBinaryArgs k{};
+  k.sa = static_cast<float>(pa.scale);
+  k.sb = static_cast<float>(pb.scale);
+  k.za = static_cast<float>(pa.zero_point);
+  k.zb = static_cast<float>(pb.zero_point);
+  k.inv = 1.0f / static_cast<float>(scale);
+  k.zp = static_cast<float>(zero_point);
+  k.lo = static_cast<float>(quant_min(qd));
+  k.hi = static_cast<float>(quant_max(qd));
+  k.add = op == QBinary::Add;
+  k.relu = relu;
+  Tensor out = empty_like_layout(qa.sizes(), underlying_dtype(qd), layout);
+  const auto* a = static_cast<const uint8_t*>(int_repr_view(qa).raw_data());
+  const auto* b = static_cast<const uint8_t*>(int_repr_view(qb).raw_data());
+  auto* c = static_cast<uint8_t*>(out.raw_data());
+  parallel_range(qa.numel(), kParallelGrain, [&](int64_t i0, int64_t i1) {
+    if (qd == DType::QUInt8)
+      qbinary_u8(a + i0, b + i0, c + i0, i1 - i0, k);
+    else
+      qbinary_s8(reinterpret_cast<const int8_t*>(a) + i0, reinterpret_cast<const int8_t*>(b) + i0,
+                 reinterpret_cast<int8_t*>(c) + i0, i1 - i0, k);
+  });
+  return make_quantized(out, qd, per_tensor_params(scale, zero_point));
+}
+
+}  // namespace
+
+namespace {
+
+struct QPoolGeometry {
+  int64_t batches, H, W, C;        // C: elements per pixel, contiguous (1 for NCHW planes)
+  int64_t in_batch, out_batch;     // element strides between batches
+  int64_t OH, OW, kh, kw, sh, sw, ph, pw, dh, dw;
+};
+
+// Max over each window of every channel at once (the channels of a pixel are contiguous); windows
+// are clipped to the input, as PyTorch's padding never wins a max.
+template <class S>
+inline void qmax_window(S* __restrict o, const S* __restrict i, int64_t n) {
+  for (int64_t c = 0; c < n; ++c) o[c] = std::max(o[c], i[c]);
+}
+template <class S>
+inline void qmax_pool_rows(const S* in, S* out, const QPoolGeometry& geometry, int64_t r0, int64_t r1) {
+  const QPoolGeometry g = geometry;  // a local copy: the byte stores below cannot alias it
+  for (int64_t r = r0; r < r1; ++r) {
+    const int64_t b = r / g.OH, oy = r % g.OH;
+    for (int64_t ox = 0; ox < g.OW; ++ox) {
+      S* o = out + b * g.out_batch + (oy * g.OW + ox) * g.C;
+      std::fill(o, o + g.C, std::numeric_limits<S>::lowest());
+      for (int64_t ky = 0; ky < g.kh; ++ky) {
+        const int64_t y = oy * g.sh - g.ph + ky * g.dh;
+        if (y < 0 || y >= g.H) continue;
+        for (int64_t kx = 0; kx < g.kw; ++kx) {
+          const int64_t x = ox * g.sw - g.pw + kx * g.dw;
+          if (x < 0 || x >= g.W) continue;
+          qmax_window(o, in + b * g.in_batch + (y * g.W + x) * g.C, g.C);
+        }
+      }
+    }
+  }
+}
+EMBER_QCLONES void qmax_pool_u8(const uint8_t* in, uint8_t* out, const QPoolGeometry& g, int64_t r0, int64_t r1) {
+  qmax_pool_rows(in, out, g, r0, r1);
+}
+EMBER_QCLONES void qmax_pool_s8(const int8_t* in, int8_t* out, const QPoolGeometry& g, int64_t r0, int64_t r1) {
+  qmax_pool_rows(in, out, g, r0, r1);
+}
+
+}  // namespace
+
+std::optional<Tensor> quantized_max_pool2d(const Tensor& qx, const PoolParams& p) {
+  const DType qd = qx.dtype();
+  if ((qd != DType::QUInt8 && qd != DType::QInt8) || qx.dim() != 4 || qparams(qx).per_channel()) return std::nullopt;
+  if (p.kernel.size() != 2 || p.stride.size() != 2 || p.padding.size() != 2 || p.dilation.size() != 2) return std::nullopt;
+  const DenseLayout layout = dense_layout(qx);
+  if (layout == DenseLayout::Other) return std::nullopt;
+  const int64_t N = qx.size(0), C = qx.size(1), H = qx.size(2), W = qx.size(3);
+  QPoolGeometry g{};
+  g.kh = p.kernel[0], g.kw = p.kernel[1], g.sh = p.stride[0], g.sw = p.stride[1];
+  g.ph = p.padding[0], g.pw = p.padding[1], g.dh = p.dilation[0], g.dw = p.dilation[1];
+  // What PyTorch accepts (the general path reports the rest): padding at most half the kernel,
+  // every window starting inside the input or its left padding, non-empty output.
+  if (2 * g.ph > g.kh || 2 * g.pw > g.kw || H <= 0 || W <= 0 || N <= 0 || C <= 0) return std::nullopt;
+  g.OH = pool_output_size(H, g.kh, g.ph, g.sh, g.dh, p.ceil_mode);
+  g.OW = pool_output_size(W, g.kw, g.pw, g.sw, g.dw, p.ceil_mode);
+  if (g.OH <= 0 || g.OW <= 0) return std::nullopt;
+  const Shape out_sizes{N, C, g.OH, g.OW};
+  Tensor out = empty_like_layout(out_sizes, underlying_dtype(qd), layout);
+  g.H = H, g.W = W;
+  if (layout == DenseLayout::ChannelsLast) {
+    g.batches = N, g.C = C;
+    g.in_batch = N == 1 ? 0 : H * W * C;
+    g.out_batch = g.OH * g.OW * C;
+  } else {
+    g.batches = N * C, g.C = 1;
+    g.in_batch = H * W;
+    g.out_batch = g.OH * g.OW;
+  }
+  const auto* in = static_cast<const uint8_t*>(int_repr_view(qx).raw_data());
+  auto* o = static_cast<uint8_t*>(out.raw_data());
+  const int64_t per_row = std::max<int64_t>(1, g.OW * g.C * g.kh * g.kw);
+  parallel_range(g.batches * g.OH, std::max<int64_t>(1, kParallelGrain / per_row), [&](int64_t r0, int64_t r1) {
+    if (qd == DType::QUInt8)
+      qmax_pool_u8(in, o, g, r0, r1);
+    else
+      qmax_pool_s8(reinterpret_cast<const int8_t*>(in), reinterpret_cast<int8_t*>(o), g, r0, r1);
+  });
+  return make_quantized(out, qd, qx.unsafe_impl()->qparams);
+}
+
 Tensor quantized_binary(QBinary op, const Tensor& qa, const Tensor& qb, double scale, int64_t zero_point, bool relu) {
   if (qa.dtype() != qb.dtype()) fail("quantized binary op: both inputs must have the same dtype");
   if (qa.sizes() != qb.sizes()) fail("quantized binary op: shapes ", shape_string(qa.sizes()), " and ", shape_string(qb.sizes()), " differ");
+  if (auto fast = quantized_binary_8bit(op, qa, qb, scale, zero_point, relu)) return *fast;
   Tensor a = dequantize(qa), b = dequantize(qb);
   float* pa = a.data<float>();
   const float* pb = b.data<float>();

@@ -23,6 +23,7 @@
 
 #include "ember/tensor.h"
 #include "kernels/cpu/conv.h"
+#include "kernels/cpu/pool.h"
 #include "tensor/quantized.h"
 
 namespace ember::cpu {
@@ -88,6 +89,12 @@ Tensor linear_fp16_weight(const Tensor& x, const Tensor& weight_fp16_as_float, c
 // quantized::clamp / aten::clamp and hardtanh of a quantized tensor: the bounds quantized with the
 // input's parameters (quantize_val), the stored integers clamped between them; at least one bound.
 Tensor quantized_clamp(const Tensor& qx, std::optional<double> min, std::optional<double> max);
+
+// quantized::max_pool2d / aten::max_pool2d of a 4-D per-tensor quantized tensor, on the stored
+// integers (exact: max picks a value), the result in the input's layout (channels-last stays
+// channels-last). Nullopt where this kernel does not apply (other ranks, per-channel parameters,
+// parameters PyTorch rejects): the caller takes the general path, which reports the errors.
+std::optional<Tensor> quantized_max_pool2d(const Tensor& qx, const PoolParams& p);
 
 enum class QBinary : uint8_t { Add, Mul };
 Tensor quantized_binary(QBinary op, const Tensor& qa, const Tensor& qb, double scale, int64_t zero_point, bool relu);

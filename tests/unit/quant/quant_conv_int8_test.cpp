@@ -1,7 +1,9 @@
 // The int8 convolution path (oneDNN's int8 kernels, int32 sums) against sums done here in int64
 // and requantized with the same formula (QNNPACK's for per-tensor weights, oneDNN's for
 // per-channel ones; quantized.h): exact for every geometry below, including a 4608-term sum of
-// 255 * 127 products, past the 2^24 where float32 accumulation stops being exact.
+// 255 * 127 products, past the 2^24 where float32 accumulation stops being exact. Where oneDNN
+// requantizes inside the primitive (fused), scales that put many results exactly on a rounding tie
+// check that it rounds and adds the zero point in the formula's order.
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -110,6 +112,51 @@ TEST(QuantConvInt8, SumsExactlyAndRequantizesAsTheFormulaSays) {
       EXPECT_GT(largest, int64_t{1} << 24);  // the case means what it says
     }
   }
+}
+
+TEST(QuantConvInt8, FusedRequantizationRoundsTiesAsTheFormula) {
+  // Scales of powers of two: (acc + bias) * m lands on k + 0.5 for a large share of outputs, and an
+  // odd output zero point tells rounding before adding it from rounding after.
+  std::mt19937 rng(9);
+  for (bool per_channel : {false, true})
+    for (bool relu : {false, true})
+      for (int64_t yzp : {0, 3, 128}) {
+        SCOPED_TRACE(std::string(per_channel ? "per-channel" : "per-tensor") + (relu ? " relu" : "") + " y_zp " +
+                     std::to_string(yzp));
+        const int64_t n = 1, cin = 16, h = 18, w = 17, cout = 24;
+        Tensor xi = Tensor::empty({n, cin, h, w}, DType::Float32);
+        Tensor wf = Tensor::empty({cout, cin, 3, 3}, DType::Float32);
+        const double xs = 0.25, ws = 0.5;
+        const int x_zp = 7;
+        for (int64_t i = 0; i < xi.numel(); ++i) xi.data<float>()[i] = static_cast<float>((static_cast<int>(rng() % 256) - x_zp) * xs);
+        for (int64_t i = 0; i < wf.numel(); ++i) wf.data<float>()[i] = static_cast<float>((static_cast<int>(rng() % 31) - 15) * ws);
+        Tensor qx = cpu::quantize_per_tensor(xi, xs, x_zp, DType::QUInt8);
+        Tensor channel_scales = Tensor::empty({cout}, DType::Float64);
+        for (int64_t i = 0; i < cout; ++i) channel_scales.data<double>()[i] = ws * static_cast<double>(1 << (i % 3));
+        Tensor qw = per_channel ? cpu::quantize_per_channel(wf, channel_scales, Tensor::zeros(std::vector<int64_t>{cout}, DType::Int64), 0,
+                                                            DType::QInt8)
+                                : cpu::quantize_per_tensor(wf, ws, 0, DType::QInt8);
+        Tensor bias = Tensor::empty({cout}, DType::Float32);
+        for (int64_t i = 0; i < cout; ++i) bias.data<float>()[i] = static_cast<float>(0.125 * static_cast<double>(i) - 1.0);
+        const cpu::QuantizedWeight wq = cpu::prepare_quantized_weight(qw, bias, 0);
+        ASSERT_TRUE(wq.int8);
+        cpu::QuantizedWeight wf32 = wq;  // the float path: exact sums here, requantized by the formula
+        wf32.int8 = nullptr;
+        const cpu::ConvParams p = cpu::make_conv_params(2, Shape{1}, Shape{1}, Shape{1}, false, {}, 1);
+        const double ys = 16.0;  // m = 0.25 * 0.5 / 16 = 1/128 (times 1, 2, 4 per channel): exact halves
+        Tensor got = cpu::int_repr(cpu::quantized_conv(qx, wq, p, ys, yzp, relu));
+        Tensor want = cpu::int_repr(cpu::quantized_conv(qx, wf32, p, ys, yzp, relu));
+        ASSERT_EQ(got.sizes(), want.sizes());
+        int64_t differing = 0, ties = 0;
+        for (int64_t i = 0; i < got.numel(); ++i) differing += got.at_double(i) != want.at_double(i);
+        // The case means what it says: outputs on a tie round differently when the scale moves a
+        // little either way.
+        Tensor up = cpu::int_repr(cpu::quantized_conv(qx, wf32, p, ys * (1.0 + 1e-5), yzp, relu));
+        Tensor down = cpu::int_repr(cpu::quantized_conv(qx, wf32, p, ys * (1.0 - 1e-5), yzp, relu));
+        for (int64_t i = 0; i < got.numel(); ++i) ties += up.at_double(i) != down.at_double(i);
+        EXPECT_EQ(differing, 0);
+        EXPECT_GT(ties, 0);
+      }
 }
 
 }  // namespace
