@@ -311,9 +311,11 @@ QuantizedWeight prepare_quantized_weight(const Tensor& weight, const std::option
   }
   bool symmetric = weight.dtype() == DType::QInt8 && axis == 0;
   for (int64_t ch = 0; ch < c && symmetric; ++ch) symmetric = q.channel_zero_point(ch) == 0;
-  if (symmetric && weight.dim() == 4 && weight.numel() > 0) {
+  if (symmetric && (weight.dim() == 4 || weight.dim() == 2) && weight.numel() > 0) {
+    // A linear layer's [OC, K] weight is kept as the [OC, K, 1, 1] of a 1x1 convolution.
     auto s = std::make_shared<QuantizedConvInt8>();
-    s->s8 = Tensor::empty_uninitialized(ints.sizes(), DType::Int8);
+    s->s8 = Tensor::empty_uninitialized(weight.dim() == 2 ? Shape{ints.size(0), ints.size(1), 1, 1} : Shape(ints.sizes().begin(), ints.sizes().end()),
+                                        DType::Int8);
     std::memcpy(s->s8.raw_data(), ints.raw_data(), static_cast<size_t>(ints.numel()));
     const int8_t* v = s->s8.data<int8_t>();
     const int64_t row = ints.numel() / c;
@@ -665,6 +667,27 @@ Tensor quantized_conv(const Tensor& qx, const QuantizedWeight& w, const ConvPara
 
 Tensor quantized_linear(const Tensor& qx, const QuantizedWeight& w, double y_scale, int64_t y_zp, bool relu) {
   const double x_scale = per_tensor_scale(qx, "quantized::linear");
+  if (w.int8 && w.weight.dim() == 2 && qx.dim() >= 1 && (qx.dtype() == DType::QUInt8 || qx.dtype() == DType::QInt8) &&
+      qx.size(-1) == w.weight.size(1) && qx.numel() > 0) {
+    // The int8 path: rows of x as the pixels of a 1x1 convolution, [1, K, 1, M] channels-last over
+    // x's [M, K] rows; its [1, OC, 1, M] channels-last result is the [M, OC] rows of the answer.
+    // The same requantization as below (Requant), so the same numbers.
+    const int64_t K = qx.size(-1), M = qx.numel() / K, OC = w.weight.size(0);
+    Tensor rows = reshape(int_repr_view(qx).contiguous(), std::array<int64_t, 4>{1, 1, M, K});
+    Tensor x4 = make_quantized(permute(rows, std::array<int64_t, 4>{0, 3, 1, 2}), qx.dtype(), qx.unsafe_impl()->qparams);
+    QuantizedWeight w4 = w;
+    w4.centered = reshape(w.centered, std::array<int64_t, 4>{OC, K, 1, 1});
+    const ConvParams p = make_conv_params(2, Shape{1}, Shape{0}, Shape{1}, false, {}, 1);
+    try {
+      Tensor y4 = quantized_conv_int8(x4, w4, p, x_scale, y_scale, y_zp, relu);
+      Shape out_sizes(qx.sizes().begin(), qx.sizes().end());
+      out_sizes.back() = OC;
+      Tensor ints = permute(int_repr_view(y4), std::array<int64_t, 4>{0, 2, 3, 1}).contiguous();  // [1, 1, M, OC]
+      return make_quantized(reshape(ints, out_sizes), qx.dtype(), y4.unsafe_impl()->qparams);
+    } catch (const dnnl::error&) {
+      // No int8 kernel for this shape here: the float path below computes the same sums.
+    }
+  }
   Tensor acc = linear(centered_float(qx), w.centered, std::nullopt);
   return requantize_acc(acc, w, x_scale, y_scale, y_zp, relu, qx.dtype(), acc.dim() - 1);
 }

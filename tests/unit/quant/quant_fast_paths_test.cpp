@@ -1,7 +1,8 @@
 // The 8-bit fast paths of quantized tensors against their references: max pooling on the stored
 // integers (channels-last and NCHW) against the float kernel run on the integers; quantized
 // add/mul (+relu) against the dequantize-compute-quantize formula written out here; quantize_per_tensor
-// against zero_point + nearbyint(x * (1 / scale)) clamped, NaN to 0. All exact.
+// against zero_point + nearbyint(x * (1 / scale)) clamped, NaN to 0; quantized::linear on the int8
+// convolution against its float32 path. All exact.
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -146,6 +147,38 @@ TEST(QuantFastPaths, QuantizePerTensorRoundsAndClampsAsTheFormulaSays) {
         ASSERT_EQ(stored(q, static_cast<int64_t>(i)), want) << "x " << xs[i] << " scale " << scale;
       }
     }
+}
+
+TEST(QuantFastPaths, Int8LinearMatchesTheFloatPath) {
+  std::mt19937 rng(16);
+  for (bool per_channel : {false, true})
+    for (bool relu : {false, true})
+      for (Shape xs : {Shape{1, 40}, Shape{3, 5, 40}, Shape{7, 40}}) {
+        SCOPED_TRACE(std::string(per_channel ? "per-channel" : "per-tensor") + (relu ? " relu" : "") + " rows " +
+                     std::to_string(xs.size() == 2 ? xs[0] : xs[0] * xs[1]));
+        const int64_t K = 40, OC = 23;
+        Tensor xf = Tensor::empty(xs, DType::Float32);
+        for (int64_t i = 0; i < xf.numel(); ++i) xf.data<float>()[i] = static_cast<float>(static_cast<int>(rng() % 256) - 100) * 0.03f;
+        Tensor qx = cpu::quantize_per_tensor(xf, 0.03, 100, DType::QUInt8);
+        Tensor wf = Tensor::empty({OC, K}, DType::Float32);
+        for (int64_t i = 0; i < wf.numel(); ++i) wf.data<float>()[i] = static_cast<float>(static_cast<int>(rng() % 255) - 127) * 0.01f;
+        Tensor scales = Tensor::empty({OC}, DType::Float64);
+        for (int64_t i = 0; i < OC; ++i) scales.data<double>()[i] = 0.01 * (1.0 + 0.07 * static_cast<double>(i));
+        Tensor qw = per_channel ? cpu::quantize_per_channel(wf, scales, Tensor::zeros(std::vector<int64_t>{OC}, DType::Int64), 0, DType::QInt8)
+                                : cpu::quantize_per_tensor(wf, 0.01, 0, DType::QInt8);
+        Tensor bias = Tensor::empty({OC}, DType::Float32);
+        for (int64_t i = 0; i < OC; ++i) bias.data<float>()[i] = static_cast<float>(0.05 * static_cast<double>(i) - 0.4);
+        const cpu::QuantizedWeight w = cpu::prepare_quantized_weight(qw, bias, 0);
+        ASSERT_TRUE(w.int8) << "symmetric qint8 linear weights take the int8 path";
+        cpu::QuantizedWeight wf32 = w;
+        wf32.int8 = nullptr;
+        Tensor got = cpu::quantized_linear(qx, w, 0.05, 60, relu);
+        Tensor want = cpu::quantized_linear(qx, wf32, 0.05, 60, relu);
+        ASSERT_EQ(got.sizes(), want.sizes());
+        EXPECT_EQ(qparams(got).scale, 0.05);
+        EXPECT_EQ(qparams(got).zero_point, 60);
+        for (int64_t i = 0; i < got.numel(); ++i) ASSERT_EQ(stored(got, i), stored(want, i)) << "at " << i;
+      }
 }
 
 }  // namespace
