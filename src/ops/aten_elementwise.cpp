@@ -1,4 +1,11 @@
 // aten_elementwise.cpp — schemas of the elementwise ops bound to kernels/cpu/elementwise.h.
+//
+// The unary and binary ops of the table in tensor/elementwise_ops.h are registered from it: each
+// binary row's schemas, each unary row's names (and their in-place `_` forms), with the kernel
+// form read from the schema; rows with a vector kernel also get a Backend::CPUReference kernel
+// that runs the scalar form alone. The rest (rsub, div with rounding_mode, where, clamp, lerp,
+// activations with parameters, ...) is written out below.
+#include <initializer_list>
 #include <string>
 
 #include "kernels/cpu/elementwise.h"
@@ -7,48 +14,77 @@
 namespace ember::ops {
 
 using cpu::BinaryOp;
+using cpu::Path;
 using cpu::UnaryOp;
 using OptScalar = std::optional<Scalar>;
 using OptTensor = std::optional<Tensor>;
 
-#define EMBER_TT(op) wrap([](const Tensor& a, const Tensor& b) { return cpu::binary(op, a, b); })
-#define EMBER_TS(op) wrap([](const Tensor& a, Scalar b) { return cpu::binary(op, a, b); })
-#define EMBER_ST(op) wrap([](Scalar a, const Tensor& b) { return cpu::binary(op, a, b); })
-#define EMBER_ITT(op) wrap([](const Tensor& a, const Tensor& b) { return cpu::binary_(op, a, b); })
-#define EMBER_ITS(op) wrap([](const Tensor& a, Scalar b) { return cpu::binary_(op, a, b); })
+namespace {
+
+// The kernel of one binary schema: its operands' kinds, whether it writes self and takes alpha.
+Kernel binary_kernel(const FunctionSchema& s, BinaryOp op, Path path) {
+  const bool self_scalar = s.arguments.at(0).type->kind != TypeKind::Tensor;
+  const bool other_scalar = s.arguments.at(1).type->kind != TypeKind::Tensor;
+  const bool alpha = s.arguments.size() == 3;
+  const Scalar one(int64_t{1});
+  if (s.is_inplace()) {
+    if (other_scalar) {
+      if (alpha) return wrap([op, path](const Tensor& a, Scalar b, Scalar al) { return cpu::binary_(op, a, b, al, path); });
+      return wrap([op, path, one](const Tensor& a, Scalar b) { return cpu::binary_(op, a, b, one, path); });
+    }
+    if (alpha)
+      return wrap([op, path](const Tensor& a, const Tensor& b, Scalar al) { return cpu::binary_(op, a, b, al, path); });
+    return wrap([op, path, one](const Tensor& a, const Tensor& b) { return cpu::binary_(op, a, b, one, path); });
+  }
+  if (self_scalar) return wrap([op, path, one](Scalar a, const Tensor& b) { return cpu::binary(op, a, b, one, path); });
+  if (other_scalar) {
+    if (alpha) return wrap([op, path](const Tensor& a, Scalar b, Scalar al) { return cpu::binary(op, a, b, al, path); });
+    return wrap([op, path, one](const Tensor& a, Scalar b) { return cpu::binary(op, a, b, one, path); });
+  }
+  if (alpha) return wrap([op, path](const Tensor& a, const Tensor& b, Scalar al) { return cpu::binary(op, a, b, al, path); });
+  return wrap([op, path, one](const Tensor& a, const Tensor& b) { return cpu::binary(op, a, b, one, path); });
+}
+
+void add_binary(Registry& r, BinaryOp op, bool reference, std::initializer_list<const char*> schemas) {
+  for (const char* text : schemas) {
+    const Operator& o = r.add(text, binary_kernel(parse_schema(text), op, Path::Fast));
+    if (reference)
+      r.add_path(o.schema.qualified_name(), o.schema.overload, Backend::CPUReference,
+                 binary_kernel(o.schema, op, Path::Reference));
+  }
+}
+
+void add_unary(Registry& r, UnaryOp op, bool reference, bool in_place, std::initializer_list<const char*> names) {
+  for (const std::string n : names) {
+    const Operator& o = r.add("aten::" + n + "(Tensor self) -> Tensor",
+                              wrap([op](const Tensor& x) { return cpu::unary(op, x); }));
+    if (reference)
+      r.add_path(o.schema.qualified_name(), o.schema.overload, Backend::CPUReference,
+                 wrap([op](const Tensor& x) { return cpu::unary(op, x, Path::Reference); }));
+    if (!in_place) continue;
+    const Operator& i = r.add("aten::" + n + "_(Tensor(a!) self) -> Tensor(a!)",
+                              wrap([op](const Tensor& x) { return cpu::unary_(op, x); }));
+    if (reference)
+      r.add_path(i.schema.qualified_name(), i.schema.overload, Backend::CPUReference,
+                 wrap([op](const Tensor& x) { return cpu::unary_(op, x, Path::Reference); }));
+  }
+}
+
+}  // namespace
 
 static void register_binary(Registry& r) {
-  r.add("aten::add.Tensor(Tensor self, Tensor other, *, Scalar alpha=1) -> Tensor",
-        wrap([](const Tensor& a, const Tensor& b, Scalar al) { return cpu::binary(BinaryOp::Add, a, b, al); }));
-  r.add("aten::add.Scalar(Tensor self, Scalar other, Scalar alpha=1) -> Tensor",
-        wrap([](const Tensor& a, Scalar b, Scalar al) { return cpu::binary(BinaryOp::Add, a, b, al); }));
-  r.add("aten::add_.Tensor(Tensor(a!) self, Tensor other, *, Scalar alpha=1) -> Tensor(a!)",
-        wrap([](const Tensor& a, const Tensor& b, Scalar al) { return cpu::binary_(BinaryOp::Add, a, b, al); }));
-  r.add("aten::add_.Scalar(Tensor(a!) self, Scalar other, Scalar alpha=1) -> Tensor(a!)",
-        wrap([](const Tensor& a, Scalar b, Scalar al) { return cpu::binary_(BinaryOp::Add, a, b, al); }));
-  r.add("aten::sub.Tensor(Tensor self, Tensor other, *, Scalar alpha=1) -> Tensor",
-        wrap([](const Tensor& a, const Tensor& b, Scalar al) { return cpu::binary(BinaryOp::Sub, a, b, al); }));
-  r.add("aten::sub.Scalar(Tensor self, Scalar other, Scalar alpha=1) -> Tensor",
-        wrap([](const Tensor& a, Scalar b, Scalar al) { return cpu::binary(BinaryOp::Sub, a, b, al); }));
-  r.add("aten::sub_.Tensor(Tensor(a!) self, Tensor other, *, Scalar alpha=1) -> Tensor(a!)",
-        wrap([](const Tensor& a, const Tensor& b, Scalar al) { return cpu::binary_(BinaryOp::Sub, a, b, al); }));
-  r.add("aten::sub_.Scalar(Tensor(a!) self, Scalar other, Scalar alpha=1) -> Tensor(a!)",
-        wrap([](const Tensor& a, Scalar b, Scalar al) { return cpu::binary_(BinaryOp::Sub, a, b, al); }));
+#define VEC(k) true
+#define NOVEC false
+#define EMBER_BINARY_REGISTER(E, name, kind, dtypes, checks, vector, schemas, ...) \
+  add_binary(r, BinaryOp::E, vector, {EMBER_LIST schemas});
+  EMBER_BINARY_OPS(EMBER_BINARY_REGISTER)
+#undef EMBER_BINARY_REGISTER
+
   // rsub: other - alpha * self.
   r.add("aten::rsub.Tensor(Tensor self, Tensor other, *, Scalar alpha=1) -> Tensor",
         wrap([](const Tensor& a, const Tensor& b, Scalar al) { return cpu::binary(BinaryOp::Sub, b, a, al); }));
   r.add("aten::rsub.Scalar(Tensor self, Scalar other, Scalar alpha=1) -> Tensor",
         wrap([](const Tensor& a, Scalar b, Scalar al) { return cpu::binary(BinaryOp::Sub, b, a, al); }));
-
-  r.add("aten::mul.Tensor(Tensor self, Tensor other) -> Tensor", EMBER_TT(BinaryOp::Mul));
-  r.add("aten::mul.Scalar(Tensor self, Scalar other) -> Tensor", EMBER_TS(BinaryOp::Mul));
-  r.add("aten::mul_.Tensor(Tensor(a!) self, Tensor other) -> Tensor(a!)", EMBER_ITT(BinaryOp::Mul));
-  r.add("aten::mul_.Scalar(Tensor(a!) self, Scalar other) -> Tensor(a!)", EMBER_ITS(BinaryOp::Mul));
-
-  r.add("aten::div.Tensor(Tensor self, Tensor other) -> Tensor", EMBER_TT(BinaryOp::Div));
-  r.add("aten::div.Scalar(Tensor self, Scalar other) -> Tensor", EMBER_TS(BinaryOp::Div));
-  r.add("aten::div_.Tensor(Tensor(a!) self, Tensor other) -> Tensor(a!)", EMBER_ITT(BinaryOp::Div));
-  r.add("aten::div_.Scalar(Tensor(a!) self, Scalar other) -> Tensor(a!)", EMBER_ITS(BinaryOp::Div));
   r.add("aten::div.Tensor_mode(Tensor self, Tensor other, *, str? rounding_mode) -> Tensor",
         wrap([](const Tensor& a, const Tensor& b, std::optional<std::string> m) {
           return cpu::binary(cpu::div_mode(m), a, b);
@@ -61,78 +97,6 @@ static void register_binary(Registry& r) {
         }));
   r.add("aten::div_.Scalar_mode(Tensor(a!) self, Scalar other, *, str? rounding_mode) -> Tensor(a!)",
         wrap([](const Tensor& a, Scalar b, std::optional<std::string> m) { return cpu::binary_(cpu::div_mode(m), a, b); }));
-  r.add("aten::true_divide.Tensor(Tensor self, Tensor other) -> Tensor", EMBER_TT(BinaryOp::Div));
-  r.add("aten::true_divide.Scalar(Tensor self, Scalar other) -> Tensor", EMBER_TS(BinaryOp::Div));
-  r.add("aten::floor_divide(Tensor self, Tensor other) -> Tensor", EMBER_TT(BinaryOp::DivFloor));
-  r.add("aten::floor_divide.Scalar(Tensor self, Scalar other) -> Tensor", EMBER_TS(BinaryOp::DivFloor));
-  r.add("aten::floor_divide_.Tensor(Tensor(a!) self, Tensor other) -> Tensor(a!)", EMBER_ITT(BinaryOp::DivFloor));
-  r.add("aten::floor_divide_.Scalar(Tensor(a!) self, Scalar other) -> Tensor(a!)", EMBER_ITS(BinaryOp::DivFloor));
-  r.add("aten::remainder.Tensor(Tensor self, Tensor other) -> Tensor", EMBER_TT(BinaryOp::Remainder));
-  r.add("aten::remainder.Scalar(Tensor self, Scalar other) -> Tensor", EMBER_TS(BinaryOp::Remainder));
-  r.add("aten::remainder.Scalar_Tensor(Scalar self, Tensor other) -> Tensor", EMBER_ST(BinaryOp::Remainder));
-  r.add("aten::remainder_.Tensor(Tensor(a!) self, Tensor other) -> Tensor(a!)", EMBER_ITT(BinaryOp::Remainder));
-  r.add("aten::remainder_.Scalar(Tensor(a!) self, Scalar other) -> Tensor(a!)", EMBER_ITS(BinaryOp::Remainder));
-  r.add("aten::fmod.Tensor(Tensor self, Tensor other) -> Tensor", EMBER_TT(BinaryOp::Fmod));
-  r.add("aten::fmod.Scalar(Tensor self, Scalar other) -> Tensor", EMBER_TS(BinaryOp::Fmod));
-
-  r.add("aten::pow.Tensor_Tensor(Tensor self, Tensor exponent) -> Tensor", EMBER_TT(BinaryOp::Pow));
-  r.add("aten::pow.Tensor_Scalar(Tensor self, Scalar exponent) -> Tensor", EMBER_TS(BinaryOp::Pow));
-  r.add("aten::pow.Scalar(Scalar self, Tensor exponent) -> Tensor", EMBER_ST(BinaryOp::Pow));
-  r.add("aten::pow_.Tensor(Tensor(a!) self, Tensor exponent) -> Tensor(a!)", EMBER_ITT(BinaryOp::Pow));
-  r.add("aten::pow_.Scalar(Tensor(a!) self, Scalar exponent) -> Tensor(a!)", EMBER_ITS(BinaryOp::Pow));
-
-  r.add("aten::maximum(Tensor self, Tensor other) -> Tensor", EMBER_TT(BinaryOp::Maximum));
-  r.add("aten::minimum(Tensor self, Tensor other) -> Tensor", EMBER_TT(BinaryOp::Minimum));
-  r.add("aten::max.other(Tensor self, Tensor other) -> Tensor", EMBER_TT(BinaryOp::Maximum));
-  r.add("aten::min.other(Tensor self, Tensor other) -> Tensor", EMBER_TT(BinaryOp::Minimum));
-  r.add("aten::atan2(Tensor self, Tensor other) -> Tensor", EMBER_TT(BinaryOp::Atan2));
-
-  r.add("aten::bitwise_and.Tensor(Tensor self, Tensor other) -> Tensor", EMBER_TT(BinaryOp::BitAnd));
-  r.add("aten::bitwise_and.Scalar(Tensor self, Scalar other) -> Tensor", EMBER_TS(BinaryOp::BitAnd));
-  r.add("aten::bitwise_and.Scalar_Tensor(Scalar self, Tensor other) -> Tensor", EMBER_ST(BinaryOp::BitAnd));
-  r.add("aten::bitwise_and_.Tensor(Tensor(a!) self, Tensor other) -> Tensor(a!)", EMBER_ITT(BinaryOp::BitAnd));
-  r.add("aten::bitwise_and_.Scalar(Tensor(a!) self, Scalar other) -> Tensor(a!)", EMBER_ITS(BinaryOp::BitAnd));
-  r.add("aten::bitwise_or.Tensor(Tensor self, Tensor other) -> Tensor", EMBER_TT(BinaryOp::BitOr));
-  r.add("aten::bitwise_or.Scalar(Tensor self, Scalar other) -> Tensor", EMBER_TS(BinaryOp::BitOr));
-  r.add("aten::bitwise_or.Scalar_Tensor(Scalar self, Tensor other) -> Tensor", EMBER_ST(BinaryOp::BitOr));
-  r.add("aten::bitwise_or_.Tensor(Tensor(a!) self, Tensor other) -> Tensor(a!)", EMBER_ITT(BinaryOp::BitOr));
-  r.add("aten::bitwise_or_.Scalar(Tensor(a!) self, Scalar other) -> Tensor(a!)", EMBER_ITS(BinaryOp::BitOr));
-  r.add("aten::bitwise_xor.Tensor(Tensor self, Tensor other) -> Tensor", EMBER_TT(BinaryOp::BitXor));
-  r.add("aten::bitwise_xor.Scalar(Tensor self, Scalar other) -> Tensor", EMBER_TS(BinaryOp::BitXor));
-  r.add("aten::bitwise_xor.Scalar_Tensor(Scalar self, Tensor other) -> Tensor", EMBER_ST(BinaryOp::BitXor));
-  r.add("aten::__and__.Tensor(Tensor self, Tensor other) -> Tensor", EMBER_TT(BinaryOp::BitAnd));
-  r.add("aten::__and__.Scalar(Tensor self, Scalar other) -> Tensor", EMBER_TS(BinaryOp::BitAnd));
-  r.add("aten::__or__.Tensor(Tensor self, Tensor other) -> Tensor", EMBER_TT(BinaryOp::BitOr));
-  r.add("aten::__or__.Scalar(Tensor self, Scalar other) -> Tensor", EMBER_TS(BinaryOp::BitOr));
-  r.add("aten::__xor__.Tensor(Tensor self, Tensor other) -> Tensor", EMBER_TT(BinaryOp::BitXor));
-  r.add("aten::__xor__.Scalar(Tensor self, Scalar other) -> Tensor", EMBER_TS(BinaryOp::BitXor));
-  r.add("aten::__iand__.Tensor(Tensor(a!) self, Tensor other) -> Tensor(a!)", EMBER_ITT(BinaryOp::BitAnd));
-  r.add("aten::__iand__.Scalar(Tensor(a!) self, Scalar other) -> Tensor(a!)", EMBER_ITS(BinaryOp::BitAnd));
-  r.add("aten::__ior__.Tensor(Tensor(a!) self, Tensor other) -> Tensor(a!)", EMBER_ITT(BinaryOp::BitOr));
-  r.add("aten::__ior__.Scalar(Tensor(a!) self, Scalar other) -> Tensor(a!)", EMBER_ITS(BinaryOp::BitOr));
-  r.add("aten::__lshift__.Tensor(Tensor self, Tensor other) -> Tensor", EMBER_TT(BinaryOp::LShift));
-  r.add("aten::__lshift__.Scalar(Tensor self, Scalar other) -> Tensor", EMBER_TS(BinaryOp::LShift));
-  r.add("aten::__rshift__.Tensor(Tensor self, Tensor other) -> Tensor", EMBER_TT(BinaryOp::RShift));
-  r.add("aten::__rshift__.Scalar(Tensor self, Scalar other) -> Tensor", EMBER_TS(BinaryOp::RShift));
-
-  r.add("aten::logical_and(Tensor self, Tensor other) -> Tensor", EMBER_TT(BinaryOp::LogicalAnd));
-  r.add("aten::logical_or(Tensor self, Tensor other) -> Tensor", EMBER_TT(BinaryOp::LogicalOr));
-  r.add("aten::logical_xor(Tensor self, Tensor other) -> Tensor", EMBER_TT(BinaryOp::LogicalXor));
-
-  struct Cmp { const char* name; BinaryOp op; };
-  for (Cmp c : {Cmp{"eq", BinaryOp::Eq}, Cmp{"ne", BinaryOp::Ne}, Cmp{"lt", BinaryOp::Lt}, Cmp{"le", BinaryOp::Le},
-                Cmp{"gt", BinaryOp::Gt}, Cmp{"ge", BinaryOp::Ge}}) {
-    const BinaryOp op = c.op;
-    const std::string n = c.name;
-    r.add("aten::" + n + ".Tensor(Tensor self, Tensor other) -> Tensor",
-          wrap([op](const Tensor& a, const Tensor& b) { return cpu::binary(op, a, b); }));
-    r.add("aten::" + n + ".Scalar(Tensor self, Scalar other) -> Tensor",
-          wrap([op](const Tensor& a, Scalar b) { return cpu::binary(op, a, b); }));
-    r.add("aten::" + n + "_.Tensor(Tensor(a!) self, Tensor other) -> Tensor(a!)",
-          wrap([op](const Tensor& a, const Tensor& b) { return cpu::binary_(op, a, b); }));
-    r.add("aten::" + n + "_.Scalar(Tensor(a!) self, Scalar other) -> Tensor(a!)",
-          wrap([op](const Tensor& a, Scalar b) { return cpu::binary_(op, a, b); }));
-  }
 
   r.add("aten::where.self(Tensor condition, Tensor self, Tensor other) -> Tensor",
         wrap([](const Tensor& c, const Tensor& a, const Tensor& b) { return cpu::where(c, a, b); }));
@@ -179,35 +143,13 @@ static void register_binary(Registry& r) {
 }
 
 static void register_unary(Registry& r) {
-  struct U { const char* name; UnaryOp op; bool inplace; };
-  const U table[] = {
-      {"neg", UnaryOp::Neg, true}, {"negative", UnaryOp::Neg, true}, {"abs", UnaryOp::Abs, true},
-      {"sign", UnaryOp::Sign, true}, {"sgn", UnaryOp::Sign, true}, {"exp", UnaryOp::Exp, true},
-      {"exp2", UnaryOp::Exp2, true}, {"expm1", UnaryOp::Expm1, true}, {"log", UnaryOp::Log, true},
-      {"log1p", UnaryOp::Log1p, true}, {"log2", UnaryOp::Log2, true}, {"log10", UnaryOp::Log10, true},
-      {"sqrt", UnaryOp::Sqrt, true}, {"rsqrt", UnaryOp::Rsqrt, true}, {"sin", UnaryOp::Sin, true},
-      {"cos", UnaryOp::Cos, true}, {"tan", UnaryOp::Tan, true}, {"asin", UnaryOp::Asin, true},
-      {"acos", UnaryOp::Acos, true}, {"atan", UnaryOp::Atan, true}, {"sinh", UnaryOp::Sinh, true},
-      {"cosh", UnaryOp::Cosh, true}, {"tanh", UnaryOp::Tanh, true}, {"asinh", UnaryOp::Asinh, true},
-      {"acosh", UnaryOp::Acosh, true}, {"atanh", UnaryOp::Atanh, true}, {"sigmoid", UnaryOp::Sigmoid, true},
-      {"log_sigmoid", UnaryOp::LogSigmoid, false}, {"relu", UnaryOp::Relu, true}, {"silu", UnaryOp::Silu, true},
-      {"mish", UnaryOp::Mish, true}, {"hardswish", UnaryOp::Hardswish, true},
-      {"hardsigmoid", UnaryOp::Hardsigmoid, true}, {"erf", UnaryOp::Erf, true}, {"erfc", UnaryOp::Erfc, true},
-      {"floor", UnaryOp::Floor, true}, {"ceil", UnaryOp::Ceil, true}, {"round", UnaryOp::Round, true},
-      {"trunc", UnaryOp::Trunc, true}, {"fix", UnaryOp::Trunc, true}, {"frac", UnaryOp::Frac, true},
-      {"reciprocal", UnaryOp::Reciprocal, true}, {"logical_not", UnaryOp::LogicalNot, true},
-      {"bitwise_not", UnaryOp::BitwiseNot, true}, {"isnan", UnaryOp::IsNan, false},
-      {"isinf", UnaryOp::IsInf, false}, {"isfinite", UnaryOp::IsFinite, false},
-      {"isposinf", UnaryOp::IsPosInf, false}, {"isneginf", UnaryOp::IsNegInf, false},
-      {"signbit", UnaryOp::SignBit, false}, {"square", UnaryOp::Square, true},
-  };
-  for (const U& u : table) {
-    const UnaryOp op = u.op;
-    const std::string n = u.name;
-    r.add("aten::" + n + "(Tensor self) -> Tensor", wrap([op](const Tensor& x) { return cpu::unary(op, x); }));
-    if (u.inplace)
-      r.add("aten::" + n + "_(Tensor(a!) self) -> Tensor(a!)", wrap([op](const Tensor& x) { return cpu::unary_(op, x); }));
-  }
+#define EMBER_UNARY_REGISTER(E, error_name, kind, dtypes, vector, in_place, names, ...) \
+  add_unary(r, UnaryOp::E, vector, in_place, {EMBER_LIST names});
+  EMBER_UNARY_OPS(EMBER_UNARY_REGISTER)
+#undef EMBER_UNARY_REGISTER
+#undef VEC
+#undef NOVEC
+
   r.add("aten::round.decimals(Tensor self, *, int decimals) -> Tensor",
         wrap([](const Tensor& x, int64_t d) { return cpu::round_decimals(x, d); }));
   r.add("aten::round_.decimals(Tensor(a!) self, *, int decimals) -> Tensor(a!)",

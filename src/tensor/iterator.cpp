@@ -149,9 +149,8 @@ TensorIterator& TensorIterator::build() {
       st[perm[i]] = next;
       next *= std::max<int64_t>(shape_[perm[i]], 1);
     }
-    // The loop writes every element, so the buffer need not be zeroed first.
-    Tensor o = Tensor::empty_uninitialized(shape_, out_dtypes_[k]);
-    tensors_[k] = o.as_strided(shape_, std::move(st), 0);
+    tensors_[k] = allocate_like_operands(std::span<const Tensor>(tensors_).subspan(noutputs_), shape_,
+                                         std::move(st), out_dtypes_[k]);
     strides[k] = broadcast_strides(tensors_[k], shape_);
   }
 
@@ -187,6 +186,19 @@ TensorIterator& TensorIterator::build() {
     for (auto& s : iter_strides_) s.resize(prev + 1);
   }
   return *this;
+}
+
+Tensor allocate_like_operands(std::span<const Tensor> operands, std::span<const int64_t> sizes, Shape strides,
+                              DType dtype) {
+  Device device;  // the CPU when no operand is a tensor
+  for (const Tensor& t : operands)
+    if (t.defined()) {
+      device = t.device();
+      break;
+    }
+  // The op writes every element, so the buffer need not be zeroed first.
+  return Tensor::empty_uninitialized(sizes, dtype, device)
+      .as_strided(Shape(sizes.begin(), sizes.end()), std::move(strides), 0);
 }
 
 }  // namespace ember

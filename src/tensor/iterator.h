@@ -20,6 +20,7 @@
 #include <algorithm>
 #include <cstdint>
 #include <functional>
+#include <span>
 #include <vector>
 
 #include "ember/tensor.h"
@@ -35,6 +36,12 @@ inline constexpr int64_t kParallelGrain = 32768;
 // ceil(n / threads) (one per thread, fixed by n and the thread count). An exception thrown by
 // body on any thread is rethrown on the calling thread once all ranges have finished.
 void parallel_range(int64_t n, int64_t grain, const std::function<void(int64_t, int64_t)>& body);
+
+// A new tensor of `sizes` laid out with `strides` (elements; a permutation of a dense layout) and
+// `dtype`, on the device of the first defined operand (the CPU when none is): every output the
+// iterator allocates for an elementwise op comes from here, so where results live is decided once.
+Tensor allocate_like_operands(std::span<const Tensor> operands, std::span<const int64_t> sizes, Shape strides,
+                              DType dtype);
 
 class TensorIterator {
  public:

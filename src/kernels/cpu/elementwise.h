@@ -1,31 +1,41 @@
 // elementwise.h — elementwise tensor ops (binary, unary, ternary) for the CPU.
 //
-// Each op promotes and broadcasts its operands with PyTorch's rules (tensor/promotion.h) and
-// runs its math through the shared iterator. A Scalar operand behaves as PyTorch's wrapped
-// number: `int_tensor + 2` stays integral, `int_tensor + 2.5` becomes float32. Functions ending
-// in `_` write into their first argument (which may be a view) and return it.
+// The unary and binary ops of the table in tensor/elementwise_ops.h (BinaryOp, UnaryOp) run
+// through binary/unary: the shared meta step (tensor/elementwise_meta.h) promotes, checks and
+// allocates, then the row's math runs over the iterator — its float32 vector kernel on
+// unit-stride runs when it has one, else its scalar form; Path::Reference runs the scalar form
+// alone (the Backend::CPUReference kernels the ops register for comparison). A Scalar operand
+// behaves as PyTorch's wrapped number: `int_tensor + 2` stays integral, `int_tensor + 2.5`
+// becomes float32. Functions ending in `_` write into their first argument (which may be a view)
+// and return it. The ops with parameters or three operands below are written by hand.
 #pragma once
 
 #include <optional>
 #include <string>
 
 #include "ember/tensor.h"
+#include "tensor/elementwise_ops.h"
 #include "tensor/scalar.h"
 
 namespace ember::cpu {
 
-enum class BinaryOp {
-  Add, Sub, Mul, Div, DivTrunc, DivFloor, Remainder, Fmod, Pow, Maximum, Minimum, Atan2,
-  BitAnd, BitOr, BitXor, LShift, RShift, LogicalAnd, LogicalOr, LogicalXor,
-  Eq, Ne, Lt, Le, Gt, Ge,
-};
+using ember::BinaryOp;
+using ember::UnaryOp;
+
+// Fast: vector kernels and other fast paths where they apply; Reference: the scalar form alone.
+enum class Path : uint8_t { Fast, Reference };
 
 // One entry point per operand form; `alpha` only applies to Add/Sub (other + alpha * b).
-Tensor binary(BinaryOp op, const Tensor& a, const Tensor& b, const Scalar& alpha = Scalar(int64_t{1}));
-Tensor binary(BinaryOp op, const Tensor& a, const Scalar& b, const Scalar& alpha = Scalar(int64_t{1}));
-Tensor binary(BinaryOp op, const Scalar& a, const Tensor& b, const Scalar& alpha = Scalar(int64_t{1}));
-Tensor binary_(BinaryOp op, const Tensor& self, const Tensor& b, const Scalar& alpha = Scalar(int64_t{1}));
-Tensor binary_(BinaryOp op, const Tensor& self, const Scalar& b, const Scalar& alpha = Scalar(int64_t{1}));
+Tensor binary(BinaryOp op, const Tensor& a, const Tensor& b, const Scalar& alpha = Scalar(int64_t{1}),
+              Path path = Path::Fast);
+Tensor binary(BinaryOp op, const Tensor& a, const Scalar& b, const Scalar& alpha = Scalar(int64_t{1}),
+              Path path = Path::Fast);
+Tensor binary(BinaryOp op, const Scalar& a, const Tensor& b, const Scalar& alpha = Scalar(int64_t{1}),
+              Path path = Path::Fast);
+Tensor binary_(BinaryOp op, const Tensor& self, const Tensor& b, const Scalar& alpha = Scalar(int64_t{1}),
+               Path path = Path::Fast);
+Tensor binary_(BinaryOp op, const Tensor& self, const Scalar& b, const Scalar& alpha = Scalar(int64_t{1}),
+               Path path = Path::Fast);
 // div with rounding_mode None, "trunc" or "floor".
 BinaryOp div_mode(const std::optional<std::string>& rounding_mode);
 
@@ -50,14 +60,8 @@ Tensor lerp(const Tensor& self, const Tensor& end, const Scalar& weight);
 Tensor addcmul(const Tensor& self, const Tensor& t1, const Tensor& t2, const Scalar& value);
 Tensor addcdiv(const Tensor& self, const Tensor& t1, const Tensor& t2, const Scalar& value);
 
-enum class UnaryOp {
-  Neg, Abs, Sign, Exp, Exp2, Expm1, Log, Log1p, Log2, Log10, Sqrt, Rsqrt, Sin, Cos, Tan, Asin, Acos,
-  Atan, Sinh, Cosh, Tanh, Asinh, Acosh, Atanh, Sigmoid, LogSigmoid, Relu, Silu, Mish, Hardswish,
-  Hardsigmoid, Erf, Erfc, Floor, Ceil, Round, Trunc, Frac, Reciprocal, LogicalNot, BitwiseNot,
-  IsNan, IsInf, IsFinite, IsPosInf, IsNegInf, Square, SignBit,
-};
-Tensor unary(UnaryOp op, const Tensor& x);
-Tensor unary_(UnaryOp op, const Tensor& self);
+Tensor unary(UnaryOp op, const Tensor& x, Path path = Path::Fast);
+Tensor unary_(UnaryOp op, const Tensor& self, Path path = Path::Fast);
 
 // Activations and unary ops with parameters.
 Tensor round_decimals(const Tensor& x, int64_t decimals);
