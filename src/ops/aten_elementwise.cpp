@@ -72,9 +72,11 @@ void add_unary(Registry& r, UnaryOp op, bool reference, bool in_place, std::init
 
 }  // namespace
 
-static void register_binary(Registry& r) {
+// The table's vector column, read as "has a CPUReference kernel".
 #define VEC(k) true
 #define NOVEC false
+
+static void register_binary(Registry& r) {
 #define EMBER_BINARY_REGISTER(E, name, kind, dtypes, checks, vector, schemas, ...) \
   add_binary(r, BinaryOp::E, vector, {EMBER_LIST schemas});
   EMBER_BINARY_OPS(EMBER_BINARY_REGISTER)
@@ -147,8 +149,6 @@ static void register_unary(Registry& r) {
   add_unary(r, UnaryOp::E, vector, in_place, {EMBER_LIST names});
   EMBER_UNARY_OPS(EMBER_UNARY_REGISTER)
 #undef EMBER_UNARY_REGISTER
-#undef VEC
-#undef NOVEC
 
   r.add("aten::round.decimals(Tensor self, *, int decimals) -> Tensor",
         wrap([](const Tensor& x, int64_t d) { return cpu::round_decimals(x, d); }));
@@ -203,6 +203,9 @@ static void register_unary(Registry& r) {
   r.add("aten::zero_(Tensor(a!) self) -> Tensor(a!)",
         wrap([](const Tensor& x) { return cpu::fill_(x, Scalar(int64_t{0})); }));
 }
+
+#undef VEC
+#undef NOVEC
 
 void register_elementwise_ops(Registry& r) {
   register_binary(r);
