@@ -29,7 +29,8 @@ Kernel binary_kernel(const FunctionSchema& s, BinaryOp op, Path path) {
   const Scalar one(int64_t{1});
   if (s.is_inplace()) {
     if (other_scalar) {
-      if (alpha) return wrap([op, path](const Tensor& a, Scalar b, Scalar al) { return cpu::binary_(op, a, b, al, path); });
+      if (alpha)
+        return wrap([op, path](const Tensor& a, Scalar b, Scalar al) { return cpu::binary_(op, a, b, al, path); });
       return wrap([op, path, one](const Tensor& a, Scalar b) { return cpu::binary_(op, a, b, one, path); });
     }
     if (alpha)
@@ -38,10 +39,12 @@ Kernel binary_kernel(const FunctionSchema& s, BinaryOp op, Path path) {
   }
   if (self_scalar) return wrap([op, path, one](Scalar a, const Tensor& b) { return cpu::binary(op, a, b, one, path); });
   if (other_scalar) {
-    if (alpha) return wrap([op, path](const Tensor& a, Scalar b, Scalar al) { return cpu::binary(op, a, b, al, path); });
+    if (alpha)
+      return wrap([op, path](const Tensor& a, Scalar b, Scalar al) { return cpu::binary(op, a, b, al, path); });
     return wrap([op, path, one](const Tensor& a, Scalar b) { return cpu::binary(op, a, b, one, path); });
   }
-  if (alpha) return wrap([op, path](const Tensor& a, const Tensor& b, Scalar al) { return cpu::binary(op, a, b, al, path); });
+  if (alpha)
+    return wrap([op, path](const Tensor& a, const Tensor& b, Scalar al) { return cpu::binary(op, a, b, al, path); });
   return wrap([op, path, one](const Tensor& a, const Tensor& b) { return cpu::binary(op, a, b, one, path); });
 }
 

@@ -1,9 +1,10 @@
 // elementwise_fast.h — float32 elementwise ops through vec_math's array kernels.
 //
-// float32_run (float32_map on a new iterator) runs a one-input op over the shared TensorIterator (so broadcasting, views,
-// in-place writes and thread splitting behave as everywhere else) and hands every run whose
-// operands are unit-stride to an array kernel, compiled for the CPU's vector ISA; other runs go
-// element by element through the scalar form, which must compute the same values.
+// float32_run (float32_map on a new iterator) runs a one-input op over the shared TensorIterator
+// (so broadcasting, views, in-place writes and thread splitting behave as everywhere else) and
+// hands every run whose operands are unit-stride to an array kernel, compiled for the CPU's
+// vector ISA; other runs go element by element through the scalar form, which must compute the
+// same values.
 // float32_run2 does the same for two inputs, where an input may also be constant along the run
 // (stride 0: a scalar, a per-channel value) and the kernel gets it as one value.
 #pragma once

@@ -122,11 +122,10 @@ bool same_bits(const Tensor& a, const Tensor& b, std::string* why) {
   return true;
 }
 
-// Runs `kernel` on a copy of the arguments (in-place ops write their first one) and returns its
-// result.
-Tensor call(const ops::Kernel& kernel, const std::vector<Value>& args) {
+// Runs `kernel` on the arguments, on a copy of them for in-place ops, and returns its result.
+Tensor call(const ops::Kernel& kernel, const std::vector<Value>& args, bool in_place) {
   ops::Stack stack;
-  for (const Value& v : args) stack.push_back(v.is_tensor() ? Value(v.to_tensor().clone()) : v);
+  for (const Value& v : args) stack.push_back(in_place && v.is_tensor() ? Value(v.to_tensor().clone()) : v);
   kernel(stack);
   return stack.back().to_tensor();
 }
@@ -152,15 +151,17 @@ TEST(ElementwiseTable, ReferenceKernelsGiveTheSameBits) {
         else if (args[i].default_value) values.push_back(*args[i].default_value);  // alpha=1
         else values.emplace_back(i == 0 ? -1.25 : 2.5);                             // a Scalar operand
       }
-      if (op->schema.is_inplace() && a.sizes() != broadcast_shapes(a.sizes(), b.sizes())) continue;
+      const bool in_place = op->schema.is_inplace();
+      if (in_place && a.sizes() != broadcast_shapes(a.sizes(), b.sizes())) continue;
       std::string why;
-      EXPECT_TRUE(same_bits(call(op->kernel, values), call(*ref, values), &why))
+      EXPECT_TRUE(same_bits(call(op->kernel, values, in_place), call(*ref, values, in_place), &why))
           << op->schema.str() << " on " << shape_string(a.sizes()) << ": " << why;
       ++compared;
       // add/sub with alpha other than 1.
       if (args.size() == 3 && args[2].default_value) {
         values[2] = Value(0.75);
-        EXPECT_TRUE(same_bits(call(op->kernel, values), call(*ref, values), &why)) << op->schema.str() << " alpha";
+        EXPECT_TRUE(same_bits(call(op->kernel, values, in_place), call(*ref, values, in_place), &why))
+            << op->schema.str() << " alpha: " << why;
       }
     }
   }
