@@ -66,18 +66,28 @@ void register_index_ops(Registry& r) {
   r.add("aten::embedding(Tensor weight, Tensor indices, int padding_idx=-1, bool scale_grad_by_freq=False, bool sparse=False) -> Tensor",
         wrap([](const Tensor& w, const Tensor& i, int64_t, bool, bool) { return cpu::embedding(w, i); }));
 
-  r.add("aten::mm(Tensor self, Tensor mat2) -> Tensor", wrap([](const Tensor& a, const Tensor& b) { return cpu::mm(a, b); }));
-  r.add("aten::bmm(Tensor self, Tensor mat2) -> Tensor", wrap([](const Tensor& a, const Tensor& b) { return cpu::bmm(a, b); }));
-  r.add("aten::matmul(Tensor self, Tensor other) -> Tensor",
-        wrap([](const Tensor& a, const Tensor& b) { return cpu::matmul(a, b); }));
-  r.add("aten::dot(Tensor self, Tensor tensor) -> Tensor", wrap([](const Tensor& a, const Tensor& b) { return cpu::dot(a, b); }));
-  r.add("aten::mv(Tensor self, Tensor vec) -> Tensor", wrap([](const Tensor& a, const Tensor& b) { return cpu::mv(a, b); }));
-  r.add("aten::addmm(Tensor self, Tensor mat1, Tensor mat2, *, Scalar beta=1, Scalar alpha=1) -> Tensor",
-        wrap([](const Tensor& s, const Tensor& a, const Tensor& b, Scalar be, Scalar al) { return cpu::addmm(s, a, b, be, al); }));
-  r.add("aten::baddbmm(Tensor self, Tensor batch1, Tensor batch2, *, Scalar beta=1, Scalar alpha=1) -> Tensor",
-        wrap([](const Tensor& s, const Tensor& a, const Tensor& b, Scalar be, Scalar al) { return cpu::baddbmm(s, a, b, be, al); }));
-  r.add("aten::linear(Tensor input, Tensor weight, Tensor? bias=None) -> Tensor",
-        wrap([](const Tensor& x, const Tensor& w, std::optional<Tensor> b) { return cpu::linear(x, w, b); }));
+  // The matrix products: gemm / oneDNN for float32 and float64, with reference paths computing
+  // every element by direct indexing (kernels/cpu/linalg.h).
+  using Binary = Tensor (*)(const Tensor&, const Tensor&);
+  const auto binary = [](Binary k) { return wrap([k](const Tensor& a, const Tensor& b) { return k(a, b); }); };
+  add_with_reference(r, "aten::mm(Tensor self, Tensor mat2) -> Tensor", Binary{cpu::mm}, Binary{cpu::mm_reference}, binary);
+  add_with_reference(r, "aten::bmm(Tensor self, Tensor mat2) -> Tensor", Binary{cpu::bmm}, Binary{cpu::bmm_reference}, binary);
+  add_with_reference(r, "aten::matmul(Tensor self, Tensor other) -> Tensor", Binary{cpu::matmul}, Binary{cpu::matmul_reference}, binary);
+  add_with_reference(r, "aten::dot(Tensor self, Tensor tensor) -> Tensor", Binary{cpu::dot}, Binary{cpu::dot_reference}, binary);
+  add_with_reference(r, "aten::mv(Tensor self, Tensor vec) -> Tensor", Binary{cpu::mv}, Binary{cpu::mv_reference}, binary);
+  using AddProduct = Tensor (*)(const Tensor&, const Tensor&, const Tensor&, const Scalar&, const Scalar&);
+  const auto add_product = [](AddProduct k) {
+    return wrap([k](const Tensor& s, const Tensor& a, const Tensor& b, Scalar be, Scalar al) { return k(s, a, b, be, al); });
+  };
+  add_with_reference(r, "aten::addmm(Tensor self, Tensor mat1, Tensor mat2, *, Scalar beta=1, Scalar alpha=1) -> Tensor",
+                     AddProduct{cpu::addmm}, AddProduct{cpu::addmm_reference}, add_product);
+  add_with_reference(r, "aten::baddbmm(Tensor self, Tensor batch1, Tensor batch2, *, Scalar beta=1, Scalar alpha=1) -> Tensor",
+                     AddProduct{cpu::baddbmm}, AddProduct{cpu::baddbmm_reference}, add_product);
+  using Linear = Tensor (*)(const Tensor&, const Tensor&, const std::optional<Tensor>&);
+  add_with_reference(r, "aten::linear(Tensor input, Tensor weight, Tensor? bias=None) -> Tensor", Linear{cpu::linear},
+                     Linear{cpu::linear_reference}, [](Linear k) {
+                       return wrap([k](const Tensor& x, const Tensor& w, std::optional<Tensor> b) { return k(x, w, b); });
+                     });
 }
 
 }  // namespace ember::ops

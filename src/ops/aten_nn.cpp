@@ -1,7 +1,9 @@
 // aten_nn.cpp — schemas of the neural-network ops bound to kernels/cpu/{conv,pool,norm,
 // upsample,pad}.h, plus dropout (kernels/cpu/random.h).
 #include <optional>
+#include <span>
 #include <string>
+#include <string_view>
 #include <tuple>
 #include <vector>
 
@@ -23,73 +25,88 @@ using OptFloats = std::optional<std::vector<double>>;
 using OptDouble = std::optional<double>;
 
 void register_conv(Registry& r) {
+  // Every convolution op runs cpu::convolution (oneDNN for float32) and has a reference path
+  // running cpu::convolution_reference (direct loops) through the same argument handling.
+  auto conv = [&r](std::string_view schema, auto make) {
+    add_with_reference(r, schema, cpu::ConvKernel{cpu::convolution}, cpu::ConvKernel{cpu::convolution_reference}, make);
+  };
   // The functional forms: unbatched inputs allowed, padding as numbers or "same"/"valid".
-  r.add("aten::conv1d(Tensor input, Tensor weight, Tensor? bias=None, int[1] stride=[1], int[1] padding=[0], int[1] dilation=[1], int groups=1) -> Tensor",
-        wrap([](const Tensor& x, const Tensor& w, OptTensor b, Ints s, Ints p, Ints d, int64_t g) {
-          return cpu::conv_nd(1, x, w, b, s, p, d, g);
-        }));
-  r.add("aten::conv2d(Tensor input, Tensor weight, Tensor? bias=None, int[2] stride=1, int[2] padding=0, int[2] dilation=1, int groups=1) -> Tensor",
-        wrap([](const Tensor& x, const Tensor& w, OptTensor b, Ints s, Ints p, Ints d, int64_t g) {
-          return cpu::conv_nd(2, x, w, b, s, p, d, g);
-        }));
-  r.add("aten::conv3d(Tensor input, Tensor weight, Tensor? bias=None, int[3] stride=1, int[3] padding=0, int[3] dilation=1, int groups=1) -> Tensor",
-        wrap([](const Tensor& x, const Tensor& w, OptTensor b, Ints s, Ints p, Ints d, int64_t g) {
-          return cpu::conv_nd(3, x, w, b, s, p, d, g);
-        }));
-  r.add("aten::conv1d.padding(Tensor input, Tensor weight, Tensor? bias=None, int[1] stride=[1], str padding=\"valid\", int[1] dilation=[1], int groups=1) -> Tensor",
-        wrap([](const Tensor& x, const Tensor& w, OptTensor b, Ints s, std::string p, Ints d, int64_t g) {
-          return cpu::conv_nd_mode(1, x, w, b, s, p, d, g);
-        }));
-  r.add("aten::conv2d.padding(Tensor input, Tensor weight, Tensor? bias=None, int[2] stride=1, str padding=\"valid\", int[2] dilation=1, int groups=1) -> Tensor",
-        wrap([](const Tensor& x, const Tensor& w, OptTensor b, Ints s, std::string p, Ints d, int64_t g) {
-          return cpu::conv_nd_mode(2, x, w, b, s, p, d, g);
-        }));
-  r.add("aten::conv3d.padding(Tensor input, Tensor weight, Tensor? bias=None, int[3] stride=1, str padding=\"valid\", int[3] dilation=1, int groups=1) -> Tensor",
-        wrap([](const Tensor& x, const Tensor& w, OptTensor b, Ints s, std::string p, Ints d, int64_t g) {
-          return cpu::conv_nd_mode(3, x, w, b, s, p, d, g);
-        }));
-  r.add("aten::conv_transpose1d(Tensor input, Tensor weight, Tensor? bias=None, int[1] stride=[1], int[1] padding=[0], int[1] output_padding=[0], int groups=1, int[1] dilation=[1]) -> Tensor",
-        wrap([](const Tensor& x, const Tensor& w, OptTensor b, Ints s, Ints p, Ints op, int64_t g, Ints d) {
-          return cpu::conv_transpose_nd(1, x, w, b, s, p, op, g, d);
-        }));
-  r.add("aten::conv_transpose2d.input(Tensor input, Tensor weight, Tensor? bias=None, int[2] stride=1, int[2] padding=0, int[2] output_padding=0, int groups=1, int[2] dilation=1) -> Tensor",
-        wrap([](const Tensor& x, const Tensor& w, OptTensor b, Ints s, Ints p, Ints op, int64_t g, Ints d) {
-          return cpu::conv_transpose_nd(2, x, w, b, s, p, op, g, d);
-        }));
-  r.add("aten::conv_transpose3d.input(Tensor input, Tensor weight, Tensor? bias=None, int[3] stride=1, int[3] padding=0, int[3] output_padding=0, int groups=1, int[3] dilation=1) -> Tensor",
-        wrap([](const Tensor& x, const Tensor& w, OptTensor b, Ints s, Ints p, Ints op, int64_t g, Ints d) {
-          return cpu::conv_transpose_nd(3, x, w, b, s, p, op, g, d);
-        }));
+  auto nd = [](size_t sp) {
+    return [sp](cpu::ConvKernel k) {
+      return wrap([sp, k](const Tensor& x, const Tensor& w, OptTensor b, Ints s, Ints p, Ints d, int64_t g) {
+        return cpu::conv_nd(sp, x, w, b, s, p, d, g, k);
+      });
+    };
+  };
+  auto nd_mode = [](size_t sp) {
+    return [sp](cpu::ConvKernel k) {
+      return wrap([sp, k](const Tensor& x, const Tensor& w, OptTensor b, Ints s, std::string p, Ints d, int64_t g) {
+        return cpu::conv_nd_mode(sp, x, w, b, s, p, d, g, k);
+      });
+    };
+  };
+  auto transpose_nd = [](size_t sp) {
+    return [sp](cpu::ConvKernel k) {
+      return wrap([sp, k](const Tensor& x, const Tensor& w, OptTensor b, Ints s, Ints p, Ints op, int64_t g, Ints d) {
+        return cpu::conv_transpose_nd(sp, x, w, b, s, p, op, g, d, k);
+      });
+    };
+  };
+  conv("aten::conv1d(Tensor input, Tensor weight, Tensor? bias=None, int[1] stride=[1], int[1] padding=[0], int[1] dilation=[1], int groups=1) -> Tensor", nd(1));
+  conv("aten::conv2d(Tensor input, Tensor weight, Tensor? bias=None, int[2] stride=1, int[2] padding=0, int[2] dilation=1, int groups=1) -> Tensor", nd(2));
+  conv("aten::conv3d(Tensor input, Tensor weight, Tensor? bias=None, int[3] stride=1, int[3] padding=0, int[3] dilation=1, int groups=1) -> Tensor", nd(3));
+  conv("aten::conv1d.padding(Tensor input, Tensor weight, Tensor? bias=None, int[1] stride=[1], str padding=\"valid\", int[1] dilation=[1], int groups=1) -> Tensor", nd_mode(1));
+  conv("aten::conv2d.padding(Tensor input, Tensor weight, Tensor? bias=None, int[2] stride=1, str padding=\"valid\", int[2] dilation=1, int groups=1) -> Tensor", nd_mode(2));
+  conv("aten::conv3d.padding(Tensor input, Tensor weight, Tensor? bias=None, int[3] stride=1, str padding=\"valid\", int[3] dilation=1, int groups=1) -> Tensor", nd_mode(3));
+  conv("aten::conv_transpose1d(Tensor input, Tensor weight, Tensor? bias=None, int[1] stride=[1], int[1] padding=[0], int[1] output_padding=[0], int groups=1, int[1] dilation=[1]) -> Tensor", transpose_nd(1));
+  conv("aten::conv_transpose2d.input(Tensor input, Tensor weight, Tensor? bias=None, int[2] stride=1, int[2] padding=0, int[2] output_padding=0, int groups=1, int[2] dilation=1) -> Tensor", transpose_nd(2));
+  conv("aten::conv_transpose3d.input(Tensor input, Tensor weight, Tensor? bias=None, int[3] stride=1, int[3] padding=0, int[3] output_padding=0, int groups=1, int[3] dilation=1) -> Tensor", transpose_nd(3));
   // What traced graphs call: batched input, explicit lists; the backend flags change nothing.
-  auto generic = [](const Tensor& x, const Tensor& w, const OptTensor& b, const Ints& s,
+  auto generic = [](cpu::ConvKernel k, const Tensor& x, const Tensor& w, const OptTensor& b, const Ints& s,
                     const Ints& p, const Ints& d, bool transposed, const Ints& op, int64_t g) {
     if (w.dim() < 3) fail("convolution: weight should have at least three dimensions");
     const auto sp = static_cast<size_t>(w.dim()) - 2;
-    return cpu::convolution(x, w, b, cpu::make_conv_params(sp, s, p, d, transposed, op, g));
+    return k(x, w, b, cpu::make_conv_params(sp, s, p, d, transposed, op, g));
   };
-  r.add("aten::convolution(Tensor input, Tensor weight, Tensor? bias, int[] stride, int[] padding, int[] dilation, bool transposed, int[] output_padding, int groups) -> Tensor",
-        wrap([generic](const Tensor& x, const Tensor& w, OptTensor b, Ints s, Ints p, Ints d, bool t, Ints op, int64_t g) {
-          return generic(x, w, b, s, p, d, t, op, g);
-        }));
-  r.add("aten::_convolution(Tensor input, Tensor weight, Tensor? bias, int[] stride, int[] padding, int[] dilation, bool transposed, int[] output_padding, int groups, bool benchmark, bool deterministic, bool cudnn_enabled, bool allow_tf32) -> Tensor",
-        wrap([generic](const Tensor& x, const Tensor& w, OptTensor b, Ints s, Ints p, Ints d, bool t, Ints op, int64_t g, bool, bool, bool, bool) {
-          return generic(x, w, b, s, p, d, t, op, g);
-        }));
-  r.add("aten::_convolution.deprecated(Tensor input, Tensor weight, Tensor? bias, int[] stride, int[] padding, int[] dilation, bool transposed, int[] output_padding, int groups, bool benchmark, bool deterministic, bool cudnn_enabled) -> Tensor",
-        wrap([generic](const Tensor& x, const Tensor& w, OptTensor b, Ints s, Ints p, Ints d, bool t, Ints op, int64_t g, bool, bool, bool) {
-          return generic(x, w, b, s, p, d, t, op, g);
-        }));
-  r.add("aten::_convolution_mode(Tensor input, Tensor weight, Tensor? bias, int[] stride, str padding, int[] dilation, int groups) -> Tensor",
-        wrap([](const Tensor& x, const Tensor& w, OptTensor b, Ints s, std::string p, Ints d, int64_t g) {
-          return cpu::convolution_mode(x, w, b, s, p, d, g);
-        }));
+  conv("aten::convolution(Tensor input, Tensor weight, Tensor? bias, int[] stride, int[] padding, int[] dilation, bool transposed, int[] output_padding, int groups) -> Tensor",
+       [generic](cpu::ConvKernel k) {
+         return wrap([generic, k](const Tensor& x, const Tensor& w, OptTensor b, Ints s, Ints p, Ints d, bool t, Ints op, int64_t g) {
+           return generic(k, x, w, b, s, p, d, t, op, g);
+         });
+       });
+  conv("aten::_convolution(Tensor input, Tensor weight, Tensor? bias, int[] stride, int[] padding, int[] dilation, bool transposed, int[] output_padding, int groups, bool benchmark, bool deterministic, bool cudnn_enabled, bool allow_tf32) -> Tensor",
+       [generic](cpu::ConvKernel k) {
+         return wrap([generic, k](const Tensor& x, const Tensor& w, OptTensor b, Ints s, Ints p, Ints d, bool t, Ints op, int64_t g, bool, bool, bool, bool) {
+           return generic(k, x, w, b, s, p, d, t, op, g);
+         });
+       });
+  conv("aten::_convolution.deprecated(Tensor input, Tensor weight, Tensor? bias, int[] stride, int[] padding, int[] dilation, bool transposed, int[] output_padding, int groups, bool benchmark, bool deterministic, bool cudnn_enabled) -> Tensor",
+       [generic](cpu::ConvKernel k) {
+         return wrap([generic, k](const Tensor& x, const Tensor& w, OptTensor b, Ints s, Ints p, Ints d, bool t, Ints op, int64_t g, bool, bool, bool) {
+           return generic(k, x, w, b, s, p, d, t, op, g);
+         });
+       });
+  conv("aten::_convolution_mode(Tensor input, Tensor weight, Tensor? bias, int[] stride, str padding, int[] dilation, int groups) -> Tensor",
+       [](cpu::ConvKernel k) {
+         return wrap([k](const Tensor& x, const Tensor& w, OptTensor b, Ints s, std::string p, Ints d, int64_t g) {
+           return cpu::convolution_mode(x, w, b, s, p, d, g, k);
+         });
+       });
 }
 
 void register_pool(Registry& r) {
+  // Max and average pooling run oneDNN for float32 where its semantics coincide with PyTorch's;
+  // their reference paths always run the direct loops.
+  using PoolKernel = Tensor (*)(size_t, const Tensor&, const cpu::PoolParams&);
+  auto pool = [&r](std::string_view schema, PoolKernel fast, PoolKernel reference, auto make) {
+    add_with_reference(r, schema, fast, reference, make);
+  };
   auto max_pool = [](size_t sp) {
-    return wrap([sp](const Tensor& x, Ints k, Ints s, Ints p, Ints d, bool ceil) {
-      return cpu::max_pool(sp, x, cpu::make_pool_params(sp, k, s, p, d, ceil));
-    });
+    return [sp](PoolKernel k) {
+      return wrap([sp, k](const Tensor& x, Ints ks, Ints s, Ints p, Ints d, bool ceil) {
+        return k(sp, x, cpu::make_pool_params(sp, ks, s, p, d, ceil));
+      });
+    };
   };
   auto max_pool_idx = [](size_t sp) {
     return wrap([sp](const Tensor& x, Ints k, Ints s, Ints p, Ints d, bool ceil) {
@@ -97,29 +114,34 @@ void register_pool(Registry& r) {
       return std::make_tuple(v, i);
     });
   };
-  r.add("aten::max_pool1d(Tensor self, int[1] kernel_size, int[1] stride=[], int[1] padding=[0], int[1] dilation=[1], bool ceil_mode=False) -> Tensor", max_pool(1));
-  r.add("aten::max_pool2d(Tensor self, int[2] kernel_size, int[2] stride=[], int[2] padding=0, int[2] dilation=1, bool ceil_mode=False) -> Tensor", max_pool(2));
-  r.add("aten::max_pool3d(Tensor self, int[3] kernel_size, int[3] stride=[], int[3] padding=0, int[3] dilation=1, bool ceil_mode=False) -> Tensor", max_pool(3));
+  pool("aten::max_pool1d(Tensor self, int[1] kernel_size, int[1] stride=[], int[1] padding=[0], int[1] dilation=[1], bool ceil_mode=False) -> Tensor", cpu::max_pool, cpu::max_pool_reference, max_pool(1));
+  pool("aten::max_pool2d(Tensor self, int[2] kernel_size, int[2] stride=[], int[2] padding=0, int[2] dilation=1, bool ceil_mode=False) -> Tensor", cpu::max_pool, cpu::max_pool_reference, max_pool(2));
+  pool("aten::max_pool3d(Tensor self, int[3] kernel_size, int[3] stride=[], int[3] padding=0, int[3] dilation=1, bool ceil_mode=False) -> Tensor", cpu::max_pool, cpu::max_pool_reference, max_pool(3));
+  // With indices: the direct loops are the only kernel.
   r.add("aten::max_pool1d_with_indices(Tensor self, int[1] kernel_size, int[1] stride=[], int[1] padding=[0], int[1] dilation=[1], bool ceil_mode=False) -> (Tensor, Tensor)", max_pool_idx(1));
   r.add("aten::max_pool2d_with_indices(Tensor self, int[2] kernel_size, int[2] stride=[], int[2] padding=0, int[2] dilation=1, bool ceil_mode=False) -> (Tensor, Tensor)", max_pool_idx(2));
   r.add("aten::max_pool3d_with_indices(Tensor self, int[3] kernel_size, int[3] stride=[], int[3] padding=0, int[3] dilation=1, bool ceil_mode=False) -> (Tensor, Tensor)", max_pool_idx(3));
 
-  r.add("aten::avg_pool1d(Tensor self, int[1] kernel_size, int[1] stride=[], int[1] padding=[0], bool ceil_mode=False, bool count_include_pad=True) -> Tensor",
-        wrap([](const Tensor& x, Ints k, Ints s, Ints p, bool ceil, bool incl) {
-          cpu::PoolParams pp = cpu::make_pool_params(1, k, s, p, {}, ceil);
-          pp.count_include_pad = incl;
-          return cpu::avg_pool(1, x, pp);
-        }));
+  pool("aten::avg_pool1d(Tensor self, int[1] kernel_size, int[1] stride=[], int[1] padding=[0], bool ceil_mode=False, bool count_include_pad=True) -> Tensor",
+       cpu::avg_pool, cpu::avg_pool_reference, [](PoolKernel k) {
+         return wrap([k](const Tensor& x, Ints ks, Ints s, Ints p, bool ceil, bool incl) {
+           cpu::PoolParams pp = cpu::make_pool_params(1, ks, s, p, {}, ceil);
+           pp.count_include_pad = incl;
+           return k(1, x, pp);
+         });
+       });
   auto avg_pool = [](size_t sp) {
-    return wrap([sp](const Tensor& x, Ints k, Ints s, Ints p, bool ceil, bool incl, std::optional<int64_t> div) {
-      cpu::PoolParams pp = cpu::make_pool_params(sp, k, s, p, {}, ceil);
-      pp.count_include_pad = incl;
-      pp.divisor_override = div;
-      return cpu::avg_pool(sp, x, pp);
-    });
+    return [sp](PoolKernel k) {
+      return wrap([sp, k](const Tensor& x, Ints ks, Ints s, Ints p, bool ceil, bool incl, std::optional<int64_t> div) {
+        cpu::PoolParams pp = cpu::make_pool_params(sp, ks, s, p, {}, ceil);
+        pp.count_include_pad = incl;
+        pp.divisor_override = div;
+        return k(sp, x, pp);
+      });
+    };
   };
-  r.add("aten::avg_pool2d(Tensor self, int[2] kernel_size, int[2] stride=[], int[2] padding=0, bool ceil_mode=False, bool count_include_pad=True, int? divisor_override=None) -> Tensor", avg_pool(2));
-  r.add("aten::avg_pool3d(Tensor self, int[3] kernel_size, int[3] stride=[], int[3] padding=0, bool ceil_mode=False, bool count_include_pad=True, int? divisor_override=None) -> Tensor", avg_pool(3));
+  pool("aten::avg_pool2d(Tensor self, int[2] kernel_size, int[2] stride=[], int[2] padding=0, bool ceil_mode=False, bool count_include_pad=True, int? divisor_override=None) -> Tensor", cpu::avg_pool, cpu::avg_pool_reference, avg_pool(2));
+  pool("aten::avg_pool3d(Tensor self, int[3] kernel_size, int[3] stride=[], int[3] padding=0, bool ceil_mode=False, bool count_include_pad=True, int? divisor_override=None) -> Tensor", cpu::avg_pool, cpu::avg_pool_reference, avg_pool(3));
 
   auto adaptive_avg = [](size_t sp) {
     return wrap([sp](const Tensor& x, Ints o) { return cpu::adaptive_avg_pool(sp, x, o); });
@@ -141,28 +163,46 @@ void register_pool(Registry& r) {
 }
 
 void register_norm(Registry& r) {
-  r.add("aten::batch_norm(Tensor input, Tensor? weight, Tensor? bias, Tensor? running_mean, Tensor? running_var, bool training, float momentum, float eps, bool cudnn_enabled) -> Tensor",
-        wrap([](const Tensor& x, OptTensor w, OptTensor b, OptTensor rm, OptTensor rv, bool training, double momentum, double eps, bool) {
-          return cpu::batch_norm(x, w, b, rm, rv, training, momentum, eps);
-        }));
-  r.add("aten::native_batch_norm(Tensor input, Tensor? weight, Tensor? bias, Tensor? running_mean, Tensor? running_var, bool training, float momentum, float eps) -> (Tensor, Tensor, Tensor)",
-        wrap([](const Tensor& x, OptTensor w, OptTensor b, OptTensor rm, OptTensor rv, bool training, double momentum, double eps) {
-          return cpu::native_batch_norm(x, w, b, rm, rv, training, momentum, eps);
-        }));
+  // Batch norm in eval mode and layer norm have a float32 kernel beside the reference one
+  // (double arithmetic); the reference paths run the latter for every dtype.
+  using BatchNorm = std::tuple<Tensor, Tensor, Tensor> (*)(const Tensor&, const OptTensor&, const OptTensor&,
+                                                           const OptTensor&, const OptTensor&, bool, double, double);
+  const BatchNorm bn_fast = cpu::native_batch_norm, bn_ref = cpu::native_batch_norm_reference;
+  add_with_reference(r, "aten::batch_norm(Tensor input, Tensor? weight, Tensor? bias, Tensor? running_mean, Tensor? running_var, bool training, float momentum, float eps, bool cudnn_enabled) -> Tensor",
+                     bn_fast, bn_ref, [](BatchNorm k) {
+                       return wrap([k](const Tensor& x, OptTensor w, OptTensor b, OptTensor rm, OptTensor rv, bool training, double momentum, double eps, bool) {
+                         return std::get<0>(k(x, w, b, rm, rv, training, momentum, eps));
+                       });
+                     });
+  add_with_reference(r, "aten::native_batch_norm(Tensor input, Tensor? weight, Tensor? bias, Tensor? running_mean, Tensor? running_var, bool training, float momentum, float eps) -> (Tensor, Tensor, Tensor)",
+                     bn_fast, bn_ref, [](BatchNorm k) {
+                       return wrap([k](const Tensor& x, OptTensor w, OptTensor b, OptTensor rm, OptTensor rv, bool training, double momentum, double eps) {
+                         return k(x, w, b, rm, rv, training, momentum, eps);
+                       });
+                     });
   // Index 0 is PyTorch's native implementation; the reserve tensor is empty for it.
-  r.add("aten::_batch_norm_impl_index(Tensor input, Tensor? weight, Tensor? bias, Tensor? running_mean, Tensor? running_var, bool training, float momentum, float eps, bool cudnn_enabled) -> (Tensor, Tensor, Tensor, Tensor, int)",
-        wrap([](const Tensor& x, OptTensor w, OptTensor b, OptTensor rm, OptTensor rv, bool training, double momentum, double eps, bool) {
-          auto [y, mean, invstd] = cpu::native_batch_norm(x, w, b, rm, rv, training, momentum, eps);
-          return std::make_tuple(y, mean, invstd, Tensor::empty(Shape{0}, DType::UInt8), int64_t{0});
-        }));
-  r.add("aten::layer_norm(Tensor input, int[] normalized_shape, Tensor? weight=None, Tensor? bias=None, float eps=1.0000000000000001e-05, bool cudnn_enable=True) -> Tensor",
-        wrap([](const Tensor& x, Ints shape, OptTensor w, OptTensor b, double eps, bool) {
-          return cpu::layer_norm(x, shape, w, b, eps);
-        }));
-  r.add("aten::native_layer_norm(Tensor input, SymInt[] normalized_shape, Tensor? weight, Tensor? bias, float eps) -> (Tensor, Tensor, Tensor)",
-        wrap([](const Tensor& x, Ints shape, OptTensor w, OptTensor b, double eps) {
-          return cpu::native_layer_norm(x, shape, w, b, eps);
-        }));
+  add_with_reference(r, "aten::_batch_norm_impl_index(Tensor input, Tensor? weight, Tensor? bias, Tensor? running_mean, Tensor? running_var, bool training, float momentum, float eps, bool cudnn_enabled) -> (Tensor, Tensor, Tensor, Tensor, int)",
+                     bn_fast, bn_ref, [](BatchNorm k) {
+                       return wrap([k](const Tensor& x, OptTensor w, OptTensor b, OptTensor rm, OptTensor rv, bool training, double momentum, double eps, bool) {
+                         auto [y, mean, invstd] = k(x, w, b, rm, rv, training, momentum, eps);
+                         return std::make_tuple(y, mean, invstd, Tensor::empty(Shape{0}, DType::UInt8), int64_t{0});
+                       });
+                     });
+  using LayerNorm = std::tuple<Tensor, Tensor, Tensor> (*)(const Tensor&, std::span<const int64_t>, const OptTensor&,
+                                                           const OptTensor&, double);
+  const LayerNorm ln_fast = cpu::native_layer_norm, ln_ref = cpu::layer_norm_reference;
+  add_with_reference(r, "aten::layer_norm(Tensor input, int[] normalized_shape, Tensor? weight=None, Tensor? bias=None, float eps=1.0000000000000001e-05, bool cudnn_enable=True) -> Tensor",
+                     ln_fast, ln_ref, [](LayerNorm k) {
+                       return wrap([k](const Tensor& x, Ints shape, OptTensor w, OptTensor b, double eps, bool) {
+                         return std::get<0>(k(x, shape, w, b, eps));
+                       });
+                     });
+  add_with_reference(r, "aten::native_layer_norm(Tensor input, SymInt[] normalized_shape, Tensor? weight, Tensor? bias, float eps) -> (Tensor, Tensor, Tensor)",
+                     ln_fast, ln_ref, [](LayerNorm k) {
+                       return wrap([k](const Tensor& x, Ints shape, OptTensor w, OptTensor b, double eps) {
+                         return k(x, shape, w, b, eps);
+                       });
+                     });
   r.add("aten::group_norm(Tensor input, int num_groups, Tensor? weight=None, Tensor? bias=None, float eps=1.0000000000000001e-05, bool cudnn_enabled=True) -> Tensor",
         wrap([](const Tensor& x, int64_t groups, OptTensor w, OptTensor b, double eps, bool) {
           return cpu::group_norm(x, groups, w, b, eps);

@@ -114,18 +114,20 @@ void register_reduce_ops(Registry& r) {
         wrap([](const Tensor& x, int64_t d, OptDType dt) { return cpu::cumsum(x, d, dt); }));
   r.add("aten::cumprod(Tensor self, int dim, *, ScalarType? dtype=None) -> Tensor",
         wrap([](const Tensor& x, int64_t d, OptDType dt) { return cpu::cumprod(x, d, dt); }));
-  r.add("aten::softmax.int(Tensor self, int dim, ScalarType? dtype=None) -> Tensor",
-        wrap([](const Tensor& x, int64_t d, OptDType dt) { return cpu::softmax(x, d, dt); }));
-  r.add("aten::log_softmax.int(Tensor self, int dim, ScalarType? dtype=None) -> Tensor",
-        wrap([](const Tensor& x, int64_t d, OptDType dt) { return cpu::log_softmax(x, d, dt); }));
-  r.add("aten::_softmax(Tensor self, int dim, bool half_to_float) -> Tensor",
-        wrap([](const Tensor& x, int64_t d, bool h) {
-          return cpu::softmax(x, d, h ? OptDType(DType::Float32) : std::nullopt);
-        }));
-  r.add("aten::_log_softmax(Tensor self, int dim, bool half_to_float) -> Tensor",
-        wrap([](const Tensor& x, int64_t d, bool h) {
-          return cpu::log_softmax(x, d, h ? OptDType(DType::Float32) : std::nullopt);
-        }));
+  // Vectorised float32 rows, with reference paths computing every lane in double.
+  using Softmax = Tensor (*)(const Tensor&, int64_t, std::optional<DType>);
+  const auto softmax = [](Softmax k) { return wrap([k](const Tensor& x, int64_t d, OptDType dt) { return k(x, d, dt); }); };
+  const auto softmax_half_to_float = [](Softmax k) {
+    return wrap([k](const Tensor& x, int64_t d, bool h) { return k(x, d, h ? OptDType(DType::Float32) : std::nullopt); });
+  };
+  add_with_reference(r, "aten::softmax.int(Tensor self, int dim, ScalarType? dtype=None) -> Tensor",
+                     Softmax{cpu::softmax}, Softmax{cpu::softmax_reference}, softmax);
+  add_with_reference(r, "aten::log_softmax.int(Tensor self, int dim, ScalarType? dtype=None) -> Tensor",
+                     Softmax{cpu::log_softmax}, Softmax{cpu::log_softmax_reference}, softmax);
+  add_with_reference(r, "aten::_softmax(Tensor self, int dim, bool half_to_float) -> Tensor",
+                     Softmax{cpu::softmax}, Softmax{cpu::softmax_reference}, softmax_half_to_float);
+  add_with_reference(r, "aten::_log_softmax(Tensor self, int dim, bool half_to_float) -> Tensor",
+                     Softmax{cpu::log_softmax}, Softmax{cpu::log_softmax_reference}, softmax_half_to_float);
 }
 
 }  // namespace ember::ops

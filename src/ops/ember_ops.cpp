@@ -77,12 +77,38 @@ Tensor conv_fused(const Tensor& x_, const Tensor& w, const OptTensor& b, const I
   return unbatched ? cpu::squeeze(y, 0) : y;
 }
 
+// The reference path: cpu::convolution_reference (direct loops), then the folded batch norm and
+// the epilogue as the ops the graph held before fusion, one after the other.
+Tensor conv_fused_reference(const Tensor& x_, const Tensor& w, const OptTensor& b, const Ints& stride,
+                            const Ints& padding, const Ints& dilation, int64_t groups, int64_t act_code, double lo,
+                            double hi, const OptTensor& residual_, const OptTensor& scale, const OptTensor& shift,
+                            bool /*channels_last*/) {
+  if (act_code < 0 || act_code > static_cast<int64_t>(Act::Gelu)) fail("ember::conv_fused: unknown activation ", act_code);
+  const size_t spatial = static_cast<size_t>(w.dim()) - 2;
+  const bool unbatched = x_.dim() == w.dim() - 1;
+  Tensor x = unbatched ? cpu::unsqueeze(x_, 0) : x_;
+  OptTensor residual;
+  if (residual_) residual = unbatched && residual_->dim() == x_.dim() ? cpu::unsqueeze(*residual_, 0) : *residual_;
+  Tensor y = cpu::convolution_reference(x, w, b, cpu::make_conv_params(spatial, stride, padding, dilation, false, {}, groups));
+  // scale and shift are per output channel: [C_out] viewed as [C_out, 1, ...] against [N, C_out, ...].
+  const auto per_channel = [&](const Tensor& t) {
+    Shape s(static_cast<size_t>(y.dim()) - 1, 1);
+    s[0] = t.numel();
+    return cpu::reshape(t, s);
+  };
+  const Registry& r = Registry::global();
+  if (scale) y = r.call("aten::mul", {Value(y), Value(per_channel(*scale))})[0].to_tensor();
+  if (shift) y = r.call("aten::add", {Value(y), Value(per_channel(*shift))})[0].to_tensor();
+  y = epilogue_unfused(y, residual, static_cast<Act>(act_code), lo, hi);
+  return unbatched ? cpu::squeeze(y, 0) : y;
+}
+
 }  // namespace
 
 void register_ember_ops(Registry& r) {
-  r.add("ember::conv_fused(Tensor input, Tensor weight, Tensor? bias, int[] stride, int[] padding, int[] dilation, "
-        "int groups, int activation, float lo, float hi, Tensor? residual, Tensor? scale, Tensor? shift, bool channels_last) -> Tensor",
-        wrap(conv_fused));
+  add_with_reference(r, "ember::conv_fused(Tensor input, Tensor weight, Tensor? bias, int[] stride, int[] padding, int[] dilation, "
+                     "int groups, int activation, float lo, float hi, Tensor? residual, Tensor? scale, Tensor? shift, bool channels_last) -> Tensor",
+                     &conv_fused, &conv_fused_reference, [](auto f) { return wrap(f); });
 }
 
 }  // namespace ember::ops

@@ -257,4 +257,17 @@ Kernel wrap(F f) {
   };
 }
 
+// Declares an op with its CPU kernel and gives it a reference path (Backend::CPUReference): the
+// plain version of the same math that tests/unit/ops/replay_test.cpp runs every recorded case
+// through and compares with the CPU kernel. `make(fast)` and `make(reference)` build the two
+// kernels from the same argument handling, so only the math differs:
+//   add_with_reference(r, "aten::mm(Tensor self, Tensor mat2) -> Tensor", cpu::mm, cpu::mm_reference,
+//                      [](auto mm) { return wrap([mm](const Tensor& a, const Tensor& b) { return mm(a, b); }); });
+template <class Fn, class Make>
+const Operator& add_with_reference(Registry& r, std::string_view schema, Fn fast, Fn reference, Make make) {
+  const Operator& op = r.add(schema, make(fast));
+  r.add_path(op.schema.qualified_name(), op.schema.overload, Backend::CPUReference, make(reference));
+  return op;
+}
+
 }  // namespace ember::ops

@@ -915,8 +915,8 @@ ConvParams conv_mode_params(const Tensor& weight, std::span<const int64_t> strid
 Tensor convolution_mode(const Tensor& input, const Tensor& weight,
                         const std::optional<Tensor>& bias, std::span<const int64_t> stride,
                         std::string_view padding, std::span<const int64_t> dilation,
-                        int64_t groups) {
-  return convolution(input, weight, bias, conv_mode_params(weight, stride, padding, dilation, groups));
+                        int64_t groups, ConvKernel conv) {
+  return conv(input, weight, bias, conv_mode_params(weight, stride, padding, dilation, groups));
 }
 
 namespace {
@@ -943,17 +943,18 @@ std::string conv_name(size_t spatial, bool transposed) {
 Tensor conv_nd(size_t spatial, const Tensor& input, const Tensor& weight,
                const std::optional<Tensor>& bias, std::span<const int64_t> stride,
                std::span<const int64_t> padding, std::span<const int64_t> dilation,
-               int64_t groups) {
+               int64_t groups, ConvKernel conv) {
   const ConvParams p = make_conv_params(spatial, stride, padding, dilation, false, {}, groups);
   return with_batch(spatial + 2, input, conv_name(spatial, false),
-                    [&](const Tensor& x) { return convolution(x, weight, bias, p); });
+                    [&](const Tensor& x) { return conv(x, weight, bias, p); });
 }
 
 Tensor conv_nd_mode(size_t spatial, const Tensor& input, const Tensor& weight,
                     const std::optional<Tensor>& bias, std::span<const int64_t> stride,
-                    std::string_view padding, std::span<const int64_t> dilation, int64_t groups) {
+                    std::string_view padding, std::span<const int64_t> dilation, int64_t groups,
+                    ConvKernel conv) {
   return with_batch(spatial + 2, input, conv_name(spatial, false), [&](const Tensor& x) {
-    return convolution_mode(x, weight, bias, stride, padding, dilation, groups);
+    return convolution_mode(x, weight, bias, stride, padding, dilation, groups, conv);
   });
 }
 
@@ -961,11 +962,11 @@ Tensor conv_transpose_nd(size_t spatial, const Tensor& input, const Tensor& weig
                          const std::optional<Tensor>& bias, std::span<const int64_t> stride,
                          std::span<const int64_t> padding,
                          std::span<const int64_t> output_padding, int64_t groups,
-                         std::span<const int64_t> dilation) {
+                         std::span<const int64_t> dilation, ConvKernel conv) {
   const ConvParams p =
       make_conv_params(spatial, stride, padding, dilation, true, output_padding, groups);
   return with_batch(spatial + 2, input, conv_name(spatial, true),
-                    [&](const Tensor& x) { return convolution(x, weight, bias, p); });
+                    [&](const Tensor& x) { return conv(x, weight, bias, p); });
 }
 
 }  // namespace ember::cpu

@@ -117,6 +117,11 @@ Tensor convolution_fused(const Tensor& input, const Tensor& weight, const std::o
 // The residual must have out's sizes and dtype.
 void apply_conv_epilogue(Tensor& out, const ConvEpilogue& e);
 
+// The kernel the entry points below run: `convolution` (the ops' CPU kernels) or
+// `convolution_reference` (their reference paths, which the replay harness compares with them).
+using ConvKernel = Tensor (*)(const Tensor& input, const Tensor& weight,
+                              const std::optional<Tensor>& bias, const ConvParams& p);
+
 // The explicit padding that padding="same" (stride 1 only) or "valid" means for this weight.
 ConvParams conv_mode_params(const Tensor& weight, std::span<const int64_t> stride,
                             std::string_view padding, std::span<const int64_t> dilation,
@@ -125,22 +130,23 @@ ConvParams conv_mode_params(const Tensor& weight, std::span<const int64_t> strid
 Tensor convolution_mode(const Tensor& input, const Tensor& weight,
                         const std::optional<Tensor>& bias, std::span<const int64_t> stride,
                         std::string_view padding, std::span<const int64_t> dilation,
-                        int64_t groups);
+                        int64_t groups, ConvKernel conv = convolution);
 
 // aten::conv{1,2,3}d: also accepts an unbatched input (one dimension fewer).
 Tensor conv_nd(size_t spatial, const Tensor& input, const Tensor& weight,
                const std::optional<Tensor>& bias, std::span<const int64_t> stride,
                std::span<const int64_t> padding, std::span<const int64_t> dilation,
-               int64_t groups);
+               int64_t groups, ConvKernel conv = convolution);
 // aten::conv{1,2,3}d.padding.
 Tensor conv_nd_mode(size_t spatial, const Tensor& input, const Tensor& weight,
                     const std::optional<Tensor>& bias, std::span<const int64_t> stride,
-                    std::string_view padding, std::span<const int64_t> dilation, int64_t groups);
+                    std::string_view padding, std::span<const int64_t> dilation, int64_t groups,
+                    ConvKernel conv = convolution);
 // aten::conv_transpose{1,2,3}d: also accepts an unbatched input.
 Tensor conv_transpose_nd(size_t spatial, const Tensor& input, const Tensor& weight,
                          const std::optional<Tensor>& bias, std::span<const int64_t> stride,
                          std::span<const int64_t> padding,
                          std::span<const int64_t> output_padding, int64_t groups,
-                         std::span<const int64_t> dilation);
+                         std::span<const int64_t> dilation, ConvKernel conv = convolution);
 
 }  // namespace ember::cpu

@@ -193,13 +193,57 @@ void product(Tensor a, Tensor b, const Tensor& c, A alpha, A beta) {
   else range(0, nb);
 }
 
+// The reference paths' product: c = alpha · a @ b + beta · c (beta == 0 ignores c) for a
+// [batch..., n, k] and b [batch..., k, m] of any strides (broadcast batch dims included) and a
+// contiguous c of the same dtype, by direct strided indexing with no layout choice, no copy and
+// no threads: every element sums its k products in order in double (floating dtypes) or in
+// wrapping 64-bit integers (integer dtypes: the result wraps as PyTorch's does), then rounds once.
+template <class T>
+void product_reference(const Tensor& a, const Tensor& b, const Tensor& c, double alpha, double beta) {
+  EMBER_ASSERT(c.is_contiguous() && a.dtype() == c.dtype() && b.dtype() == c.dtype(), "bad product operands");
+  constexpr bool integral = std::is_integral_v<T>;
+  using R = std::conditional_t<integral, uint64_t, double>;
+  EMBER_ASSERT(!integral || (alpha == 1 && beta == 0), "integer products take no alpha or beta");
+  const int64_t n = a.size(-2), k = a.size(-1), m = b.size(-1);
+  if (c.numel() == 0) return;
+  const int64_t nbd = c.dim() - 2, batches = c.numel() / (n * m);
+  const T* pa = static_cast<const T*>(a.raw_data());
+  const T* pb = static_cast<const T*>(b.raw_data());
+  T* pc = static_cast<T*>(c.raw_data());
+  const int64_t sa0 = a.stride(-2), sa1 = a.stride(-1), sb0 = b.stride(-2), sb1 = b.stride(-1);
+  const auto real = [](T v) {
+    if constexpr (integral) return static_cast<R>(v);
+    else return scalar_cast<double>(v);
+  };
+  for (int64_t bi = 0; bi < batches; ++bi) {
+    int64_t oa = 0, ob = 0;
+    for (int64_t d = nbd - 1, rest = bi; d >= 0; --d) {
+      const int64_t i = rest % c.size(d);
+      rest /= c.size(d);
+      oa += i * a.stride(d);
+      ob += i * b.stride(d);
+    }
+    T* cb = pc + bi * n * m;
+    for (int64_t i = 0; i < n; ++i)
+      for (int64_t j = 0; j < m; ++j) {
+        R acc = 0;
+        for (int64_t p = 0; p < k; ++p) acc += real(pa[oa + i * sa0 + p * sa1]) * real(pb[ob + p * sb0 + j * sb1]);
+        T& out = cb[i * m + j];
+        if constexpr (integral) out = static_cast<T>(acc);
+        else out = scalar_cast<T>(beta == 0 ? alpha * acc : alpha * acc + beta * scalar_cast<double>(out));
+      }
+  }
+}
+
 // A matrix product into a new [batch..., n, m] tensor.
-Tensor product_new(const Tensor& a, const Tensor& b, const Shape& out_sizes) {
+Tensor product_new(const Tensor& a, const Tensor& b, const Shape& out_sizes, bool reference) {
   Tensor out = Tensor::empty(out_sizes, a.dtype());
   dispatch_numeric(a.dtype(), "matmul", [&](auto tag) {
     using T = decltype(tag);
     if constexpr (std::is_same_v<T, bool>) {
       fail_dtype("matmul", DType::Bool);
+    } else if (reference) {
+      product_reference<T>(a, b, out, 1, 0);
     } else {
       using A = ref_acc_t<T>;
       product<T, A>(a, b, out, A(1), A(0));
@@ -233,15 +277,17 @@ void with_fast_dtype(DType dt, F&& f) {
 
 bool fast_dtype(DType dt) { return dt == DType::Float32 || dt == DType::Float64; }
 
-// out = beta * self (broadcast to out) + alpha * a @ b, float32/float64 only.
+// out = beta * self (broadcast to out) + alpha * a @ b, float32/float64 only; `reference`: by
+// product_reference.
 Tensor add_product(const Tensor& self, const Tensor& a, const Tensor& b, const Shape& out_sizes,
-                   const Scalar& beta, const Scalar& alpha) {
+                   const Scalar& beta, const Scalar& alpha, bool reference) {
   Tensor out = Tensor::empty(out_sizes, a.dtype());
   with_fast_dtype(a.dtype(), [&](auto tag) {
     using T = decltype(tag);
     const T be = beta.to<T>(), al = alpha.to<T>();
     if (be != T(0)) copy_into(out, expand_to(self, out_sizes));
-    product<T, T>(a, b, out, al, be);
+    if (reference) product_reference<T>(a, b, out, static_cast<double>(al), static_cast<double>(be));
+    else product<T, T>(a, b, out, al, be);
   });
   return out;
 }
@@ -389,16 +435,20 @@ template void gemm_reference<float>(bool, bool, int64_t, int64_t, int64_t, float
 template void gemm_reference<double>(bool, bool, int64_t, int64_t, int64_t, double, const double*, int64_t,
                                      const double*, int64_t, double, double*, int64_t);
 
-Tensor mm(const Tensor& a, const Tensor& b) {
+namespace {
+
+// The ops with their checks; `ref` runs every product on product_reference instead of gemm,
+// oneDNN's matmul or the blocked loops.
+Tensor mm_impl(const Tensor& a, const Tensor& b, bool ref) {
   if (a.dim() != 2) fail("self must be a matrix");
   if (b.dim() != 2) fail("mat2 must be a matrix");
   if (a.size(1) != b.size(0))
     fail("mat1 and mat2 shapes cannot be multiplied (", a.size(0), "x", a.size(1), " and ", b.size(0), "x", b.size(1), ")");
   check_same_dtype(a, b, "mat1", "mat2");
-  return product_new(a, b, Shape{a.size(0), b.size(1)});
+  return product_new(a, b, Shape{a.size(0), b.size(1)}, ref);
 }
 
-Tensor bmm(const Tensor& a, const Tensor& b) {
+Tensor bmm_impl(const Tensor& a, const Tensor& b, bool ref) {
   if (a.dim() != 3) fail("batch1 must be a 3D tensor");
   if (b.dim() != 3) fail("batch2 must be a 3D tensor");
   if (a.size(0) != b.size(0)) fail("batch1 and batch2 must have same number of batches, got ", a.size(0), " and ", b.size(0));
@@ -406,43 +456,44 @@ Tensor bmm(const Tensor& a, const Tensor& b) {
     fail("Expected size for first two dimensions of batch2 tensor to be: [", a.size(0), ", ", a.size(2), "] but got: [",
          b.size(0), ", ", b.size(1), "].");
   check_same_dtype(a, b, "batch1", "batch2");
-  return product_new(a, b, Shape{a.size(0), a.size(1), b.size(2)});
+  return product_new(a, b, Shape{a.size(0), a.size(1), b.size(2)}, ref);
 }
 
-Tensor dot(const Tensor& a, const Tensor& b) {
+Tensor dot_impl(const Tensor& a, const Tensor& b, bool ref) {
   if (a.dim() != 1 || b.dim() != 1)
     fail("1D tensors expected, but got ", a.dim(), "D and ", b.dim(), "D tensors");
   if (a.size(0) != b.size(0))
     fail("inconsistent tensor size, expected tensor [", a.size(0), "] and src [", b.size(0),
          "] to have the same number of elements, but got ", a.size(0), " and ", b.size(0), " elements respectively");
   check_same_dtype(a, b, "self", "other");
-  return view(product_new(unsqueeze(a, 0), unsqueeze(b, 1), Shape{1, 1}), Shape{});
+  return view(product_new(unsqueeze(a, 0), unsqueeze(b, 1), Shape{1, 1}, ref), Shape{});
 }
 
-Tensor mv(const Tensor& a, const Tensor& v) {
+Tensor mv_impl(const Tensor& a, const Tensor& v, bool ref) {
   if (a.dim() != 2 || v.dim() != 1)
     fail("vector + matrix @ vector expected, got ", a.dim(), ", ", v.dim());
   if (a.size(1) != v.size(0))
     fail("size mismatch, got input (", a.size(0), "), mat (", a.size(0), "x", a.size(1), "), vec (", v.size(0), ")");
-  return squeeze(mm(a, unsqueeze(v, 1)), 1);
+  return squeeze(mm_impl(a, unsqueeze(v, 1), ref), 1);
 }
 
-Tensor matmul(const Tensor& a, const Tensor& b) {
+Tensor matmul_impl(const Tensor& a, const Tensor& b, bool ref) {
   const int64_t da = a.dim(), db = b.dim();
   if (da == 0 || db == 0)
     fail("both arguments to matmul need to be at least 1D, but they are ", da, "D and ", db, "D");
-  if (da == 1 && db == 1) return dot(a, b);
-  if (da == 2 && db == 1) return mv(a, b);
-  if (da == 1 && db == 2) return squeeze(mm(unsqueeze(a, 0), b), 0);
-  if (da == 2 && db == 2) return mm(a, b);
+  if (da == 1 && db == 1) return dot_impl(a, b, ref);
+  if (da == 2 && db == 1) return mv_impl(a, b, ref);
+  if (da == 1 && db == 2) return squeeze(mm_impl(unsqueeze(a, 0), b, ref), 0);
+  if (da == 2 && db == 2) return mm_impl(a, b, ref);
   check_same_dtype(a, b, "self", "other");
-  if (da >= 3 && db <= 2) {
-    // [batch..., n, k] @ [k, m]: one product over all rows, as PyTorch folds it.
+  if (da >= 3 && db <= 2 && !ref) {
+    // [batch..., n, k] @ [k, m]: one product over all rows, as PyTorch folds it (the reference
+    // takes the batched path below, broadcasting the matrix).
     Tensor b2 = db == 1 ? unsqueeze(b, 1) : b;
     if (a.size(-1) != b2.size(0))
       fail("mat1 and mat2 shapes cannot be multiplied (", a.numel() / std::max<int64_t>(a.size(-1), 1), "x",
            a.size(-1), " and ", b2.size(0), "x", b2.size(1), ")");
-    Tensor c = mm(fold_rows(a), b2);
+    Tensor c = mm_impl(fold_rows(a), b2, ref);
     Shape out(a.sizes().begin(), a.sizes().end() - 1);
     if (db == 2) out.push_back(b.size(1));
     return view(c, out);
@@ -460,14 +511,14 @@ Tensor matmul(const Tensor& a, const Tensor& b) {
   ea.insert(ea.end(), {n, k});
   eb.insert(eb.end(), {k, m});
   ec.insert(ec.end(), {n, m});
-  Tensor C = product_new(expand_to(a2, ea), expand_to(b2, eb), ec);
+  Tensor C = product_new(expand_to(a2, ea), expand_to(b2, eb), ec, ref);
   Shape out = batch;
   if (da > 1) out.push_back(n);
   if (db > 1) out.push_back(m);
   return view(C, out);
 }
 
-Tensor addmm(const Tensor& self, const Tensor& m1, const Tensor& m2, const Scalar& beta, const Scalar& alpha) {
+Tensor addmm_impl(const Tensor& self, const Tensor& m1, const Tensor& m2, const Scalar& beta, const Scalar& alpha, bool ref) {
   if (m1.dim() != 2) fail("self must be a matrix");
   if (m2.dim() != 2) fail("mat2 must be a matrix");
   const Shape out_sizes{m1.size(0), m2.size(1)};
@@ -481,9 +532,9 @@ Tensor addmm(const Tensor& self, const Tensor& m1, const Tensor& m2, const Scala
       fail("mat1 and mat2 shapes cannot be multiplied (", m1.size(0), "x", m1.size(1), " and ", m2.size(0), "x",
            m2.size(1), ")");
     if (!broadcastable_to(self.sizes(), out_sizes)) shape_error();
-    return add_product(self, m1, m2, out_sizes, beta, alpha);
+    return add_product(self, m1, m2, out_sizes, beta, alpha, ref);
   }
-  Tensor prod = mm(m1, m2);
+  Tensor prod = mm_impl(m1, m2, ref);
   if (!broadcastable_to(self.sizes(), prod.sizes())) shape_error();
   return dispatch_numeric(prod.dtype(), "addmm", [&](auto tag) {
     using T = decltype(tag);
@@ -494,15 +545,15 @@ Tensor addmm(const Tensor& self, const Tensor& m1, const Tensor& m2, const Scala
   });
 }
 
-Tensor baddbmm(const Tensor& self, const Tensor& b1, const Tensor& b2, const Scalar& beta, const Scalar& alpha) {
+Tensor baddbmm_impl(const Tensor& self, const Tensor& b1, const Tensor& b2, const Scalar& beta, const Scalar& alpha, bool ref) {
   if (fast_dtype(b1.dtype()) && b1.dtype() == b2.dtype() && self.dtype() == b1.dtype() && b1.dim() == 3 &&
       b2.dim() == 3 && b1.size(0) == b2.size(0) && b1.size(2) == b2.size(1)) {
     const Shape out_sizes{b1.size(0), b1.size(1), b2.size(2)};
     if (!broadcastable_to(self.sizes(), out_sizes))
       fail("baddbmm: self of shape ", shape_string(self.sizes()), " cannot be broadcast to ", shape_string(out_sizes));
-    return add_product(self, b1, b2, out_sizes, beta, alpha);
+    return add_product(self, b1, b2, out_sizes, beta, alpha, ref);
   }
-  Tensor prod = bmm(b1, b2);
+  Tensor prod = bmm_impl(b1, b2, ref);
   if (!broadcastable_to(self.sizes(), prod.sizes()))
     fail("baddbmm: self of shape ", shape_string(self.sizes()), " cannot be broadcast to ", shape_string(prod.sizes()));
   return dispatch_numeric(prod.dtype(), "baddbmm", [&](auto tag) {
@@ -514,13 +565,13 @@ Tensor baddbmm(const Tensor& self, const Tensor& b1, const Tensor& b2, const Sca
   });
 }
 
-Tensor linear(const Tensor& x, const Tensor& weight, const std::optional<Tensor>& bias) {
+Tensor linear_impl(const Tensor& x, const Tensor& weight, const std::optional<Tensor>& bias, bool ref) {
   if (weight.dim() != 2 && weight.dim() != 1) fail("linear: weight must be 1-D or 2-D, got ", weight.dim(), "-D");
   const bool fast = weight.dim() == 2 && x.dim() >= 1 && fast_dtype(x.dtype()) && x.dtype() == weight.dtype() &&
                     x.size(-1) == weight.size(1) &&
                     (!bias || (bias->dtype() == x.dtype() && bias->dim() == 1 && bias->size(0) == weight.size(0)));
   if (!fast) {
-    Tensor y = matmul(x, weight.dim() == 2 ? t(weight) : weight);
+    Tensor y = matmul_impl(x, weight.dim() == 2 ? t(weight) : weight, ref);
     if (!bias) return y;
     return binary(BinaryOp::Add, y, *bias);
   }
@@ -532,16 +583,50 @@ Tensor linear(const Tensor& x, const Tensor& weight, const std::optional<Tensor>
   const Shape flat{rows.size(0), weight.size(0)};
   // float32 with unit-stride rows: the bias is the matmul primitive's own bias input, so the
   // product is stored once instead of over a broadcast copy of the bias.
-  if (bias && x.dtype() == DType::Float32 && rows.stride(1) == 1 && weight.is_contiguous() && bias->is_contiguous()) {
+  if (!ref && bias && x.dtype() == DType::Float32 && rows.stride(1) == 1 && weight.is_contiguous() && bias->is_contiguous()) {
     Tensor out = Tensor::empty_uninitialized(flat, DType::Float32);
     const int64_t m = rows.size(0), n = weight.size(0), k = weight.size(1);
     if (k > 0 && matmul_gemm(false, true, m, n, k, 1.f, rows.data<float>(), std::max<int64_t>(rows.stride(0), k),
                              weight.data<float>(), k, 0.f, out.data<float>(), n, bias->data<float>()))
       return view(out, out_sizes);
   }
-  Tensor out = bias ? add_product(*bias, rows, t(weight), flat, Scalar(int64_t{1}), Scalar(int64_t{1}))
-                    : product_new(rows, t(weight), flat);
+  Tensor out = bias ? add_product(*bias, rows, t(weight), flat, Scalar(int64_t{1}), Scalar(int64_t{1}), ref)
+                    : product_new(rows, t(weight), flat, ref);
   return view(out, out_sizes);
+}
+
+}  // namespace
+
+Tensor mm(const Tensor& a, const Tensor& b) { return mm_impl(a, b, false); }
+Tensor bmm(const Tensor& a, const Tensor& b) { return bmm_impl(a, b, false); }
+Tensor matmul(const Tensor& a, const Tensor& b) { return matmul_impl(a, b, false); }
+Tensor dot(const Tensor& a, const Tensor& b) { return dot_impl(a, b, false); }
+Tensor mv(const Tensor& a, const Tensor& v) { return mv_impl(a, v, false); }
+Tensor addmm(const Tensor& self, const Tensor& m1, const Tensor& m2, const Scalar& beta, const Scalar& alpha) {
+  return addmm_impl(self, m1, m2, beta, alpha, false);
+}
+Tensor baddbmm(const Tensor& self, const Tensor& b1, const Tensor& b2, const Scalar& beta, const Scalar& alpha) {
+  return baddbmm_impl(self, b1, b2, beta, alpha, false);
+}
+Tensor linear(const Tensor& x, const Tensor& weight, const std::optional<Tensor>& bias) {
+  return linear_impl(x, weight, bias, false);
+}
+
+Tensor mm_reference(const Tensor& a, const Tensor& b) { return mm_impl(a, b, true); }
+Tensor bmm_reference(const Tensor& a, const Tensor& b) { return bmm_impl(a, b, true); }
+Tensor matmul_reference(const Tensor& a, const Tensor& b) { return matmul_impl(a, b, true); }
+Tensor dot_reference(const Tensor& a, const Tensor& b) { return dot_impl(a, b, true); }
+Tensor mv_reference(const Tensor& a, const Tensor& v) { return mv_impl(a, v, true); }
+Tensor addmm_reference(const Tensor& self, const Tensor& m1, const Tensor& m2, const Scalar& beta,
+                       const Scalar& alpha) {
+  return addmm_impl(self, m1, m2, beta, alpha, true);
+}
+Tensor baddbmm_reference(const Tensor& self, const Tensor& b1, const Tensor& b2, const Scalar& beta,
+                         const Scalar& alpha) {
+  return baddbmm_impl(self, b1, b2, beta, alpha, true);
+}
+Tensor linear_reference(const Tensor& x, const Tensor& weight, const std::optional<Tensor>& bias) {
+  return linear_impl(x, weight, bias, true);
 }
 
 }  // namespace ember::cpu

@@ -27,6 +27,18 @@ Tensor baddbmm(const Tensor& self, const Tensor& b1, const Tensor& b2, const Sca
 // x @ weight.T + bias
 Tensor linear(const Tensor& x, const Tensor& weight, const std::optional<Tensor>& bias);
 
+// The same ops with the same checks, every product computed by direct strided indexing with a
+// double (or wrapping 64-bit integer) sum per element, single-threaded, without oneDNN, layout
+// choices or copies: the ops' reference paths, which the replay harness compares with them.
+Tensor mm_reference(const Tensor& a, const Tensor& b);
+Tensor bmm_reference(const Tensor& a, const Tensor& b);
+Tensor matmul_reference(const Tensor& a, const Tensor& b);
+Tensor dot_reference(const Tensor& a, const Tensor& b);
+Tensor mv_reference(const Tensor& a, const Tensor& v);
+Tensor addmm_reference(const Tensor& self, const Tensor& m1, const Tensor& m2, const Scalar& beta, const Scalar& alpha);
+Tensor baddbmm_reference(const Tensor& self, const Tensor& b1, const Tensor& b2, const Scalar& beta, const Scalar& alpha);
+Tensor linear_reference(const Tensor& x, const Tensor& weight, const std::optional<Tensor>& bias);
+
 // Row-major C[m, n] = alpha · op(A) · op(B) + beta · C. op(A) is A ([m, k], row stride lda) or,
 // when trans_a, Aᵀ with A stored [k, m] (row stride lda); likewise B ([k, n], or [n, k] when
 // trans_b). lda must be at least the stored row length (k, or m when trans_a), the same for ldb

@@ -192,11 +192,15 @@ Tensor batch_norm_inference_float(const Tensor& input_, const OptTensor& weight,
   return y;
 }
 
-std::tuple<Tensor, Tensor, Tensor> native_batch_norm(const Tensor& input, const OptTensor& weight,
-                                                     const OptTensor& bias,
-                                                     const OptTensor& running_mean,
-                                                     const OptTensor& running_var, bool training,
-                                                     double momentum, double eps) {
+namespace {
+
+// native_batch_norm; `reference` runs eval mode on the reference kernel whatever the dtype
+// (training mode always does).
+std::tuple<Tensor, Tensor, Tensor> native_batch_norm_impl(const Tensor& input, const OptTensor& weight,
+                                                          const OptTensor& bias,
+                                                          const OptTensor& running_mean,
+                                                          const OptTensor& running_var, bool training,
+                                                          double momentum, double eps, bool reference) {
   const char* op = "batch_norm";
   check_channels_input(input, op);
   const int64_t C = input.size(1);
@@ -204,7 +208,7 @@ std::tuple<Tensor, Tensor, Tensor> native_batch_norm(const Tensor& input, const 
   if (!training) {
     if (!running_mean || !running_var)
       fail(op, ": running_mean and running_var must be defined in evaluation mode");
-    Tensor out = input.dtype() == DType::Float32
+    Tensor out = input.dtype() == DType::Float32 && !reference
                      ? batch_norm_inference_float(input, weight, bias, *running_mean, *running_var, eps)
                      : batch_norm_inference_reference(input, weight, bias, *running_mean,
                                                       *running_var, eps);
@@ -245,6 +249,24 @@ std::tuple<Tensor, Tensor, Tensor> native_batch_norm(const Tensor& input, const 
     store_values(*running_var, rv, op);
   }
   return {out, from_doubles(mean, {C}, stat_dtype), from_doubles(invstd, {C}, stat_dtype)};
+}
+
+}  // namespace
+
+std::tuple<Tensor, Tensor, Tensor> native_batch_norm(const Tensor& input, const OptTensor& weight,
+                                                     const OptTensor& bias,
+                                                     const OptTensor& running_mean,
+                                                     const OptTensor& running_var, bool training,
+                                                     double momentum, double eps) {
+  return native_batch_norm_impl(input, weight, bias, running_mean, running_var, training, momentum, eps, false);
+}
+
+std::tuple<Tensor, Tensor, Tensor> native_batch_norm_reference(const Tensor& input, const OptTensor& weight,
+                                                               const OptTensor& bias,
+                                                               const OptTensor& running_mean,
+                                                               const OptTensor& running_var, bool training,
+                                                               double momentum, double eps) {
+  return native_batch_norm_impl(input, weight, bias, running_mean, running_var, training, momentum, eps, true);
 }
 
 Tensor batch_norm(const Tensor& input, const OptTensor& weight, const OptTensor& bias,

@@ -25,6 +25,13 @@ std::tuple<Tensor, Tensor, Tensor> native_batch_norm(const Tensor& input, const 
                                                      const OptTensor& running_mean,
                                                      const OptTensor& running_var, bool training,
                                                      double momentum, double eps);
+// The same with eval mode on batch_norm_inference_reference for every dtype (training mode
+// runs the reference kernel in both): the ops' reference path.
+std::tuple<Tensor, Tensor, Tensor> native_batch_norm_reference(const Tensor& input, const OptTensor& weight,
+                                                               const OptTensor& bias,
+                                                               const OptTensor& running_mean,
+                                                               const OptTensor& running_var, bool training,
+                                                               double momentum, double eps);
 // aten::batch_norm (the output of native_batch_norm).
 Tensor batch_norm(const Tensor& input, const OptTensor& weight, const OptTensor& bias,
                   const OptTensor& running_mean, const OptTensor& running_var, bool training,

@@ -447,7 +447,41 @@ Tensor softmax_impl(const Tensor& x, int64_t dim, std::optional<DType> dtype, co
   });
   return out;
 }
+
+// The reference paths' softmax: each lane in double with std::exp, no vectorised rows.
+template <bool IsLog>
+Tensor softmax_reference_impl(const Tensor& x, int64_t dim, std::optional<DType> dtype, const char* name) {
+  Tensor in = dtype ? cast_input(x, *dtype) : x;
+  if (!is_floating(in.dtype())) fail_dtype(name, in.dtype());
+  const int64_t d = wrap_dim(dim, in.dim());
+  Tensor out = Tensor::empty(in.sizes(), in.dtype());
+  dispatch_floating(in.dtype(), name, [&](auto tag) {
+    using T = decltype(tag);
+    for_each_lane(in, d, one(out), [&](char** p, const int64_t* st, int64_t n) {
+      auto in_at = [&](int64_t j) { return scalar_cast<double>(*reinterpret_cast<const T*>(p[1] + j * st[1])); };
+      auto out_at = [&](int64_t j) { return reinterpret_cast<T*>(p[0] + j * st[0]); };
+      double m = -std::numeric_limits<double>::infinity();
+      for (int64_t j = 0; j < n; ++j) {
+        const double v = in_at(j);
+        if (v != v || v > m) m = v;
+      }
+      double s = 0;
+      for (int64_t j = 0; j < n; ++j) s += std::exp(in_at(j) - m);
+      for (int64_t j = 0; j < n; ++j)
+        *out_at(j) = scalar_cast<T>(IsLog ? in_at(j) - m - std::log(s) : std::exp(in_at(j) - m) / s);
+    });
+  });
+  return out;
+}
+
 }  // namespace
+
+Tensor softmax_reference(const Tensor& x, int64_t dim, std::optional<DType> dtype) {
+  return softmax_reference_impl<false>(x, dim, dtype, "softmax");
+}
+Tensor log_softmax_reference(const Tensor& x, int64_t dim, std::optional<DType> dtype) {
+  return softmax_reference_impl<true>(x, dim, dtype, "log_softmax");
+}
 
 Tensor cumsum(const Tensor& x, int64_t dim, std::optional<DType> dtype) { return scan<true>(x, dim, dtype, "cumsum"); }
 Tensor cumprod(const Tensor& x, int64_t dim, std::optional<DType> dtype) { return scan<false>(x, dim, dtype, "cumprod"); }

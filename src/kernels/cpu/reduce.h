@@ -39,5 +39,9 @@ Tensor cumsum(const Tensor& x, int64_t dim, std::optional<DType> dtype);
 Tensor cumprod(const Tensor& x, int64_t dim, std::optional<DType> dtype);
 Tensor softmax(const Tensor& x, int64_t dim, std::optional<DType> dtype);
 Tensor log_softmax(const Tensor& x, int64_t dim, std::optional<DType> dtype);
+// The same in double with std::exp for every lane (the vectorised float32 rows of the two above
+// are not used): the ops' reference paths.
+Tensor softmax_reference(const Tensor& x, int64_t dim, std::optional<DType> dtype);
+Tensor log_softmax_reference(const Tensor& x, int64_t dim, std::optional<DType> dtype);
 
 }  // namespace ember::cpu
