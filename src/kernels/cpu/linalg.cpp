@@ -521,6 +521,7 @@ Tensor matmul_impl(const Tensor& a, const Tensor& b, bool ref) {
 Tensor addmm_impl(const Tensor& self, const Tensor& m1, const Tensor& m2, const Scalar& beta, const Scalar& alpha, bool ref) {
   if (m1.dim() != 2) fail("self must be a matrix");
   if (m2.dim() != 2) fail("mat2 must be a matrix");
+  if (self.dtype() != m2.dtype()) fail("self and mat2 must have the same dtype");
   const Shape out_sizes{m1.size(0), m2.size(1)};
   const auto shape_error = [&] {
     fail("The expanded size of the tensor (", out_sizes[1], ") must match the existing size (",
@@ -567,6 +568,12 @@ Tensor baddbmm_impl(const Tensor& self, const Tensor& b1, const Tensor& b2, cons
 
 Tensor linear_impl(const Tensor& x, const Tensor& weight, const std::optional<Tensor>& bias, bool ref) {
   if (weight.dim() != 2 && weight.dim() != 1) fail("linear: weight must be 1-D or 2-D, got ", weight.dim(), "-D");
+  // PyTorch 1.13 runs a biased linear of a 2-D input, or of a contiguous 3-D one, as
+  // addmm(bias, x, weight.t()), which wants a matrix weight and a bias of its dtype.
+  if (bias && (x.dim() == 2 || (x.dim() == 3 && x.is_contiguous()))) {
+    if (weight.dim() != 2) fail("mat2 must be a matrix, got ", weight.dim(), "-D tensor");
+    if (bias->dtype() != weight.dtype()) fail("self and mat2 must have the same dtype");
+  }
   const bool fast = weight.dim() == 2 && x.dim() >= 1 && fast_dtype(x.dtype()) && x.dtype() == weight.dtype() &&
                     x.size(-1) == weight.size(1) &&
                     (!bias || (bias->dtype() == x.dtype() && bias->dim() == 1 && bias->size(0) == weight.size(0)));

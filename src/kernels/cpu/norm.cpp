@@ -214,10 +214,9 @@ std::tuple<Tensor, Tensor, Tensor> native_batch_norm_impl(const Tensor& input, c
                                                       *running_var, eps);
     return {out, Tensor::empty(Shape{0}, stat_dtype), Tensor::empty(Shape{0}, stat_dtype)};
   }
+  // One value per channel is allowed, as in aten::native_batch_norm (F.batch_norm's Python
+  // check, _verify_batch_size, is compiled into scripted code and raises there).
   const int64_t N = input.size(0), inner = prod(input.sizes(), 2, input.sizes().size());
-  if (N * inner <= 1 && running_mean)
-    fail(op, ": expected more than 1 value per channel when training, got input size ",
-         shape_string(input.sizes()));
   const std::vector<double> w = channel_values(weight, C, 1, op, "weight");
   const std::vector<double> b = channel_values(bias, C, 0, op, "bias");
   std::vector<double> mean, var, invstd, alpha, beta;
