@@ -4,7 +4,8 @@
 // broadcast inputs replay exactly) and what PyTorch 1.13 returned or that it raised. The op runs
 // through the global registry, so its schema string, defaults and kernel are all exercised.
 // Integer results and indices must match exactly; floating results to 1e-4 relative (1e-2 for
-// 16-bit floats), complex ones per component.
+// 16-bit floats), complex ones per component. tests/unit/ops/replay_test.cpp replays the same
+// lines through every registered path of an op (parse_case, check_case).
 #pragma once
 
 #include <gtest/gtest.h>
@@ -222,13 +223,30 @@ inline std::string compare_values(const Value& got, const Value& want) {
   return got.equals(want) ? "" : "got " + got.repr() + ", want " + want.repr();
 }
 
-// Runs one case line; returns an empty string on success.
-inline std::string run_case(const std::string& line, const std::string& blob, Format format) {
+// One case line read: the op it names, its stack (schema order, defaults filled) and what
+// PyTorch did. `error` says why the line could not be made into a call (empty when it could).
+struct ParsedCase {
+  const ops::Operator* op = nullptr;
+  ops::Stack stack;
+  bool expect_error = false;  // PyTorch raised
+  Value want;                 // what PyTorch returned, when it did not raise
+  std::string error;
+};
+
+// Reads a case line against `registry` (the global one unless a test brings its own). Tensors
+// are made afresh from the blob on every call, so a kernel that writes its inputs (in-place ops,
+// batch norm's running statistics) cannot change what the next kernel given the case sees.
+inline ParsedCase parse_case(const std::string& line, const std::string& blob, Format format,
+                             const ops::Registry& registry = ops::Registry::global()) {
+  ParsedCase c;
   Parser p(line, blob, format);
   p.word();  // "case"
   const std::string id = p.word(), name = p.word(), overload = p.word();
-  const ops::Operator* op = ops::Registry::global().find(name, overload == "-" ? "" : overload);
-  if (!op) return "op not registered";
+  c.op = registry.find(name, overload == "-" ? "" : overload);
+  if (!c.op) {
+    c.error = "op not registered";
+    return c;
+  }
   const int64_t npos = p.integer();
   std::vector<Value> pos;
   for (int64_t i = 0; i < npos; ++i) pos.push_back(p.value());
@@ -238,18 +256,23 @@ inline std::string run_case(const std::string& line, const std::string& blob, Fo
     std::string k = p.word();
     kw[k] = p.value();
   }
-  if (p.word() != "->") return "bad case line";
-  ops::Stack stack;
-  const auto& args = op->schema.arguments;
-  if (op->schema.is_vararg) {
-    for (const Value& v : pos) stack.push_back(v);
-    stack.push_back(Value(static_cast<int64_t>(pos.size())));
+  if (p.word() != "->") {
+    c.error = "bad case line";
+    return c;
+  }
+  const auto& args = c.op->schema.arguments;
+  if (c.op->schema.is_vararg) {
+    for (const Value& v : pos) c.stack.push_back(v);
+    c.stack.push_back(Value(static_cast<int64_t>(pos.size())));
   } else {
     for (size_t i = 0; i < args.size(); ++i) {
-      if (i < pos.size()) stack.push_back(pos[i]);
-      else if (kw.count(args[i].name)) stack.push_back(kw[args[i].name]);
-      else if (args[i].default_value) stack.push_back(*args[i].default_value);
-      else return "no value for argument " + args[i].name;
+      if (i < pos.size()) c.stack.push_back(pos[i]);
+      else if (kw.count(args[i].name)) c.stack.push_back(kw[args[i].name]);
+      else if (args[i].default_value) c.stack.push_back(*args[i].default_value);
+      else {
+        c.error = "no value for argument " + args[i].name;
+        return c;
+      }
     }
   }
   std::string expect_tag;
@@ -258,21 +281,15 @@ inline std::string run_case(const std::string& line, const std::string& blob, Fo
     expect_tag = p.word();
     p.in.seekg(mark);
   }
-  if (expect_tag == "!") {
-    try {
-      op->kernel(stack);
-    } catch (const Error&) {
-      return "";
-    }
-    return "PyTorch raised but ember returned";
-  }
-  Value want = p.value();
-  try {
-    op->kernel(stack);
-  } catch (const Error& e) {
-    return std::string("ember raised: ") + e.what();
-  }
-  if (want.is_tuple() && op->schema.returns.size() > 1) {
+  c.expect_error = expect_tag == "!";
+  if (!c.expect_error) c.want = p.value();
+  return c;
+}
+
+// Compares what a kernel left on the stack with `want` (one value per schema return; several
+// returns are recorded as a tuple). Empty when equal.
+inline std::string compare_returns(const ops::Operator& op, const ops::Stack& stack, const Value& want) {
+  if (want.is_tuple() && op.schema.returns.size() > 1) {
     const auto& items = want.to_tuple()->items;
     if (stack.size() != items.size()) return "wrong number of returns";
     for (size_t i = 0; i < items.size(); ++i) {
@@ -283,6 +300,34 @@ inline std::string run_case(const std::string& line, const std::string& blob, Fo
   }
   if (stack.size() != 1) return "expected one return, got " + std::to_string(stack.size());
   return compare_values(stack[0], want);
+}
+
+// Runs `kernel` on the parsed case (consuming its stack) and checks it against PyTorch: it must
+// raise exactly when PyTorch raised, else return what PyTorch returned. Empty on success; the
+// kernel's returns are left in c.stack.
+inline std::string check_case(ParsedCase& c, const ops::Kernel& kernel) {
+  if (!c.error.empty()) return c.error;
+  if (c.expect_error) {
+    try {
+      kernel(c.stack);
+    } catch (const Error&) {
+      return "";
+    }
+    return "PyTorch raised but ember returned";
+  }
+  try {
+    kernel(c.stack);
+  } catch (const Error& e) {
+    return std::string("ember raised: ") + e.what();
+  }
+  return compare_returns(*c.op, c.stack, c.want);
+}
+
+// Runs one case line through the op's CPU kernel; returns an empty string on success.
+inline std::string run_case(const std::string& line, const std::string& blob, Format format) {
+  ParsedCase c = parse_case(line, blob, format);
+  if (!c.error.empty()) return c.error;
+  return check_case(c, c.op->kernel);
 }
 
 struct Tally {

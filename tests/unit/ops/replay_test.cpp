@@ -1,0 +1,236 @@
+// The replay harness (issue 13): every recorded aten case line (tests/unit/case_file.h's format,
+// from gen_kernels.py, gen_creation.py, gen_gaps.py, gen_extra_ops.py and gen_paths.py) whose op
+// has more than one implementation runs through each of them — the CPU kernel, the reference path
+// (ops::Backend::CPUReference) and any later backend's — and each result is compared with what
+// PyTorch 1.13 returned (or checked to raise where it raised) and with the CPU kernel's result,
+// with case_file.h's tolerances (integers exactly, floats to 1e-4 of the output's magnitude, 1e-2
+// for 16-bit floats). The suite also fails when an op has a registered path that no case reaches,
+// so a path cannot go untested silently; gen_paths.py records cases for the ops models otherwise
+// reach only as a whole (convolutions, pooling, norms, products, softmax).
+//
+// ggml's test-backend-ops and ncnn's layer tests do the same for their backends.
+#include <gtest/gtest.h>
+
+#include <array>
+#include <cstring>
+#include <iomanip>
+#include <iostream>
+#include <map>
+#include <optional>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "../case_file.h"
+#include "ops/kernel_util.h"
+#include "ops/registry.h"
+
+namespace ember {
+namespace {
+
+using testing::case_file::Format;
+using testing::case_file::ParsedCase;
+
+constexpr std::array<ops::Backend, ops::kNumBackends> kBackends{ops::Backend::CPU, ops::Backend::CPUReference,
+                                                                 ops::Backend::CUDA};
+
+// One case file's lines, its blob and its list dialect.
+struct CaseSource {
+  std::string area, manifest, blob;
+  Format format;
+};
+
+struct OpTally {
+  int cases = 0;                                // case lines naming the op
+  std::array<int, ops::kNumBackends> runs{};    // of those, how many ran through each backend
+  int paths = 0;                                // backends the op has a kernel for
+};
+
+struct ReplayReport {
+  std::map<std::string, OpTally> per_op;  // "aten::mm" or "aten::conv2d.padding"
+  std::vector<std::string> failures;      // one per (case, path) that disagreed, with the case line
+  int lines = 0;                          // case lines read
+  int replayed = 0;                       // lines whose op has more than its CPU kernel
+};
+
+std::string op_key(const ops::Operator& op) {
+  return op.schema.qualified_name() + (op.schema.overload.empty() ? "" : "." + op.schema.overload);
+}
+
+std::vector<ops::Backend> backends_of(const ops::Operator& op) {
+  std::vector<ops::Backend> out;
+  for (ops::Backend b : kBackends)
+    if (op.kernel_for(b)) out.push_back(b);
+  return out;
+}
+
+// Runs every line of `sources` whose op (in `registry`) has a path besides its CPU kernel through
+// every backend it has a kernel for.
+ReplayReport replay_paths(const ops::Registry& registry, const std::vector<CaseSource>& sources) {
+  ReplayReport report;
+  for (const CaseSource& src : sources) {
+    std::istringstream lines(src.manifest);
+    std::string line;
+    while (std::getline(lines, line)) {
+      if (line.empty()) continue;
+      ++report.lines;
+      std::istringstream words(line);
+      std::string tag, id, name, overload;
+      words >> tag >> id >> name >> overload;
+      const ops::Operator* op = registry.find(name, overload == "-" ? "" : overload);
+      if (!op || op->paths.empty()) continue;  // one implementation: its own suite replays it
+      ++report.replayed;
+      OpTally& tally = report.per_op[op_key(*op)];
+      ++tally.cases;
+      const std::string where = src.area + ": " + line.substr(0, 200);
+      // Each path gets the case afresh; the CPU kernel's returns are what the others must match.
+      std::optional<ops::Stack> cpu_returns;
+      for (ops::Backend b : backends_of(*op)) {
+        if (b == ops::Backend::CUDA) {
+          report.failures.push_back(where + "\n  -> " + op_key(*op) +
+                                    " has a CUDA path, and the harness does not move cases to the device yet");
+          continue;
+        }
+        ++tally.runs[static_cast<size_t>(b)];
+        std::string err;
+        ParsedCase c;
+        try {
+          c = testing::case_file::parse_case(line, src.blob, src.format, registry);
+          err = testing::case_file::check_case(c, *op->kernel_for(b));
+        } catch (const std::exception& e) {
+          err = std::string("harness error: ") + e.what();
+        }
+        if (!err.empty()) {
+          report.failures.push_back(where + "\n  -> " + std::string(ops::backend_name(b)) + " vs PyTorch: " + err);
+          continue;
+        }
+        if (c.expect_error) continue;  // every path raised, as PyTorch did
+        if (b == ops::Backend::CPU) {
+          cpu_returns = c.stack;
+        } else if (cpu_returns) {
+          std::string diff;
+          if (c.stack.size() != cpu_returns->size()) diff = "a different number of returns";
+          for (size_t i = 0; diff.empty() && i < c.stack.size(); ++i) {
+            diff = testing::case_file::compare_values(c.stack[i], (*cpu_returns)[i]);
+            if (!diff.empty()) diff = "return " + std::to_string(i) + ": " + diff;
+          }
+          if (!diff.empty())
+            report.failures.push_back(where + "\n  -> " + std::string(ops::backend_name(b)) + " vs cpu: " + diff);
+        }
+      }
+    }
+  }
+  for (auto& [key, tally] : report.per_op) {
+    tally.paths = 0;
+    for (int n : tally.runs) tally.paths += n > 0 ? 1 : 0;
+  }
+  return report;
+}
+
+// Every (op, backend) of `registry` with a kernel other than the CPU one that no case ran
+// through: read from the registry, not from the report, so an op no case names is listed too.
+std::vector<std::string> untested_paths(const ops::Registry& registry, const ReplayReport& report) {
+  std::vector<std::string> out;
+  for (const ops::Operator* op : registry.all()) {
+    if (op->paths.empty()) continue;
+    const auto it = report.per_op.find(op_key(*op));
+    for (ops::Backend b : backends_of(*op)) {
+      const int runs = it == report.per_op.end() ? 0 : it->second.runs[static_cast<size_t>(b)];
+      if (runs == 0) out.push_back(op_key(*op) + " (" + std::string(ops::backend_name(b)) + ")");
+    }
+  }
+  return out;
+}
+
+std::vector<CaseSource> recorded_sources() {
+  using testing::case_file::CaseFile;
+  std::vector<CaseSource> out;
+  // gen_kernels.py writes untyped lists; the other generators spell the element type.
+  for (const auto& [area, typed] : std::vector<std::pair<std::string, bool>>{
+           {"kernels", false}, {"creation", true}, {"gaps", true}, {"extra_ops", true}, {"paths", true}}) {
+    const CaseFile f = CaseFile::load(area);
+    EXPECT_FALSE(f.manifest.empty()) << area << "/cases.txt is empty or missing";
+    out.push_back({area, f.manifest, f.blob, Format{typed, 200}});
+  }
+  return out;
+}
+
+TEST(Replay, EveryPathOfEveryOpMatchesPyTorchAndTheCpuKernel) {
+  const ops::Registry& registry = ops::Registry::global();
+  const ReplayReport report = replay_paths(registry, recorded_sources());
+  for (const std::string& f : report.failures) ADD_FAILURE() << f;
+
+  // What ran: per op, its cases and the paths they went through.
+  std::cout << "op                                   cases  paths  runs (cpu/cpu-reference/cuda)\n";
+  int runs = 0;
+  for (const auto& [key, t] : report.per_op) {
+    std::cout << std::left << std::setw(36) << key << std::right << std::setw(6) << t.cases << std::setw(7) << t.paths
+              << "  " << t.runs[0] << "/" << t.runs[1] << "/" << t.runs[2] << "\n";
+    for (int n : t.runs) runs += n;
+  }
+  std::cout << report.replayed << " of " << report.lines << " recorded cases name an op with several paths; " << runs
+            << " runs, " << report.failures.size() << " disagreements\n";
+
+  // An op with a registered path that no case reaches fails the suite.
+  for (const std::string& p : untested_paths(registry, report)) ADD_FAILURE() << "no recorded case reaches " << p;
+  // And the check above is not vacuous: paths are registered, and every one of their ops ran.
+  size_t ops_with_paths = 0;
+  for (const ops::Operator* op : registry.all()) ops_with_paths += op->paths.empty() ? 0 : 1;
+  EXPECT_GE(ops_with_paths, 37u) << "the reference paths are gone";
+  EXPECT_EQ(report.per_op.size(), ops_with_paths);
+  EXPECT_GT(report.replayed, 600);
+}
+
+// The harness itself, on a registry of its own: a path that disagrees with PyTorch or with the CPU
+// kernel fails, and an op whose path no case reaches is named.
+TEST(Replay, CatchesAWrongPathAndAnUntestedOne) {
+  ops::Registry r;
+  auto neg = [](double factor) {
+    return ops::wrap([factor](const Tensor& x) {
+      Tensor y = Tensor::empty(x.sizes(), DType::Float32);
+      for (int64_t i = 0; i < x.numel(); ++i) y.data<float>()[i] = static_cast<float>(-factor * x.at_double(i));
+      return y;
+    });
+  };
+  r.add("aten::neg(Tensor self) -> Tensor", neg(1));
+  r.add_path("aten::neg", "", ops::Backend::CPUReference, neg(1.001));  // off by 1e-3 relative
+  r.add("aten::abs(Tensor self) -> Tensor", neg(-1));
+  r.add_path("aten::abs", "", ops::Backend::CPUReference, neg(-1));
+  r.add("aten::relu(Tensor self) -> Tensor", neg(-1));  // one implementation: not replayed
+
+  // neg([1, -2, 3]) = [-1, 2, -3]: float32 [3] at blob offset 0, the result at offset 16.
+  std::string blob(32, '\0');
+  const float in[3] = {1, -2, 3}, out[3] = {-1, 2, -3};
+  std::memcpy(blob.data(), in, sizeof in);
+  std::memcpy(blob.data() + 16, out, sizeof out);
+  const std::string manifest =
+      "case 0 aten::neg - 1 T 6 1 3 1 0 0 3 0 -> T 6 1 3 1 0 16 3\n"
+      "case 1 aten::relu - 1 T 6 1 3 1 0 0 3 0 -> T 6 1 3 1 0 0 3\n";
+  const std::vector<CaseSource> source{{"synthetic", manifest, blob, Format{true, 200}}};
+  const ReplayReport report = replay_paths(r, source);
+
+  EXPECT_EQ(report.lines, 2);
+  EXPECT_EQ(report.replayed, 1);
+  ASSERT_EQ(report.failures.size(), 1u);
+  EXPECT_NE(report.failures[0].find("cpu-reference vs PyTorch"), std::string::npos) << report.failures[0];
+  ASSERT_EQ(report.per_op.count("aten::neg"), 1u);
+  EXPECT_EQ(report.per_op.at("aten::neg").runs[0], 1);
+  EXPECT_EQ(report.per_op.at("aten::neg").runs[1], 1);
+  EXPECT_EQ(report.per_op.at("aten::neg").paths, 2);
+  EXPECT_EQ(untested_paths(r, report), (std::vector<std::string>{"aten::abs (cpu)", "aten::abs (cpu-reference)"}));
+
+  // Each within 1e-4 of PyTorch's answer, but 1.6e-4 apart: the paths disagree with each other.
+  r.wrap_kernel("aten::neg", "", [&](const ops::Kernel&) { return neg(1.00008); });
+  r.add_path("aten::neg", "", ops::Backend::CPUReference, neg(0.99992));
+  const ReplayReport apart = replay_paths(r, source);
+  ASSERT_EQ(apart.failures.size(), 1u);
+  EXPECT_NE(apart.failures[0].find("cpu-reference vs cpu"), std::string::npos) << apart.failures[0];
+
+  // With a correct reference the same case passes.
+  r.wrap_kernel("aten::neg", "", [&](const ops::Kernel&) { return neg(1); });
+  r.add_path("aten::neg", "", ops::Backend::CPUReference, neg(1));
+  EXPECT_TRUE(replay_paths(r, source).failures.empty());
+}
+
+}  // namespace
+}  // namespace ember
