@@ -1,5 +1,6 @@
 // aten_nn.cpp — schemas of the neural-network ops bound to kernels/cpu/{conv,pool,norm,
 // upsample,pad}.h, plus dropout (kernels/cpu/random.h).
+#include <algorithm>
 #include <optional>
 #include <span>
 #include <string>
@@ -12,6 +13,7 @@
 #include "kernels/cpu/pad.h"
 #include "kernels/cpu/pool.h"
 #include "kernels/cpu/random.h"
+#include "kernels/cpu/reduce.h"
 #include "kernels/cpu/upsample.h"
 #include "ops/kernel_util.h"
 
@@ -143,8 +145,25 @@ void register_pool(Registry& r) {
   pool("aten::avg_pool2d(Tensor self, int[2] kernel_size, int[2] stride=[], int[2] padding=0, bool ceil_mode=False, bool count_include_pad=True, int? divisor_override=None) -> Tensor", cpu::avg_pool, cpu::avg_pool_reference, avg_pool(2));
   pool("aten::avg_pool3d(Tensor self, int[3] kernel_size, int[3] stride=[], int[3] padding=0, bool ceil_mode=False, bool count_include_pad=True, int? divisor_override=None) -> Tensor", cpu::avg_pool, cpu::avg_pool_reference, avg_pool(3));
 
-  auto adaptive_avg = [](size_t sp) {
-    return wrap([sp](const Tensor& x, Ints o) { return cpu::adaptive_avg_pool(sp, x, o); });
+  using AdaptiveKernel = Tensor (*)(size_t, const Tensor&, std::span<const int64_t>);
+  // aten::adaptive_avg_pool{1,2,3}d with an all-ones output size is, in PyTorch, the mean over the
+  // spatial dims, which an empty input passes (NaN, or an empty result) where the kernel and
+  // _adaptive_avg_pool{2,3}d raise; non-empty inputs take the kernel either way.
+  auto adaptive_avg = [](size_t sp, bool mean_when_empty = true) {
+    return [sp, mean_when_empty](AdaptiveKernel k) {
+      return wrap([sp, mean_when_empty, k](const Tensor& x, Ints o) {
+        if (mean_when_empty && x.numel() == 0 && o.size() == sp && std::all_of(o.begin(), o.end(), [](int64_t v) { return v == 1; }) &&
+            x.dim() >= static_cast<int64_t>(sp)) {
+          Ints dims;
+          for (size_t i = 0; i < sp; ++i) dims.push_back(-1 - static_cast<int64_t>(i));
+          return cpu::mean(x, std::span<const int64_t>(dims), true, std::nullopt);
+        }
+        return k(sp, x, o);
+      });
+    };
+  };
+  auto adaptive = [&r](std::string_view schema, auto make) {
+    add_with_reference(r, schema, AdaptiveKernel{cpu::adaptive_avg_pool}, AdaptiveKernel{cpu::adaptive_avg_pool_reference}, make);
   };
   auto adaptive_max = [](size_t sp) {
     return wrap([sp](const Tensor& x, Ints o) {
@@ -152,11 +171,11 @@ void register_pool(Registry& r) {
       return std::make_tuple(v, i);
     });
   };
-  r.add("aten::adaptive_avg_pool1d(Tensor self, int[1] output_size) -> Tensor", adaptive_avg(1));
-  r.add("aten::adaptive_avg_pool2d(Tensor self, SymInt[2] output_size) -> Tensor", adaptive_avg(2));
-  r.add("aten::adaptive_avg_pool3d(Tensor self, int[3] output_size) -> Tensor", adaptive_avg(3));
-  r.add("aten::_adaptive_avg_pool2d(Tensor self, SymInt[2] output_size) -> Tensor", adaptive_avg(2));
-  r.add("aten::_adaptive_avg_pool3d(Tensor self, int[3] output_size) -> Tensor", adaptive_avg(3));
+  adaptive("aten::adaptive_avg_pool1d(Tensor self, int[1] output_size) -> Tensor", adaptive_avg(1));
+  adaptive("aten::adaptive_avg_pool2d(Tensor self, SymInt[2] output_size) -> Tensor", adaptive_avg(2));
+  adaptive("aten::adaptive_avg_pool3d(Tensor self, int[3] output_size) -> Tensor", adaptive_avg(3));
+  adaptive("aten::_adaptive_avg_pool2d(Tensor self, SymInt[2] output_size) -> Tensor", adaptive_avg(2, false));
+  adaptive("aten::_adaptive_avg_pool3d(Tensor self, int[3] output_size) -> Tensor", adaptive_avg(3, false));
   r.add("aten::adaptive_max_pool1d(Tensor self, int[1] output_size) -> (Tensor, Tensor)", adaptive_max(1));
   r.add("aten::adaptive_max_pool2d(Tensor self, int[2] output_size) -> (Tensor, Tensor)", adaptive_max(2));
   r.add("aten::adaptive_max_pool3d(Tensor self, int[3] output_size) -> (Tensor, Tensor)", adaptive_max(3));

@@ -435,17 +435,20 @@ Tensor channels_last_means(const Tensor& x, const Shape& out_sizes) {
 
 }  // namespace
 
-Tensor adaptive_avg_pool(size_t spatial, const Tensor& input_,
-                         std::span<const int64_t> output_size) {
+namespace {
+
+// adaptive_avg_pool; `reference` skips the float32 global-pooling kernels.
+Tensor adaptive_avg_pool_impl(size_t spatial, const Tensor& input_, std::span<const int64_t> output_size,
+                              bool reference) {
   const std::string op = pool_name("adaptive_avg_pool", spatial);
   Shape out_sizes;
   const Geometry g = adaptive_geometry(spatial, input_, output_size, op, &out_sizes);
   return float_compute(input_, op, [&](const Tensor& in) {
-    if (in.dtype() == DType::Float32 && g.out_plane() == 1 && g.in_plane() > 0 && is_channels_last_2d(in))
-      return channels_last_means(in, out_sizes);
+    const bool global = !reference && in.dtype() == DType::Float32 && g.out_plane() == 1 && g.in_plane() > 0;
+    if (global && is_channels_last_2d(in)) return channels_last_means(in, out_sizes);
     const Tensor input = in.contiguous();
     Tensor out = Tensor::empty_uninitialized(out_sizes, input.dtype());
-    if (input.dtype() == DType::Float32 && g.out_plane() == 1 && g.in_plane() > 0) {
+    if (global) {
       // Global average pooling (output 1x1): a vectorised mean per plane, planes split over
       // threads.
       const float* x = input.data<float>();
@@ -461,6 +464,16 @@ Tensor adaptive_avg_pool(size_t spatial, const Tensor& input_,
     });
     return out;
   });
+}
+
+}  // namespace
+
+Tensor adaptive_avg_pool(size_t spatial, const Tensor& input, std::span<const int64_t> output_size) {
+  return adaptive_avg_pool_impl(spatial, input, output_size, false);
+}
+
+Tensor adaptive_avg_pool_reference(size_t spatial, const Tensor& input, std::span<const int64_t> output_size) {
+  return adaptive_avg_pool_impl(spatial, input, output_size, true);
 }
 
 std::pair<Tensor, Tensor> adaptive_max_pool(size_t spatial, const Tensor& input_,

@@ -52,6 +52,9 @@ bool avg_pool_dnnl_matches(size_t spatial, const Tensor& input, const PoolParams
 
 // aten::adaptive_avg_pool{1,2,3}d: window i covers [floor(i*in/out), ceil((i+1)*in/out)).
 Tensor adaptive_avg_pool(size_t spatial, const Tensor& input, std::span<const int64_t> output_size);
+// The window loop for every input (float32 global pooling, output 1x1, otherwise takes a
+// vectorised mean per plane or, channels-last, per pixel row): the ops' reference path.
+Tensor adaptive_avg_pool_reference(size_t spatial, const Tensor& input, std::span<const int64_t> output_size);
 // aten::adaptive_max_pool{1,2,3}d: (values, int64 indices within each plane).
 std::pair<Tensor, Tensor> adaptive_max_pool(size_t spatial, const Tensor& input,
                                             std::span<const int64_t> output_size);
