@@ -61,10 +61,13 @@ void register_attention_ops(Registry& r) {
   using OptTensor = std::optional<Tensor>;
   using OptInt = std::optional<int64_t>;
   register_attention_support(r);
-  r.add("aten::_masked_softmax(Tensor self, Tensor mask, int? dim=None, int? mask_type=None) -> Tensor",
-        wrap([](const Tensor& self, const Tensor& mask, OptInt dim, OptInt mask_type) {
-          return cpu::masked_softmax(self, mask, dim, mask_type);
-        }));
+  using MaskedSoftmax = Tensor (*)(const Tensor&, const Tensor&, OptInt, OptInt);
+  add_with_reference(r, "aten::_masked_softmax(Tensor self, Tensor mask, int? dim=None, int? mask_type=None) -> Tensor",
+                     MaskedSoftmax{cpu::masked_softmax}, MaskedSoftmax{cpu::masked_softmax_reference}, [](MaskedSoftmax k) {
+                       return wrap([k](const Tensor& self, const Tensor& mask, OptInt dim, OptInt mask_type) {
+                         return k(self, mask, dim, mask_type);
+                       });
+                     });
   r.add("aten::_transform_bias_rescale_qkv(Tensor qkv, Tensor qkv_bias, int num_heads) -> (Tensor, Tensor, Tensor)",
         wrap([](const Tensor& qkv, const Tensor& bias, int64_t num_heads) {
           return cpu::transform_bias_rescale_qkv(qkv, bias, num_heads);
@@ -107,11 +110,15 @@ void register_attention_ops(Registry& r) {
           drop(s, n);
           push(s, std::move(out));
         });
-  r.add("aten::_scaled_dot_product_attention(Tensor query, Tensor key, Tensor value, Tensor? attn_mask=None, float dropout_p=0., bool need_attn_weights=False, bool is_causal=False) -> (Tensor, Tensor)",
-        wrap([](const Tensor& q, const Tensor& k, const Tensor& v, OptTensor mask, double dropout_p,
-                bool need_weights, bool is_causal) {
-          return cpu::scaled_dot_product_attention(q, k, v, mask, dropout_p, need_weights, is_causal);
-        }));
+  using Sdpa = std::tuple<Tensor, Tensor> (*)(const Tensor&, const Tensor&, const Tensor&, const OptTensor&, double,
+                                               bool, bool);
+  add_with_reference(r, "aten::_scaled_dot_product_attention(Tensor query, Tensor key, Tensor value, Tensor? attn_mask=None, float dropout_p=0., bool need_attn_weights=False, bool is_causal=False) -> (Tensor, Tensor)",
+                     Sdpa{cpu::scaled_dot_product_attention}, Sdpa{cpu::scaled_dot_product_attention_reference}, [](Sdpa f) {
+                       return wrap([f](const Tensor& q, const Tensor& k, const Tensor& v, OptTensor mask, double dropout_p,
+                                       bool need_weights, bool is_causal) {
+                         return f(q, k, v, mask, dropout_p, need_weights, is_causal);
+                       });
+                     });
   // PyTorch 2.x's public op (F.scaled_dot_product_attention).
   r.add("aten::scaled_dot_product_attention(Tensor query, Tensor key, Tensor value, Tensor? attn_mask=None, float dropout_p=0., bool is_causal=False, *, float? scale=None, bool enable_gqa=False) -> Tensor",
         wrap([](const Tensor& q, const Tensor& k, const Tensor& v, OptTensor mask, double dropout_p, bool is_causal,

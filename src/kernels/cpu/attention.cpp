@@ -80,13 +80,32 @@ void softmax_row(const T* in, const bool* mask, T* out, int64_t n, int64_t inner
   for (int64_t j = 0; j < n; ++j) out[j * inner] /= sum;
 }
 
-// Softmax of contiguous data viewed as [outer, n, inner] along n.
+// The reference paths' softmax_row: in double with std::exp, no vectorised rows.
 template <class T>
+void softmax_row_reference(const T* in, const bool* mask, T* out, int64_t n, int64_t inner) {
+  double mx = -std::numeric_limits<double>::infinity(), sum = 0;
+  bool any = false;
+  for (int64_t j = 0; j < n; ++j) {
+    if (mask && mask[j * inner]) continue;
+    any = true;
+    mx = std::max(mx, static_cast<double>(in[j * inner]));
+  }
+  for (int64_t j = 0; j < n; ++j)
+    if (!(mask && mask[j * inner])) sum += std::exp(static_cast<double>(in[j * inner]) - mx);
+  for (int64_t j = 0; j < n; ++j)
+    out[j * inner] = !any ? std::numeric_limits<T>::quiet_NaN()
+                          : (mask && mask[j * inner]) ? T(0)
+                                                      : static_cast<T>(std::exp(static_cast<double>(in[j * inner]) - mx) / sum);
+}
+
+// Softmax of contiguous data viewed as [outer, n, inner] along n.
+template <class T, bool Reference = false>
 void softmax_dim(const T* in, const bool* mask, T* out, int64_t outer, int64_t n, int64_t inner) {
   for (int64_t o = 0; o < outer; ++o)
     for (int64_t i = 0; i < inner; ++i) {
       const int64_t base = o * n * inner + i;
-      softmax_row(in + base, mask ? mask + base : nullptr, out + base, n, inner);
+      if constexpr (Reference) softmax_row_reference(in + base, mask ? mask + base : nullptr, out + base, n, inner);
+      else softmax_row(in + base, mask ? mask + base : nullptr, out + base, n, inner);
     }
 }
 
@@ -264,8 +283,10 @@ void add_into(const Tensor& a, const Tensor& b) {
 
 }  // namespace
 
-Tensor masked_softmax(const Tensor& input, const Tensor& mask, std::optional<int64_t> dim,
-                      std::optional<int64_t> mask_type) {
+namespace {
+
+Tensor masked_softmax_impl(const Tensor& input, const Tensor& mask, std::optional<int64_t> dim,
+                           std::optional<int64_t> mask_type, bool reference) {
   const std::string op = "_masked_softmax";
   if (mask.dtype() != DType::Bool) fail(op, ": Mask should be a boolean tensor");
   check_floating("masked_softmax", input);
@@ -284,9 +305,22 @@ Tensor masked_softmax(const Tensor& input, const Tensor& mask, std::optional<int
   Tensor out = Tensor::empty(sz, input.dtype());
   visit_float(input.dtype(), [&](auto tag) {
     using T = decltype(tag);
-    softmax_dim<T>(x.data<T>(), m.data<bool>(), out.data<T>(), outer, n, inner);
+    if (reference) softmax_dim<T, true>(x.data<T>(), m.data<bool>(), out.data<T>(), outer, n, inner);
+    else softmax_dim<T>(x.data<T>(), m.data<bool>(), out.data<T>(), outer, n, inner);
   });
   return out;
+}
+
+}  // namespace
+
+Tensor masked_softmax(const Tensor& input, const Tensor& mask, std::optional<int64_t> dim,
+                      std::optional<int64_t> mask_type) {
+  return masked_softmax_impl(input, mask, dim, mask_type, false);
+}
+
+Tensor masked_softmax_reference(const Tensor& input, const Tensor& mask, std::optional<int64_t> dim,
+                                std::optional<int64_t> mask_type) {
+  return masked_softmax_impl(input, mask, dim, mask_type, true);
 }
 
 std::tuple<Tensor, Tensor, Tensor> transform_bias_rescale_qkv(const Tensor& qkv_in,
@@ -377,11 +411,19 @@ Tensor transformer_encoder_layer_fwd(const Tensor& src, int64_t embed_dim, int64
 
 namespace {
 
+// `gemm` for T as a plain function (its float and double overloads), to choose beside gemm_reference.
+template <class T>
+void gemm_fn(bool ta, bool tb, int64_t m, int64_t n, int64_t k, T alpha, const T* a, int64_t lda, const T* b,
+             int64_t ldb, T beta, T* c, int64_t ldc) {
+  gemm(ta, tb, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
+}
+
 struct SdpaOptions {
   std::string op;
   std::optional<double> scale;  // nullopt: 1/sqrt(E)
   bool zero_masked_rows = false;
   double dropout_p = 0;
+  bool reference = false;  // gemm_reference and a double softmax (the reference path)
 };
 
 std::tuple<Tensor, Tensor> sdpa(const Tensor& query, const Tensor& key, const Tensor& value,
@@ -437,7 +479,8 @@ std::tuple<Tensor, Tensor> sdpa(const Tensor& query, const Tensor& key, const Te
     const T neg_inf = -std::numeric_limits<T>::infinity();
     for (int64_t b = 0; b < nb; ++b) {
       T* wb = w + b * L * S;
-      gemm(false, true, L, S, E, T(1), qs.data() + b * L * E, E, ks.data() + b * S * E, E, T(0), wb, S);
+      (o.reference ? gemm_reference<T> : gemm_fn<T>)(false, true, L, S, E, T(1), qs.data() + b * L * E, E,
+                                                    ks.data() + b * S * E, E, T(0), wb, S);
       for (int64_t i = 0; i < L; ++i)
         for (int64_t j = 0; j < S; ++j) {
           T& x = wb[i * S + j];
@@ -458,14 +501,15 @@ std::tuple<Tensor, Tensor> sdpa(const Tensor& query, const Tensor& key, const Te
           for (int64_t j = 0; j < S && all_masked[static_cast<size_t>(i)]; ++j)
             if (!(wb[i * S + j] == neg_inf)) all_masked[static_cast<size_t>(i)] = 0;
       }
-      softmax_dim<T>(wb, nullptr, wb, L, S, 1);
+      if (o.reference) softmax_dim<T, true>(wb, nullptr, wb, L, S, 1);
+      else softmax_dim<T>(wb, nullptr, wb, L, S, 1);
       for (int64_t i = 0; i < static_cast<int64_t>(all_masked.size()); ++i)
         if (all_masked[static_cast<size_t>(i)]) std::fill(wb + i * S, wb + (i + 1) * S, T(0));
     }
     if (o.dropout_p > 0) weights = dropout(DropoutKind::Plain, weights, o.dropout_p, true, false).contiguous();
     for (int64_t b = 0; b < nb; ++b)
-      gemm(false, false, L, Ev, S, T(1), weights.data<T>() + b * L * S, S, v.data<T>() + b * S * Ev, Ev, T(0),
-           out.data<T>() + b * L * Ev, Ev);
+      (o.reference ? gemm_reference<T> : gemm_fn<T>)(false, false, L, Ev, S, T(1), weights.data<T>() + b * L * S, S,
+                                                    v.data<T>() + b * S * Ev, Ev, T(0), out.data<T>() + b * L * Ev, Ev);
   });
   return {out, weights};
 }
@@ -496,6 +540,20 @@ std::tuple<Tensor, Tensor> scaled_dot_product_attention(const Tensor& query, con
   (void)need_attn_weights;  // PyTorch 1.13's math path returns the weights either way
   SdpaOptions o;
   o.op = "_scaled_dot_product_attention";
+  if (dropout_p > 0)
+    fail(o.op, ": dropout_p = ", dropout_p, " would apply random dropout; ember only runs inference");
+  return sdpa(query, key, value, attn_mask, is_causal, o);
+}
+
+std::tuple<Tensor, Tensor> scaled_dot_product_attention_reference(const Tensor& query, const Tensor& key,
+                                                                  const Tensor& value,
+                                                                  const std::optional<Tensor>& attn_mask,
+                                                                  double dropout_p, bool need_attn_weights,
+                                                                  bool is_causal) {
+  (void)need_attn_weights;
+  SdpaOptions o;
+  o.op = "_scaled_dot_product_attention";
+  o.reference = true;
   if (dropout_p > 0)
     fail(o.op, ": dropout_p = ", dropout_p, " would apply random dropout; ember only runs inference");
   return sdpa(query, key, value, attn_mask, is_causal, o);

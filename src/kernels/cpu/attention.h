@@ -24,6 +24,9 @@ namespace ember::cpu {
 // CPU in PyTorch 1.13 and is an error here too.
 Tensor masked_softmax(const Tensor& input, const Tensor& mask, std::optional<int64_t> dim,
                       std::optional<int64_t> mask_type);
+// The same in double with std::exp (no vectorised rows): the op's reference path.
+Tensor masked_softmax_reference(const Tensor& input, const Tensor& mask, std::optional<int64_t> dim,
+                                std::optional<int64_t> mask_type);
 
 // aten::_transform_bias_rescale_qkv: qkv [B, T, 3*D] plus qkv_bias [3*D] split into q, k, v of
 // shape [B, num_heads, T, D/num_heads], with q scaled by 1/sqrt(D/num_heads).
@@ -66,6 +69,12 @@ std::tuple<Tensor, Tensor> scaled_dot_product_attention(const Tensor& query, con
                                                         const std::optional<Tensor>& attn_mask,
                                                         double dropout_p, bool need_attn_weights,
                                                         bool is_causal);
+// The same with the products on gemm_reference and the softmax in double: the reference path.
+std::tuple<Tensor, Tensor> scaled_dot_product_attention_reference(const Tensor& query, const Tensor& key,
+                                                                  const Tensor& value,
+                                                                  const std::optional<Tensor>& attn_mask,
+                                                                  double dropout_p, bool need_attn_weights,
+                                                                  bool is_causal);
 
 // aten::scaled_dot_product_attention (PyTorch 2.x's public F.scaled_dot_product_attention, its
 // documented reference formula): softmax(q kᵀ * scale + bias) v, with scale 1/sqrt(E) unless
