@@ -6,7 +6,7 @@
 // with case_file.h's tolerances (integers exactly, floats to 1e-4 of the output's magnitude, 1e-2
 // for 16-bit floats). The suite also fails when an op has a registered path that no case reaches,
 // so a path cannot go untested silently; gen_paths.py records cases for the ops models otherwise
-// reach only as a whole (convolutions, pooling, norms, products, softmax).
+// reach only as a whole (convolutions, pooling, norms, products, softmax, attention).
 //
 // ggml's test-backend-ops and ncnn's layer tests do the same for their backends.
 #include <gtest/gtest.h>
