@@ -73,17 +73,24 @@ void register_attention_ops(Registry& r) {
           return cpu::transform_bias_rescale_qkv(qkv, bias, num_heads);
         }));
   // The second result is None when need_weights is false, as PyTorch returns an undefined tensor.
-  r.add("aten::_native_multi_head_attention(Tensor query, Tensor key, Tensor value, int embed_dim, int num_head, Tensor qkv_weight, Tensor qkv_bias, Tensor proj_weight, Tensor proj_bias, Tensor? mask=None, bool need_weights=True, bool average_attn_weights=True, int? mask_type=None) -> (Tensor, Tensor)",
-        wrap([](const Tensor& q, const Tensor& k, const Tensor& v, int64_t embed_dim, int64_t num_head,
-                const Tensor& qkv_w, const Tensor& qkv_b, const Tensor& proj_w, const Tensor& proj_b,
-                OptTensor mask, bool need_weights, bool average, OptInt mask_type) {
-          auto [out, weights] = cpu::native_multi_head_attention(
-              q, k, v, embed_dim, num_head, qkv_w, qkv_b, proj_w, proj_b, mask, need_weights,
-              average, mask_type);
-          return std::make_tuple(out, to_value(std::move(weights)));
-        }));
-  r.add("aten::_transformer_encoder_layer_fwd(Tensor src, int embed_dim, int num_heads, Tensor qkv_weight, Tensor qkv_bias, Tensor proj_weight, Tensor proj_bias, bool use_gelu, bool norm_first, float eps, Tensor norm_weight_1, Tensor norm_bias_1, Tensor norm_weight_2, Tensor norm_bias_2, Tensor ffn_weight_1, Tensor ffn_bias_1, Tensor ffn_weight_2, Tensor ffn_bias_2, Tensor? mask=None, int? mask_type=None) -> Tensor",
-        [](Stack& s) {
+  using Mha = std::tuple<Tensor, std::optional<Tensor>> (*)(const Tensor&, const Tensor&, const Tensor&, int64_t, int64_t,
+                                                            const Tensor&, const Tensor&, const Tensor&, const Tensor&,
+                                                            const OptTensor&, bool, bool, OptInt);
+  add_with_reference(r, "aten::_native_multi_head_attention(Tensor query, Tensor key, Tensor value, int embed_dim, int num_head, Tensor qkv_weight, Tensor qkv_bias, Tensor proj_weight, Tensor proj_bias, Tensor? mask=None, bool need_weights=True, bool average_attn_weights=True, int? mask_type=None) -> (Tensor, Tensor)",
+                     Mha{cpu::native_multi_head_attention}, Mha{cpu::native_multi_head_attention_reference}, [](Mha f) {
+                       return wrap([f](const Tensor& q, const Tensor& k, const Tensor& v, int64_t embed_dim, int64_t num_head,
+                                       const Tensor& qkv_w, const Tensor& qkv_b, const Tensor& proj_w, const Tensor& proj_b,
+                                       OptTensor mask, bool need_weights, bool average, OptInt mask_type) {
+                         auto [out, weights] = f(q, k, v, embed_dim, num_head, qkv_w, qkv_b, proj_w, proj_b, mask,
+                                                 need_weights, average, mask_type);
+                         return std::make_tuple(out, to_value(std::move(weights)));
+                       });
+                     });
+  using EncoderLayer = Tensor (*)(const Tensor&, int64_t, int64_t, const cpu::EncoderLayerWeights&, bool, bool, double,
+                                  const OptTensor&, OptInt);
+  add_with_reference(r, "aten::_transformer_encoder_layer_fwd(Tensor src, int embed_dim, int num_heads, Tensor qkv_weight, Tensor qkv_bias, Tensor proj_weight, Tensor proj_bias, bool use_gelu, bool norm_first, float eps, Tensor norm_weight_1, Tensor norm_bias_1, Tensor norm_weight_2, Tensor norm_bias_2, Tensor ffn_weight_1, Tensor ffn_bias_1, Tensor ffn_weight_2, Tensor ffn_bias_2, Tensor? mask=None, int? mask_type=None) -> Tensor",
+      EncoderLayer{cpu::transformer_encoder_layer_fwd}, EncoderLayer{cpu::transformer_encoder_layer_fwd_reference}, [](EncoderLayer layer) -> Kernel {
+        return [layer](Stack& s) {
           constexpr size_t n = 20;
           auto t = [&](size_t i) { return peek(s, i, n).to_tensor(); };
           cpu::EncoderLayerWeights w{t(3),  t(4),  t(5),  t(6),  t(10), t(11),
@@ -104,12 +111,12 @@ void register_attention_ops(Registry& r) {
             mask = cpu::nested_padding_mask(src);
             mask_type = 1;
           }
-          Tensor out = cpu::transformer_encoder_layer_fwd(src, embed_dim, num_heads, w, use_gelu,
-                                                          norm_first, eps, mask, mask_type);
+          Tensor out = layer(src, embed_dim, num_heads, w, use_gelu, norm_first, eps, mask, mask_type);
           if (nested) out = cpu::nested_like(out, src);
           drop(s, n);
           push(s, std::move(out));
-        });
+        };
+      });
   using Sdpa = std::tuple<Tensor, Tensor> (*)(const Tensor&, const Tensor&, const Tensor&, const OptTensor&, double,
                                                bool, bool);
   add_with_reference(r, "aten::_scaled_dot_product_attention(Tensor query, Tensor key, Tensor value, Tensor? attn_mask=None, float dropout_p=0., bool need_attn_weights=False, bool is_causal=False) -> (Tensor, Tensor)",

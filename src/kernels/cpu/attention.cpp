@@ -109,11 +109,24 @@ void softmax_dim(const T* in, const bool* mask, T* out, int64_t outer, int64_t n
     }
 }
 
+// `gemm` for T as a plain function (its float and double overloads), to choose beside gemm_reference.
+template <class T>
+void gemm_fn(bool ta, bool tb, int64_t m, int64_t n, int64_t k, T alpha, const T* a, int64_t lda, const T* b,
+             int64_t ldb, T beta, T* c, int64_t ldc) {
+  gemm(ta, tb, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
+}
+
+// The products of the attention kernels: `gemm`, or gemm_reference on the reference paths.
+template <class T>
+auto product_fn(bool ref) {
+  return ref ? gemm_reference<T> : gemm_fn<T>;
+}
+
 // x [rows, k] · wᵀ ([n, k]) + b → out [rows, n] (all contiguous).
 template <class T>
 void linear_rows(const T* x, int64_t rows, int64_t k, const Tensor& w, const Tensor* b, T* out,
-                 int64_t n) {
-  gemm(false, true, rows, n, k, T(1), x, k, w.data<T>(), k, T(0), out, n);
+                 int64_t n, bool ref = false) {
+  product_fn<T>(ref)(false, true, rows, n, k, T(1), x, k, w.data<T>(), k, T(0), out, n);
   if (b) {
     const T* bp = b->data<T>();
     for (int64_t r = 0; r < rows; ++r)
@@ -176,21 +189,22 @@ std::tuple<Tensor, std::optional<Tensor>> mha_impl(const Tensor& query, const Te
                                                    const Tensor& proj_w, const Tensor& proj_b,
                                                    const std::optional<Tensor>& mask_in,
                                                    bool need_weights, bool average,
-                                                   std::optional<int64_t> mask_type) {
+                                                   std::optional<int64_t> mask_type, bool ref) {
   const int64_t B = query.size(0), T_ = query.size(1), D = query.size(2), dh = D / H;
+  const auto product = product_fn<T>(ref);
   const DType dtype = query.dtype();
   const Tensor w = qkv_w.contiguous(), bias = qkv_b.contiguous();
   const Tensor pw = proj_w.contiguous(), pb = proj_b.contiguous();
   std::vector<T> qkv(static_cast<size_t>(B * T_ * 3 * D));
   if (query.is_same(key) && key.is_same(value)) {
     const Tensor x = query.contiguous();
-    linear_rows<T>(x.data<T>(), B * T_, D, w, nullptr, qkv.data(), 3 * D);
+    linear_rows<T>(x.data<T>(), B * T_, D, w, nullptr, qkv.data(), 3 * D, ref);
   } else {
     const Tensor* parts[3] = {&query, &key, &value};
     for (int64_t p = 0; p < 3; ++p) {
       const Tensor x = parts[p]->contiguous();
-      gemm(false, true, B * T_, D, D, T(1), x.data<T>(), D, w.data<T>() + p * D * D, D, T(0),
-           qkv.data() + p * D, 3 * D);
+      product(false, true, B * T_, D, D, T(1), x.data<T>(), D, w.data<T>() + p * D * D, D, T(0),
+              qkv.data() + p * D, 3 * D);
     }
   }
   const size_t head_elems = static_cast<size_t>(B * H * T_ * dh);
@@ -201,8 +215,8 @@ std::tuple<Tensor, std::optional<Tensor>> mha_impl(const Tensor& query, const Te
   Tensor weights = Tensor::empty(wsizes, dtype);
   T* s = weights.data<T>();
   for (int64_t bh = 0; bh < B * H; ++bh)
-    gemm(false, true, T_, T_, dh, T(1), q.data() + bh * T_ * dh, dh, k.data() + bh * T_ * dh, dh, T(0),
-         s + bh * T_ * T_, T_);
+    product(false, true, T_, T_, dh, T(1), q.data() + bh * T_ * dh, dh, k.data() + bh * T_ * dh, dh, T(0),
+            s + bh * T_ * T_, T_);
   Tensor mask;
   if (mask_in) {
     mask = attention_mask(*mask_in, B, H, T_);
@@ -212,16 +226,17 @@ std::tuple<Tensor, std::optional<Tensor>> mha_impl(const Tensor& query, const Te
            " does not fit attention scores of shape ", shape_string(weights.sizes()),
            " (expected [B, T] or [B, num_heads, T, T])");
   }
-  softmax_dim<T>(s, mask.defined() ? mask.data<bool>() : nullptr, s, B * H * T_, T_, 1);
+  if (ref) softmax_dim<T, true>(s, mask.defined() ? mask.data<bool>() : nullptr, s, B * H * T_, T_, 1);
+  else softmax_dim<T>(s, mask.defined() ? mask.data<bool>() : nullptr, s, B * H * T_, T_, 1);
 
   std::vector<T> ctx(static_cast<size_t>(B * T_ * D));
   for (int64_t b = 0; b < B; ++b)
     for (int64_t h = 0; h < H; ++h)
-      gemm(false, false, T_, dh, T_, T(1), s + (b * H + h) * T_ * T_, T_, v.data() + (b * H + h) * T_ * dh, dh,
-           T(0), ctx.data() + b * T_ * D + h * dh, D);
+      product(false, false, T_, dh, T_, T(1), s + (b * H + h) * T_ * T_, T_, v.data() + (b * H + h) * T_ * dh, dh,
+              T(0), ctx.data() + b * T_ * D + h * dh, D);
   const int64_t osizes[] = {B, T_, D};
   Tensor out = Tensor::empty(osizes, dtype);
-  linear_rows<T>(ctx.data(), B * T_, D, pw, &pb, out.data<T>(), D);
+  linear_rows<T>(ctx.data(), B * T_, D, pw, &pb, out.data<T>(), D, ref);
 
   if (!need_weights) return {out, std::nullopt};
   if (!average) return {out, weights};
@@ -257,7 +272,7 @@ void check_mha_args(const std::string& op, const Tensor& query, int64_t embed_di
 }
 
 // x [..., K] · wᵀ + b as a new contiguous tensor [..., N].
-Tensor linear(const Tensor& x_in, const Tensor& w_in, const Tensor& b_in) {
+Tensor linear(const Tensor& x_in, const Tensor& w_in, const Tensor& b_in, bool ref) {
   const Tensor x = x_in.contiguous(), w = w_in.contiguous(), b = b_in.contiguous();
   const int64_t K = x.size(-1), N = w.size(0), rows = x.numel() / std::max<int64_t>(K, 1);
   Shape sizes = x.sizes();
@@ -265,7 +280,7 @@ Tensor linear(const Tensor& x_in, const Tensor& w_in, const Tensor& b_in) {
   Tensor out = Tensor::empty(sizes, x.dtype());
   visit_float(x.dtype(), [&](auto tag) {
     using T = decltype(tag);
-    linear_rows<T>(x.data<T>(), rows, K, w, &b, out.data<T>(), N);
+    linear_rows<T>(x.data<T>(), rows, K, w, &b, out.data<T>(), N, ref);
   });
   return out;
 }
@@ -347,11 +362,13 @@ std::tuple<Tensor, Tensor, Tensor> transform_bias_rescale_qkv(const Tensor& qkv_
   return {q, k, v};
 }
 
-std::tuple<Tensor, std::optional<Tensor>> native_multi_head_attention(
+namespace {
+
+std::tuple<Tensor, std::optional<Tensor>> native_multi_head_attention_impl(
     const Tensor& query, const Tensor& key, const Tensor& value, int64_t embed_dim,
     int64_t num_heads, const Tensor& qkv_weight, const Tensor& qkv_bias, const Tensor& proj_weight,
     const Tensor& proj_bias, const std::optional<Tensor>& mask, bool need_weights,
-    bool average_attn_weights, std::optional<int64_t> mask_type) {
+    bool average_attn_weights, std::optional<int64_t> mask_type, bool ref) {
   const std::string op = "_native_multi_head_attention";
   check_mha_args(op, query, embed_dim, num_heads, qkv_weight, qkv_bias, proj_weight, proj_bias);
   if (key.sizes() != query.sizes() || value.sizes() != query.sizes())
@@ -362,14 +379,14 @@ std::tuple<Tensor, std::optional<Tensor>> native_multi_head_attention(
   return visit_float(query.dtype(), [&](auto tag) {
     using T = decltype(tag);
     return mha_impl<T>(query, key, value, num_heads, qkv_weight, qkv_bias, proj_weight, proj_bias,
-                       mask, need_weights, average_attn_weights, mask_type);
+                       mask, need_weights, average_attn_weights, mask_type, ref);
   });
 }
 
-Tensor transformer_encoder_layer_fwd(const Tensor& src, int64_t embed_dim, int64_t num_heads,
-                                     const EncoderLayerWeights& w, bool use_gelu, bool norm_first,
-                                     double eps, const std::optional<Tensor>& mask,
-                                     std::optional<int64_t> mask_type) {
+Tensor transformer_encoder_layer_fwd_impl(const Tensor& src, int64_t embed_dim, int64_t num_heads,
+                                          const EncoderLayerWeights& w, bool use_gelu, bool norm_first,
+                                          double eps, const std::optional<Tensor>& mask,
+                                          std::optional<int64_t> mask_type, bool ref) {
   const std::string op = "_transformer_encoder_layer_fwd";
   check_mha_args(op, src, embed_dim, num_heads, w.qkv_weight, w.qkv_bias, w.proj_weight,
                  w.proj_bias);
@@ -390,33 +407,63 @@ Tensor transformer_encoder_layer_fwd(const Tensor& src, int64_t embed_dim, int64
 
   const int64_t norm_shape[] = {D};
   auto norm = [&](const Tensor& x, const Tensor& g, const Tensor& b) {
-    return layer_norm(x, norm_shape, g, b, eps).contiguous();
+    return (ref ? std::get<0>(layer_norm_reference(x, norm_shape, g, b, eps)) : layer_norm(x, norm_shape, g, b, eps))
+        .contiguous();
   };
   const Tensor source = src.contiguous();
   Tensor x = norm_first ? norm(source, w.norm_weight_1, w.norm_bias_1) : source;
-  x = std::get<0>(native_multi_head_attention(x, x, x, embed_dim, num_heads, w.qkv_weight,
-                                              w.qkv_bias, w.proj_weight, w.proj_bias, mask, false,
-                                              true, mask_type));
+  x = std::get<0>(native_multi_head_attention_impl(x, x, x, embed_dim, num_heads, w.qkv_weight,
+                                                   w.qkv_bias, w.proj_weight, w.proj_bias, mask, false,
+                                                   true, mask_type, ref));
   add_into(x, source);
   if (!norm_first) x = norm(x, w.norm_weight_1, w.norm_bias_1);
   const Tensor residual = x;
   if (norm_first) x = norm(x, w.norm_weight_2, w.norm_bias_2);
-  Tensor hidden = linear(x, w.ffn_weight_1, w.ffn_bias_1);
+  Tensor hidden = linear(x, w.ffn_weight_1, w.ffn_bias_1, ref);
   hidden = use_gelu ? gelu(hidden, "none").contiguous() : unary(UnaryOp::Relu, hidden).contiguous();
-  x = linear(hidden, w.ffn_weight_2, w.ffn_bias_2);
+  x = linear(hidden, w.ffn_weight_2, w.ffn_bias_2, ref);
   add_into(x, residual);
   if (!norm_first) x = norm(x, w.norm_weight_2, w.norm_bias_2);
   return x;
 }
 
-namespace {
+}  // namespace
 
-// `gemm` for T as a plain function (its float and double overloads), to choose beside gemm_reference.
-template <class T>
-void gemm_fn(bool ta, bool tb, int64_t m, int64_t n, int64_t k, T alpha, const T* a, int64_t lda, const T* b,
-             int64_t ldb, T beta, T* c, int64_t ldc) {
-  gemm(ta, tb, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
+std::tuple<Tensor, std::optional<Tensor>> native_multi_head_attention(
+    const Tensor& query, const Tensor& key, const Tensor& value, int64_t embed_dim,
+    int64_t num_heads, const Tensor& qkv_weight, const Tensor& qkv_bias, const Tensor& proj_weight,
+    const Tensor& proj_bias, const std::optional<Tensor>& mask, bool need_weights,
+    bool average_attn_weights, std::optional<int64_t> mask_type) {
+  return native_multi_head_attention_impl(query, key, value, embed_dim, num_heads, qkv_weight, qkv_bias, proj_weight,
+                                          proj_bias, mask, need_weights, average_attn_weights, mask_type, false);
 }
+
+std::tuple<Tensor, std::optional<Tensor>> native_multi_head_attention_reference(
+    const Tensor& query, const Tensor& key, const Tensor& value, int64_t embed_dim,
+    int64_t num_heads, const Tensor& qkv_weight, const Tensor& qkv_bias, const Tensor& proj_weight,
+    const Tensor& proj_bias, const std::optional<Tensor>& mask, bool need_weights,
+    bool average_attn_weights, std::optional<int64_t> mask_type) {
+  return native_multi_head_attention_impl(query, key, value, embed_dim, num_heads, qkv_weight, qkv_bias, proj_weight,
+                                          proj_bias, mask, need_weights, average_attn_weights, mask_type, true);
+}
+
+Tensor transformer_encoder_layer_fwd(const Tensor& src, int64_t embed_dim, int64_t num_heads,
+                                     const EncoderLayerWeights& w, bool use_gelu, bool norm_first,
+                                     double eps, const std::optional<Tensor>& mask,
+                                     std::optional<int64_t> mask_type) {
+  return transformer_encoder_layer_fwd_impl(src, embed_dim, num_heads, w, use_gelu, norm_first, eps, mask, mask_type,
+                                            false);
+}
+
+Tensor transformer_encoder_layer_fwd_reference(const Tensor& src, int64_t embed_dim, int64_t num_heads,
+                                               const EncoderLayerWeights& w, bool use_gelu, bool norm_first,
+                                               double eps, const std::optional<Tensor>& mask,
+                                               std::optional<int64_t> mask_type) {
+  return transformer_encoder_layer_fwd_impl(src, embed_dim, num_heads, w, use_gelu, norm_first, eps, mask, mask_type,
+                                            true);
+}
+
+namespace {
 
 struct SdpaOptions {
   std::string op;
@@ -479,7 +526,7 @@ std::tuple<Tensor, Tensor> sdpa(const Tensor& query, const Tensor& key, const Te
     const T neg_inf = -std::numeric_limits<T>::infinity();
     for (int64_t b = 0; b < nb; ++b) {
       T* wb = w + b * L * S;
-      (o.reference ? gemm_reference<T> : gemm_fn<T>)(false, true, L, S, E, T(1), qs.data() + b * L * E, E,
+      product_fn<T>(o.reference)(false, true, L, S, E, T(1), qs.data() + b * L * E, E,
                                                     ks.data() + b * S * E, E, T(0), wb, S);
       for (int64_t i = 0; i < L; ++i)
         for (int64_t j = 0; j < S; ++j) {
@@ -508,7 +555,7 @@ std::tuple<Tensor, Tensor> sdpa(const Tensor& query, const Tensor& key, const Te
     }
     if (o.dropout_p > 0) weights = dropout(DropoutKind::Plain, weights, o.dropout_p, true, false).contiguous();
     for (int64_t b = 0; b < nb; ++b)
-      (o.reference ? gemm_reference<T> : gemm_fn<T>)(false, false, L, Ev, S, T(1), weights.data<T>() + b * L * S, S,
+      product_fn<T>(o.reference)(false, false, L, Ev, S, T(1), weights.data<T>() + b * L * S, S,
                                                     v.data<T>() + b * S * Ev, Ev, T(0), out.data<T>() + b * L * Ev, Ev);
   });
   return {out, weights};

@@ -43,6 +43,12 @@ std::tuple<Tensor, std::optional<Tensor>> native_multi_head_attention(
     int64_t num_heads, const Tensor& qkv_weight, const Tensor& qkv_bias, const Tensor& proj_weight,
     const Tensor& proj_bias, const std::optional<Tensor>& mask, bool need_weights,
     bool average_attn_weights, std::optional<int64_t> mask_type);
+// The same with every product on gemm_reference and the softmax in double: the reference path.
+std::tuple<Tensor, std::optional<Tensor>> native_multi_head_attention_reference(
+    const Tensor& query, const Tensor& key, const Tensor& value, int64_t embed_dim,
+    int64_t num_heads, const Tensor& qkv_weight, const Tensor& qkv_bias, const Tensor& proj_weight,
+    const Tensor& proj_bias, const std::optional<Tensor>& mask, bool need_weights,
+    bool average_attn_weights, std::optional<int64_t> mask_type);
 
 // The parameters of one nn.TransformerEncoderLayer, in the fast path's argument order.
 struct EncoderLayerWeights {
@@ -58,6 +64,11 @@ Tensor transformer_encoder_layer_fwd(const Tensor& src, int64_t embed_dim, int64
                                      const EncoderLayerWeights& w, bool use_gelu, bool norm_first,
                                      double eps, const std::optional<Tensor>& mask,
                                      std::optional<int64_t> mask_type);
+// The same on the reference kernels: the attention above's reference path, layer_norm_reference.
+Tensor transformer_encoder_layer_fwd_reference(const Tensor& src, int64_t embed_dim, int64_t num_heads,
+                                               const EncoderLayerWeights& w, bool use_gelu, bool norm_first,
+                                               double eps, const std::optional<Tensor>& mask,
+                                               std::optional<int64_t> mask_type);
 
 // aten::_scaled_dot_product_attention (1.13's math path): query [..., L, E], key [..., S, E],
 // value [..., S, Ev] with broadcasting batch dims → (output [..., L, Ev], weights [..., L, S]);
