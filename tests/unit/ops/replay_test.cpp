@@ -4,14 +4,17 @@
 // (ops::Backend::CPUReference) and any later backend's — and each result is compared with what
 // PyTorch 1.13 returned (or checked to raise where it raised) and with the CPU kernel's result,
 // with case_file.h's tolerances (integers exactly, floats to 1e-4 of the output's magnitude, 1e-2
-// for 16-bit floats). The suite also fails when an op has a registered path that no case reaches,
-// so a path cannot go untested silently; gen_paths.py records cases for the ops models otherwise
-// reach only as a whole (convolutions, pooling, norms, products, softmax, attention).
+// for 16-bit floats). A backend of another device (CUDA) gets each case's tensors on its device
+// and its results are copied back. The suite also fails when an op has a registered path that no
+// case reaches, so a path cannot go untested silently; gen_paths.py records cases for the ops
+// models otherwise reach only as a whole (convolutions, pooling, norms, products, softmax,
+// attention).
 //
 // ggml's test-backend-ops and ncnn's layer tests do the same for their backends.
 #include <gtest/gtest.h>
 
 #include <array>
+#include <cstdlib>
 #include <cstring>
 #include <iomanip>
 #include <iostream>
@@ -24,6 +27,7 @@
 #include "../case_file.h"
 #include "ops/kernel_util.h"
 #include "ops/registry.h"
+#include "tensor/device_memory.h"
 
 namespace ember {
 namespace {
@@ -63,8 +67,23 @@ std::vector<ops::Backend> backends_of(const ops::Operator& op) {
   return out;
 }
 
+// The device a backend's kernels take their tensors on; the CPU for the CPU's two paths.
+Device device_of(ops::Backend b) { return b == ops::Backend::CUDA ? Device::parse("cuda") : Device{}; }
+
+// `v` with its tensors (directly or in a list or tuple) moved to `to`.
+Value moved(const Value& v, Device to) {
+  if (v.is_tensor()) return v.to_tensor().defined() ? Value(v.to_tensor().to(to)) : v;
+  if (v.is_list() || v.is_tuple()) {
+    std::vector<Value> items;
+    for (const Value& x : v.is_list() ? v.to_list()->items : v.to_tuple()->items) items.push_back(moved(x, to));
+    return v.is_list() ? Value(make_list(v.to_list()->elem_type, std::move(items))) : Value(make_tuple(std::move(items)));
+  }
+  return v;
+}
+
 // Runs every line of `sources` whose op (in `registry`) has a path besides its CPU kernel through
-// every backend it has a kernel for.
+// every backend it has a kernel for. A backend of another device gets the case's tensors on its
+// device (the backend's DeviceMemory must be registered) and its results are copied back.
 ReplayReport replay_paths(const ops::Registry& registry, const std::vector<CaseSource>& sources) {
   ReplayReport report;
   for (const CaseSource& src : sources) {
@@ -85,17 +104,22 @@ ReplayReport replay_paths(const ops::Registry& registry, const std::vector<CaseS
       // Each path gets the case afresh; the CPU kernel's returns are what the others must match.
       std::optional<ops::Stack> cpu_returns;
       for (ops::Backend b : backends_of(*op)) {
-        if (b == ops::Backend::CUDA) {
-          report.failures.push_back(where + "\n  -> " + op_key(*op) +
-                                    " has a CUDA path, and the harness does not move cases to the device yet");
-          continue;
-        }
         ++tally.runs[static_cast<size_t>(b)];
+        const Device device = device_of(b);
+        const ops::Kernel& kernel = *op->kernel_for(b);
         std::string err;
         ParsedCase c;
         try {
           c = testing::case_file::parse_case(line, src.blob, src.format, registry);
-          err = testing::case_file::check_case(c, *op->kernel_for(b));
+          if (device.is_cpu()) {
+            err = testing::case_file::check_case(c, kernel);
+          } else {
+            for (Value& v : c.stack) v = moved(v, device);
+            err = testing::case_file::check_case(c, [&](ops::Stack& s) {
+              kernel(s);
+              for (Value& v : s) v = moved(v, Device{});
+            });
+          }
         } catch (const std::exception& e) {
           err = std::string("harness error: ") + e.what();
         }
@@ -184,8 +208,19 @@ TEST(Replay, EveryPathOfEveryOpMatchesPyTorchAndTheCpuKernel) {
   EXPECT_GT(report.replayed, 700);
 }
 
+// Device memory that is host memory marked as cuda:0 (as tests/unit/runtime/device_test.cpp's).
+class StandInDeviceMemory : public DeviceMemory {
+ public:
+  std::shared_ptr<Storage> allocate(size_t nbytes, Device device, bool /*zero*/) override {
+    std::shared_ptr<void> block(std::calloc(nbytes ? nbytes : 1, 1), std::free);
+    if (!block) fail("stand-in device: out of memory");
+    return std::make_shared<Storage>(block.get(), nbytes, block, false, device);
+  }
+  void copy(void* dst, const void* src, size_t n, Direction, Device) override { std::memcpy(dst, src, n); }
+};
+
 // The harness itself, on a registry of its own: a path that disagrees with PyTorch or with the CPU
-// kernel fails, and an op whose path no case reaches is named.
+// kernel fails, an op whose path no case reaches is named, and a CUDA path runs on its device.
 TEST(Replay, CatchesAWrongPathAndAnUntestedOne) {
   ops::Registry r;
   auto neg = [](double factor) {
@@ -233,6 +268,36 @@ TEST(Replay, CatchesAWrongPathAndAnUntestedOne) {
   r.wrap_kernel("aten::neg", "", [&](const ops::Kernel&) { return neg(1); });
   r.add_path("aten::neg", "", ops::Backend::CPUReference, neg(1));
   EXPECT_TRUE(replay_paths(r, source).failures.empty());
+
+  // A CUDA path gets the case on the device, here a stand-in (host memory registered as cuda:0).
+  // Without the device's memory the path cannot run, which is a failure too.
+  bool saw_device_input = false;
+  auto neg_on_device = [&](double factor) {
+    return ops::wrap([factor, &saw_device_input](const Tensor& x) {
+      saw_device_input = x.device().type == DeviceType::CUDA;
+      if (!x.is_contiguous()) fail("stand-in kernel: contiguous inputs only");
+      Tensor y = Tensor::empty(x.sizes(), DType::Float32, x.device());
+      const float* in = static_cast<const float*>(x.device_data());
+      for (int64_t i = 0; i < x.numel(); ++i) static_cast<float*>(y.device_data())[i] = static_cast<float>(-factor * in[i]);
+      return y;
+    });
+  };
+  r.add_path("aten::neg", "", ops::Backend::CUDA, neg_on_device(1));
+  const ReplayReport no_memory = replay_paths(r, source);
+  ASSERT_EQ(no_memory.failures.size(), 1u);
+  EXPECT_NE(no_memory.failures[0].find("cuda vs PyTorch"), std::string::npos) << no_memory.failures[0];
+  StandInDeviceMemory memory;
+  register_device_memory(DeviceType::CUDA, &memory);
+  const ReplayReport on_device = replay_paths(r, source);
+  EXPECT_TRUE(on_device.failures.empty()) << on_device.failures.front();
+  EXPECT_TRUE(saw_device_input);
+  EXPECT_EQ(on_device.per_op.at("aten::neg").runs[static_cast<size_t>(ops::Backend::CUDA)], 1);
+  EXPECT_EQ(on_device.per_op.at("aten::neg").paths, 3);
+  r.add_path("aten::neg", "", ops::Backend::CUDA, neg_on_device(1.001));
+  const ReplayReport wrong = replay_paths(r, source);
+  register_device_memory(DeviceType::CUDA, nullptr);
+  ASSERT_EQ(wrong.failures.size(), 1u);
+  EXPECT_NE(wrong.failures[0].find("cuda vs PyTorch"), std::string::npos) << wrong.failures[0];
 }
 
 }  // namespace
