@@ -17,6 +17,8 @@
 #include "tensor/elementwise_ops.h"
 #include "tensor/iterator.h"
 #include "tensor/scalar.h"
+#include "tensor/dispatch.h"
+#include "core/check.h"
 
 namespace ember {
 
@@ -49,6 +51,16 @@ inline constexpr unsigned category_of = std::is_same_v<T, bool>                 
                                                   std::is_same_v<T, BFloat16>                  ? kF
                                         : std::is_same_v<T, ComplexFloat> || std::is_same_v<T, ComplexDouble> ? kC
                                                                                                : 0u;
+// Calls f(T{}) for the loop dtype t, instantiating f only for the categories in Set (the meta
+// step has rejected the others before a kernel runs).
+template <unsigned Set, class F>
+void visit_loop_dtype(DType t, F&& f) {
+  visit_dtype(t, [&](auto tag) {
+    if constexpr ((Set & category_of<decltype(tag)>) != 0) f(tag);
+    else EMBER_ASSERT(false, "dtype ", dtype_name(t), " reached a kernel its meta step rejects");
+  });
+}
+
 // The loop's input categories of a row: Float rows compute in floating or complex dtypes only,
 // Logical rows in bool.
 inline constexpr unsigned loop_categories(ResultKind kind, unsigned dtypes) {

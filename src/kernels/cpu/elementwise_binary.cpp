@@ -29,15 +29,6 @@ struct VecBinary {
   static constexpr vec::Binary kernel = K;
 };
 
-// Calls f(T{}) for the loop dtype t; only the categories in Set are instantiated (the meta step
-// has rejected the others).
-template <unsigned Set, class F>
-void visit_loop_dtype(DType t, F&& f) {
-  visit_dtype(t, [&](auto tag) {
-    if constexpr ((Set & category_of<decltype(tag)>) != 0) f(tag);
-    else EMBER_ASSERT(false, "dtype ", dtype_name(t), " reached a kernel its meta step rejects");
-  });
-}
 
 // One row's math over the call's iterator: the vector kernel on float32 runs when the row has
 // one (and `path` allows it), else the scalar form f(x, y, alpha) per element.

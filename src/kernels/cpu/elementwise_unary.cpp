@@ -29,13 +29,6 @@ struct VecUnary {
   static constexpr vec::Unary kernel = K;
 };
 
-template <unsigned Set, class F>
-void visit_loop_dtype(DType t, F&& f) {
-  visit_dtype(t, [&](auto tag) {
-    if constexpr ((Set & category_of<decltype(tag)>) != 0) f(tag);
-    else EMBER_ASSERT(false, "dtype ", dtype_name(t), " reached a kernel its meta step rejects");
-  });
-}
 
 template <class T>
 struct real_of {
