@@ -12,6 +12,8 @@
 #include <cstdlib>
 #include <cstring>
 
+struct CUctx_st;  // opaque, as in cuda.h: ember calls these through pointers of the driver's exact types
+
 extern "C" {
 
 typedef int CUresult;
@@ -21,7 +23,7 @@ enum {
 };
 
 static int initialised, devices = 1;
-static void* current;
+static CUctx_st* current;
 static char contexts[8];
 static long allocs, frees;
 
@@ -62,13 +64,13 @@ CUresult cuDeviceGetName(char* name, int len, int dev) {
   snprintf(name, (size_t)len, "ember mock device %d", dev);
   return SUCCESS;
 }
-CUresult cuDevicePrimaryCtxRetain(void** ctx, int dev) {
+CUresult cuDevicePrimaryCtxRetain(CUctx_st** ctx, int dev) {
   if (!initialised) return NOT_INITIALIZED;
   if (dev < 0 || dev >= devices) return INVALID_DEVICE;
-  *ctx = &contexts[dev];
+  *ctx = reinterpret_cast<CUctx_st*>(&contexts[dev]);
   return SUCCESS;
 }
-CUresult cuCtxSetCurrent(void* ctx) {
+CUresult cuCtxSetCurrent(CUctx_st* ctx) {
   current = ctx;
   return SUCCESS;
 }

@@ -11,6 +11,10 @@
 #include <cstdint>
 #include <string>
 
+// The driver's opaque context, declared as cuda.h declares it (global, `struct CUctx_st`), so a
+// function pointer here has the very type of the driver's function.
+struct CUctx_st;
+
 namespace ember::cuda {
 
 // The driver API's own types (cuda.h): CUresult is an enum whose 0 is CUDA_SUCCESS; CUdevice an
@@ -18,7 +22,7 @@ namespace ember::cuda {
 using CUresult = int;
 using CUdevice = int;
 using CUdeviceptr = unsigned long long;
-using CUcontext = struct CUctx_st*;
+using CUcontext = ::CUctx_st*;
 
 struct Driver {
   CUresult (*cuInit)(unsigned int flags) = nullptr;
