@@ -68,26 +68,23 @@ bool touches_tensors(const FunctionSchema& s) {
   return false;
 }
 
-// A value with its tensors (directly, or as elements of a tensor list) moved to `to`. Lists are
-// rebuilt, not edited: the caller's list keeps its own tensors.
-Value moved(const Value& v, Device to) {
-  if (v.is_tensor()) {
-    const Tensor& t = v.to_tensor();
-    return t.defined() ? Value(t.to(to)) : v;
-  }
-  if (v.is_list()) {
-    const auto& in = v.to_list();
-    bool any = false;
-    for (const Value& x : in->items) any = any || x.is_tensor();
-    if (!any) return v;
-    auto out = std::make_shared<List>(*in);
-    for (Value& x : out->items) x = moved(x, to);
+}  // namespace
+
+Value to_device(const Value& v, Device device) {
+  const auto elsewhere = [&](const Value& x) {
+    return x.is_tensor() && x.to_tensor().defined() && x.to_tensor().device() != device;
+  };
+  if (v.is_tensor()) return elsewhere(v) ? Value(v.to_tensor().to(device)) : v;
+  const auto rebuilt = [&](auto in) -> Value {
+    if (std::none_of(in->items.begin(), in->items.end(), elsewhere)) return v;
+    auto out = std::make_shared<typename decltype(in)::element_type>(*in);
+    for (Value& x : out->items) x = to_device(x, device);
     return Value(std::move(out));
-  }
+  };
+  if (v.is_list()) return rebuilt(v.to_list());
+  if (v.is_tuple()) return rebuilt(v.to_tuple());
   return v;
 }
-
-}  // namespace
 
 bool reads_no_tensor_data(const Operator& op) { return no_data_ops().count(op.schema.qualified_name()) > 0; }
 
@@ -127,7 +124,7 @@ DeviceKernel kernel_for_device(const Operator& op, Device device) {
         writes.emplace_back(host, v.to_tensor());
         v = Value(host);
       } else {
-        v = moved(v, Device{});
+        v = to_device(v, Device{});
       }
     }
     opp->kernel(s);
@@ -151,7 +148,7 @@ DeviceKernel kernel_for_device(const Operator& op, Device device) {
             is_written = true;
             break;
           }
-      if (!is_written) v = moved(v, device);
+      if (!is_written) v = to_device(v, device);
     }
   };
   return {std::move(k), DeviceKernelKind::HostCopies};

@@ -10,9 +10,14 @@
 #pragma once
 
 #include "ember/device.h"
+#include "ember/value.h"
 #include "ops/registry.h"
 
 namespace ember::ops {
+
+// `v` with its tensors on `device`: a tensor, or the tensors of a list or tuple (rebuilt, not
+// edited, and only when one of them is elsewhere: the caller's list keeps its own tensors).
+Value to_device(const Value& v, Device device);
 
 // The backend whose kernels serve `type`, or false when no backend has kernels for it.
 bool backend_of(DeviceType type, Backend* backend);

@@ -234,27 +234,6 @@ void place_tensors(const Value& v, Device device, std::unordered_set<const void*
   }
 }
 
-// A call's tensor arguments (and tensors in list arguments) on the model's device.
-Value on_device(const Value& v, Device device) {
-  if (v.is_tensor()) return v.to_tensor().defined() ? Value(v.to_tensor().to(device)) : v;
-  if (v.is_list()) {
-    const auto& in = v.to_list();
-    bool any = false;
-    for (const Value& x : in->items) any = any || (x.is_tensor() && x.to_tensor().defined() && x.to_tensor().device() != device);
-    if (!any) return v;
-    auto out = std::make_shared<List>(*in);
-    for (Value& x : out->items) x = on_device(x, device);
-    return Value(std::move(out));
-  }
-  if (v.is_tuple()) {
-    const auto& in = v.to_tuple();
-    auto out = std::make_shared<Tuple>(*in);
-    for (Value& x : out->items) x = on_device(x, device);
-    return Value(std::move(out));
-  }
-  return v;
-}
-
 void collect_named(const Value& v, const std::string& prefix, bool params,
                    std::vector<std::pair<std::string, Tensor>>& out, std::unordered_set<const void*>& seen) {
   const auto& o = v.to_object();
@@ -464,8 +443,8 @@ Value run_on(detail::LoadedModel& model, const Value& self, const std::string& n
   }
   detail::sync_threads();
   if (!model.device.is_cpu()) {
-    for (Value& a : args) a = on_device(a, model.device);
-    for (auto& [k, a] : kwargs) a = on_device(a, model.device);
+    for (Value& a : args) a = ops::to_device(a, model.device);
+    for (auto& [k, a] : kwargs) a = ops::to_device(a, model.device);
   }
   return f->call(bind_arguments(*f, std::move(args), std::move(kwargs)), &self);
 }
