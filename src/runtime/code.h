@@ -88,8 +88,6 @@ struct Code final : Executable {
   std::vector<std::shared_ptr<ops::CallState>> states;
   // Owns the kernels made for this code's device (Instr::kernel points into it or into an op).
   std::vector<std::unique_ptr<std::function<void(std::vector<Value>&)>>> device_kernels;
-  // The device the code runs on: its call sites' kernels were chosen for it.
-  Device device;
   std::vector<uint32_t> param_regs;
   uint32_t num_regs = 0;
 

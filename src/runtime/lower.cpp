@@ -72,7 +72,6 @@ class Lowerer {
   Lowerer(Code& code, const ir::Graph& g, PreparedSites* sites)
       : code_(code), live_(g), sites_(sites), device_(sites->device()) {
     code_.num_regs = static_cast<uint32_t>(g.num_values());
-    code_.device = device_;
   }
 
   void lower_block(const ir::Block* b) {
