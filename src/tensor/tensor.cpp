@@ -96,7 +96,6 @@ namespace {
 constexpr uint64_t kMaxStorageBytes = uint64_t{1} << 62;
 
 std::shared_ptr<Storage> allocate_block(size_t nbytes, bool zero) {
-  if (nbytes > kMaxStorageBytes) fail("cannot allocate ", nbytes, " bytes: more than a tensor may hold");
   size_t rounded = (nbytes + 63) / 64 * 64;
   if (rounded == 0) rounded = 64;
   const bool cacheable = rounded >= BlockCache::kMinBlockBytes && rounded <= BlockCache::kMaxBlockBytes;
@@ -118,8 +117,8 @@ std::shared_ptr<Storage> allocate_block(size_t nbytes, bool zero) {
 
 namespace {
 std::shared_ptr<Storage> allocate_on(size_t nbytes, Device device, bool zero) {
-  if (device.is_cpu()) return allocate_block(nbytes, zero);
   if (nbytes > kMaxStorageBytes) fail("cannot allocate ", nbytes, " bytes: more than a tensor may hold");
+  if (device.is_cpu()) return allocate_block(nbytes, zero);
   device = resolve_device(device);
   auto storage = device_memory(device).allocate(nbytes, device, zero);
   if (!storage || storage->device() != device || storage->nbytes() < nbytes)
@@ -382,9 +381,8 @@ Tensor Tensor::to(Device dst) const {
     dst = resolve_device(dst);
     if (dst == src) return *this;
   }
-  // Contiguous on the source side first (a CPU copy, or the device's own clone), then one
-  // transfer of the bytes.
-  const Tensor from = is_contiguous() ? *this : (src.is_cpu() ? contiguous() : clone());
+  // Contiguous on the source side first, then one transfer of the bytes.
+  const Tensor from = contiguous();
   Tensor out = empty_uninitialized(sizes(), dtype(), dst);
   out.impl_->qparams = impl().qparams;
   out.impl_->requires_grad = impl().requires_grad;
