@@ -71,6 +71,9 @@ class Tensor {
   static Tensor zeros(std::span<const int64_t> sizes, DType dtype) { return empty(sizes, dtype); }
   // The same on `device` (zero-filled; ember::Error when no backend serves the device).
   static Tensor empty(std::span<const int64_t> sizes, DType dtype, Device device);
+  static Tensor empty(std::initializer_list<int64_t> sizes, DType dtype, Device device) {
+    return empty(std::span<const int64_t>(sizes.begin(), sizes.size()), dtype, device);
+  }
   // A new contiguous tensor whose memory is not zero-filled: for results a kernel overwrites
   // entirely (skips a memset pass over every fresh output).
   static Tensor empty_uninitialized(std::span<const int64_t> sizes, DType dtype);
@@ -78,6 +81,9 @@ class Tensor {
     return empty_uninitialized(std::span<const int64_t>(sizes.begin(), sizes.size()), dtype);
   }
   static Tensor empty_uninitialized(std::span<const int64_t> sizes, DType dtype, Device device);
+  static Tensor empty_uninitialized(std::initializer_list<int64_t> sizes, DType dtype, Device device) {
+    return empty_uninitialized(std::span<const int64_t>(sizes.begin(), sizes.size()), dtype, device);
+  }
   // Wraps caller memory without copying; the caller keeps it alive while the tensor is used.
   // Empty `strides` means contiguous.
   static Tensor from_blob(void* data, std::span<const int64_t> sizes, DType dtype,

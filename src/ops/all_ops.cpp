@@ -35,6 +35,7 @@ void register_aten_extra_ops(Registry& r);
 void register_quantized_ops(Registry& r);
 void register_fake_quantize_ops(Registry& r);
 void prepare_conv_ops(Registry& r);
+void register_cuda_ops(Registry& r);
 
 void register_all_ops(Registry& r) {
   register_scalar_ops(r);
@@ -65,6 +66,7 @@ void register_all_ops(Registry& r) {
   register_fake_quantize_ops(r);
   register_quantized_ops(r);  // extends aten ops declared above to quantized tensors
   prepare_conv_ops(r);        // after every family that declares or wraps a convolution
+  register_cuda_ops(r);       // CUDA paths of ops registered above
 }
 
 }  // namespace ember::ops

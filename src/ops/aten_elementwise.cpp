@@ -10,6 +10,7 @@
 
 #include "kernels/cpu/elementwise.h"
 #include "ops/aten_util.h"
+#include "ops/device_dispatch.h"
 
 namespace ember::ops {
 
@@ -51,6 +52,9 @@ Kernel binary_kernel(const FunctionSchema& s, BinaryOp op, Path path) {
 void add_binary(Registry& r, BinaryOp op, bool reference, std::initializer_list<const char*> schemas) {
   for (const char* text : schemas) {
     const Operator& o = r.add(text, binary_kernel(parse_schema(text), op, Path::Fast));
+    // The same kernel serves CUDA tensors: after the shared meta step the loop runs on the
+    // output's device (tensor/elementwise_meta.h's runners).
+    r.add_path(o.schema.qualified_name(), o.schema.overload, Backend::CUDA, o.kernel, cuda_kernels_ready);
     if (reference)
       r.add_path(o.schema.qualified_name(), o.schema.overload, Backend::CPUReference,
                  binary_kernel(o.schema, op, Path::Reference));
@@ -61,12 +65,14 @@ void add_unary(Registry& r, UnaryOp op, bool reference, bool in_place, std::init
   for (const std::string n : names) {
     const Operator& o = r.add("aten::" + n + "(Tensor self) -> Tensor",
                               wrap([op](const Tensor& x) { return cpu::unary(op, x); }));
+    r.add_path(o.schema.qualified_name(), o.schema.overload, Backend::CUDA, o.kernel, cuda_kernels_ready);
     if (reference)
       r.add_path(o.schema.qualified_name(), o.schema.overload, Backend::CPUReference,
                  wrap([op](const Tensor& x) { return cpu::unary(op, x, Path::Reference); }));
     if (!in_place) continue;
     const Operator& i = r.add("aten::" + n + "_(Tensor(a!) self) -> Tensor(a!)",
                               wrap([op](const Tensor& x) { return cpu::unary_(op, x); }));
+    r.add_path(i.schema.qualified_name(), i.schema.overload, Backend::CUDA, i.kernel, cuda_kernels_ready);
     if (reference)
       r.add_path(i.schema.qualified_name(), i.schema.overload, Backend::CPUReference,
                  wrap([op](const Tensor& x) { return cpu::unary_(op, x, Path::Reference); }));

@@ -9,6 +9,7 @@
 
 #include "ember/error.h"
 #include "ember/value.h"
+#include "kernels/cuda/nvrtc.h"
 #include "tensor/device_memory.h"
 
 namespace ember::ops {
@@ -86,16 +87,22 @@ Value to_device(const Value& v, Device device) {
   return v;
 }
 
+bool cuda_kernels_ready() { return cuda::kernels_ready(nullptr); }
+
 bool reads_no_tensor_data(const Operator& op) { return no_data_ops().count(op.schema.qualified_name()) > 0; }
 
 DeviceKernel kernel_for_device(const Operator& op, Device device) {
   if (device.is_cpu()) return {op.kernel, DeviceKernelKind::Native};
   Backend b{};
   if (backend_of(device.type, &b))
-    if (const Kernel* k = op.kernel_for(b)) return {*k, DeviceKernelKind::Native};
+    if (const KernelPath* p = op.path_for(b); p && (!p->ready || p->ready())) return {p->kernel, DeviceKernelKind::Native};
   if (!touches_tensors(op.schema) || reads_no_tensor_data(op)) return {op.kernel, DeviceKernelKind::AnyDevice};
   if (op.schema.is_vararg) return {op.kernel, DeviceKernelKind::AnyDevice};  // Print, format: copy what they show
 
+  return {host_copies(op, device), DeviceKernelKind::HostCopies};
+}
+
+Kernel host_copies(const Operator& op, Device device) {
   const size_t nargs = op.schema.arguments.size();
   std::vector<bool> convert(nargs), written(nargs);
   const auto& unannotated = writes_without_annotation();
@@ -111,7 +118,7 @@ DeviceKernel kernel_for_device(const Operator& op, Device device) {
                                                      extra->second.end()));
   }
   const Operator* opp = &op;
-  Kernel k = [opp, device, nargs, convert, written](Stack& s) {
+  return [opp, device, nargs, convert, written](Stack& s) {
     if (s.size() < nargs) fail("internal: ", opp->schema.str(), " called with ", s.size(), " values");
     const size_t base = s.size() - nargs;
     // (host copy, device tensor) of each argument the op writes.
@@ -151,7 +158,6 @@ DeviceKernel kernel_for_device(const Operator& op, Device device) {
       if (!is_written) v = to_device(v, device);
     }
   };
-  return {std::move(k), DeviceKernelKind::HostCopies};
 }
 
 }  // namespace ember::ops

@@ -96,18 +96,25 @@ const Kernel* Operator::kernel_for(Backend b) const {
   return nullptr;
 }
 
-void Registry::add_path(std::string_view qualified_name, std::string_view overload, Backend backend,
-                        Kernel kernel) {
+const KernelPath* Operator::path_for(Backend b) const {
+  for (const KernelPath& p : paths)
+    if (p.backend == b) return &p;
+  return nullptr;
+}
+
+void Registry::add_path(std::string_view qualified_name, std::string_view overload, Backend backend, Kernel kernel,
+                        bool (*ready)()) {
   if (backend == Backend::CPU) fail("add_path: the CPU kernel of an op is the one it was added with");
   for (const auto& op : ops_) {
     if (op->schema.qualified_name() == qualified_name && op->schema.overload == overload) {
       for (KernelPath& p : op->paths) {
         if (p.backend == backend) {
           p.kernel = std::move(kernel);
+          p.ready = ready;
           return;
         }
       }
-      op->paths.push_back(KernelPath{backend, std::move(kernel)});
+      op->paths.push_back(KernelPath{backend, std::move(kernel), ready});
       return;
     }
   }

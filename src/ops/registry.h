@@ -86,6 +86,9 @@ std::string_view backend_name(Backend b);  // "cpu", "cpu-reference", "cuda"
 struct KernelPath {
   Backend backend;
   Kernel kernel;
+  // What the kernel needs at run time, asked when a call site is bound (null: nothing): CUDA
+  // kernels need the driver's launch API and NVRTC; without them the op runs on the CPU.
+  bool (*ready)() = nullptr;
 };
 
 struct Operator {
@@ -95,6 +98,8 @@ struct Operator {
   std::vector<KernelPath> paths;
   // The kernel for `b`: `&kernel` for the CPU, else the path's, or null when the op has none.
   const Kernel* kernel_for(Backend b) const;
+  // The path of `b` (not the CPU), or null.
+  const KernelPath* path_for(Backend b) const;
   // Optional, set together (Registry::set_prepare): call sites whose prepare step returns a state
   // run `prepared` with it; other callers (Registry::call, unprepared sites) run `kernel`.
   Prepare prepare;
@@ -173,7 +178,8 @@ class Registry {
                    PreparedKernel prepared, std::vector<size_t> reads);
   // Gives an existing op another implementation (a reference version, a backend's kernel);
   // replaces an earlier path of the same backend. Backend::CPU is `kernel` itself (wrap_kernel).
-  void add_path(std::string_view qualified_name, std::string_view overload, Backend backend, Kernel kernel);
+  void add_path(std::string_view qualified_name, std::string_view overload, Backend backend, Kernel kernel,
+                bool (*ready)() = nullptr);
   size_t size() const { return ops_.size(); }
   // Every registered op, for listings.
   std::vector<const Operator*> all() const;

@@ -5,6 +5,7 @@
 #include <type_traits>
 
 #include "tensor/broadcast.h"
+#include "tensor/device_memory.h"
 #include "tensor/elementwise.h"
 #include "tensor/scalar.h"
 
@@ -88,12 +89,49 @@ bool copy_transposed(const Tensor& dst, const Tensor& src) {
 }
 }  // namespace
 
+namespace {
+
+// copy_into where either tensor is on a device: the source goes to the destination's device (one
+// transfer of its bytes), then the backend copies elements there, broadcasting and converting.
+void copy_into_device(const Tensor& dst, const Tensor& src) {
+  if (dst.numel() == 0) return;
+  Tensor s = src;
+  if (s.device() != dst.device() && !(s.is_cpu() && s.dim() == 0 && !dst.is_cpu())) s = s.to(dst.device());
+  if (dst.is_cpu()) {  // s is now in host memory too
+    copy_into(dst, s);
+    return;
+  }
+  if (s.device() == dst.device() && may_overlap(dst, s)) s = s.clone();
+  // Broadcast: leading dims added, size-1 dims stretched with stride 0.
+  Shape strides(dst.sizes().size(), 0);
+  const size_t lead = dst.sizes().size() - s.sizes().size();
+  for (size_t i = 0; i < s.sizes().size(); ++i)
+    strides[lead + i] = s.sizes()[i] == dst.sizes()[lead + i] ? s.strides()[i] : 0;
+  const Tensor b = s.dim() == 0 ? s : s.as_strided(dst.sizes(), strides, s.offset());
+  if (dst.is_same(b)) return;
+  if (dst.dtype() == b.dtype() && dst.is_contiguous() && b.is_contiguous() && dst.sizes() == b.sizes() &&
+      b.device() == dst.device()) {
+    device_memory(dst.device())
+        .copy(dst.device_data(), b.device_data(), dst.nbytes(), DeviceMemory::Direction::DeviceToDevice, dst.device());
+    return;
+  }
+  if (!device_memory(dst.device()).copy_elements(dst, b))
+    fail("copying into a tensor on ", dst.device().str(), " needs ", device_type_name(dst.device().type),
+         " kernels");
+}
+
+}  // namespace
+
 void copy_into(const Tensor& dst, const Tensor& src) {
   if (!broadcastable_to(src.sizes(), dst.sizes()))
     fail("The size of tensor a (", dst.dim() ? dst.sizes().back() : 1, ") must match the size of tensor b (",
          src.dim() ? src.sizes().back() : 1, "): cannot copy a tensor of shape ", shape_string(src.sizes()),
          " into one of shape ", shape_string(dst.sizes()));
   if (dst.is_same(src)) return;
+  if (!dst.is_cpu() || !src.is_cpu()) {
+    copy_into_device(dst, src);
+    return;
+  }
   Tensor s = src;
   if (may_overlap(dst, src)) {
     if (dst.storage() == src.storage() && dst.offset() == src.offset() && dst.sizes() == src.sizes() &&

@@ -25,6 +25,11 @@ class DeviceMemory {
   // Copies `nbytes` contiguous bytes; `device` is the device side (the destination's for
   // DeviceToDevice). Returns when the bytes are in place.
   virtual void copy(void* dst, const void* src, size_t nbytes, Direction direction, Device device) = 0;
+  // dst's elements set to src's (same device as dst, src already broadcast to dst's sizes, zero
+  // strides allowed), converted to dst's dtype, following both tensors' strides: strided copies,
+  // `to(dtype)` and `contiguous()` of this device's tensors. False when the backend cannot (then
+  // the caller fails with a message naming the op).
+  virtual bool copy_elements(const Tensor& /*dst*/, const Tensor& /*src*/) { return false; }
   // The index a device spelled without one ("cuda") means: the backend's current device.
   virtual int default_index() const { return 0; }
 };

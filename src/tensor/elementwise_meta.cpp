@@ -19,6 +19,38 @@ unsigned dtype_category(DType t) {
   return 0;
 }
 
+namespace {
+const DeviceElementwise* g_runners[8] = {};
+
+const DeviceElementwise* runner_for(const ElementwiseCall& call) {
+  const auto type = static_cast<size_t>(call.iter.output().device().type);
+  return type < 8 ? g_runners[type] : nullptr;
+}
+
+[[noreturn]] void no_runner(const char* name, const ElementwiseCall& call) {
+  const Device d = call.iter.output().device();
+  fail(name, " on ", dtype_name(call.in_dtype), " tensors is not supported on ", d.str(), " (no ",
+       device_type_name(d.type), " kernel for that dtype)");
+}
+}  // namespace
+
+void register_device_elementwise(DeviceType type, const DeviceElementwise* runner) {
+  const auto t = static_cast<size_t>(type);
+  if (t < 8) g_runners[t] = runner;
+}
+
+Tensor run_on_device(BinaryOp op, const ElementwiseCall& call, const Scalar& alpha) {
+  const DeviceElementwise* r = runner_for(call);
+  if (!r || !r->binary(op, call, alpha)) no_runner(info(op).name, call);
+  return call.finish();
+}
+
+Tensor run_on_device(UnaryOp op, const ElementwiseCall& call) {
+  const DeviceElementwise* r = runner_for(call);
+  if (!r || !r->unary(op, call)) no_runner(info(op).name, call);
+  return call.finish();
+}
+
 Tensor ElementwiseCall::finish() const {
   if (!out.defined()) return iter.output();
   copy_into(out, iter.output());

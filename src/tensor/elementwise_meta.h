@@ -41,6 +41,20 @@ ElementwiseCall binary_meta(BinaryOp op, const Tensor& out, const Tensor& a, con
 ElementwiseCall binary_meta(BinaryOp op, const Tensor& out, const Scalar& a, const Tensor& b, const Scalar& alpha);
 ElementwiseCall unary_meta(UnaryOp op, const Tensor& out, const Tensor& x);
 
+// A backend's loops for the table's ops when the output is on its device: the CPU kernels'
+// entry points (kernels/cpu/elementwise.h) run the shared meta step, then hand calls whose output
+// is on another device to that device's runner. A runner returns false when it cannot run a call
+// (a dtype it has no kernel for); registered by the backend when it starts, like DeviceMemory.
+struct DeviceElementwise {
+  bool (*binary)(BinaryOp op, const ElementwiseCall& call, const Scalar& alpha);
+  bool (*unary)(UnaryOp op, const ElementwiseCall& call);
+};
+void register_device_elementwise(DeviceType type, const DeviceElementwise* runner);
+// Runs `call` (output not on the CPU) with its device's runner and returns call.finish(); fails
+// with a message naming the op when no runner serves the device or it declines.
+Tensor run_on_device(BinaryOp op, const ElementwiseCall& call, const Scalar& alpha);
+Tensor run_on_device(UnaryOp op, const ElementwiseCall& call);
+
 // The dtype category bit (kB, kI, kF, kC of elementwise_ops.h) of t; 0 for quantized dtypes.
 unsigned dtype_category(DType t);
 // The same for a C type, so a kernel instantiates its math only for the categories a row accepts.

@@ -192,7 +192,7 @@ Tensor allocate_like_operands(std::span<const Tensor> operands, std::span<const 
                               DType dtype) {
   Device device;  // the CPU when no operand is a tensor
   for (const Tensor& t : operands)
-    if (t.defined()) {
+    if (t.defined() && !t.is_cpu()) {
       device = t.device();
       break;
     }

@@ -38,7 +38,8 @@ inline constexpr int64_t kParallelGrain = 32768;
 void parallel_range(int64_t n, int64_t grain, const std::function<void(int64_t, int64_t)>& body);
 
 // A new tensor of `sizes` laid out with `strides` (elements; a permutation of a dense layout) and
-// `dtype`, on the device of the first defined operand (the CPU when none is): every output the
+// `dtype`, on the device of the first operand not in host memory (the CPU when all are: a 0-dim
+// CPU tensor, a wrapped scalar, may join tensors of a device, as in PyTorch): every output the
 // iterator allocates for an elementwise op comes from here, so where results live is decided once.
 Tensor allocate_like_operands(std::span<const Tensor> operands, std::span<const int64_t> sizes, Shape strides,
                               DType dtype);
@@ -58,6 +59,11 @@ class TensorIterator {
   int64_t numel() const { return numel_; }
   const Tensor& output(int i = 0) const { return tensors_[static_cast<size_t>(i)]; }
   int ntensors() const { return static_cast<int>(tensors_.size()); }
+
+  // The iteration geometry after reordering and merging (dim 0 innermost, strides in bytes, one
+  // row per operand, outputs first), for a backend that runs the loop on its own device.
+  const std::vector<int64_t>& iter_shape() const { return iter_shape_; }
+  const std::vector<int64_t>& iter_strides(int operand) const { return iter_strides_[static_cast<size_t>(operand)]; }
 
   template <class Loop>
   void for_each(Loop&& loop) const;

@@ -361,13 +361,16 @@ Tensor Tensor::contiguous() const {
 
 Tensor Tensor::clone() const {
   if (is_cpu()) return to(dtype());
-  // On a device, the bytes of a contiguous tensor are copied there; a strided copy is a kernel of
-  // the device's backend (aten::clone's), not of this layer.
-  if (!is_contiguous())
-    fail("a strided copy of a tensor on ", device().str(), " needs ", device_type_name(device().type),
-         " kernels (aten::contiguous), not a plain clone");
+  // On a device, the bytes of a contiguous tensor are copied there; a strided copy is the
+  // backend's (DeviceMemory::copy_elements).
   Tensor out = empty_uninitialized(sizes(), dtype(), device());
   out.impl_->qparams = impl().qparams;
+  if (!is_contiguous()) {
+    if (!device_memory(device()).copy_elements(out, *this))
+      fail("a strided copy of a tensor on ", device().str(), " needs ", device_type_name(device().type),
+           " kernels (aten::contiguous), not a plain clone");
+    return out;
+  }
   if (out.numel() > 0)
     device_memory(device()).copy(out.device_data(), device_data(), nbytes(), DeviceMemory::Direction::DeviceToDevice,
                                  device());
@@ -380,6 +383,27 @@ Tensor Tensor::to(Device dst) const {
   if (!dst.is_cpu()) {
     dst = resolve_device(dst);
     if (dst == src) return *this;
+  }
+  // A strided tensor leaving a device whose backend cannot copy strided elements comes over as
+  // the span of storage it covers, and is made contiguous on the host.
+  if (!src.is_cpu() && !is_contiguous() && numel() > 0) {
+    Tensor probe = empty_uninitialized(sizes(), dtype(), src);
+    if (!device_memory(src).copy_elements(probe, *this)) {
+      int64_t last = offset();
+      for (size_t d = 0; d < sizes().size(); ++d) last += (sizes()[d] - 1) * strides()[d];
+      const int64_t span = last - offset() + 1;
+      const size_t esize = element_size();
+      Tensor host = empty_uninitialized(Shape{span}, dtype());
+      device_memory(src).copy(host.device_data(), static_cast<const char*>(device_data()), static_cast<size_t>(span) * esize,
+                              DeviceMemory::Direction::DeviceToHost, src);
+      Shape st(strides().begin(), strides().end());
+      Tensor view = host.as_strided(sizes(), st, 0).contiguous();
+      view.impl_->qparams = impl().qparams;
+      return dst.is_cpu() ? view : view.to(dst);
+    }
+    Tensor out = probe.to(dst);
+    out.impl_->requires_grad = impl().requires_grad;
+    return out;
   }
   // Contiguous on the source side first, then one transfer of the bytes.
   const Tensor from = contiguous();
@@ -405,6 +429,14 @@ Tensor Tensor::to(DType dst) const {
   if (is_quantized(dst) != is_quantized(dtype()) || (is_quantized(dst) && dst != dtype()))
     fail("cannot convert a ", dtype_name(dtype()), " tensor to ", dtype_name(dst),
          " (quantized tensors convert through quantize_per_tensor/dequantize)");
+  if (!is_cpu()) {
+    if (dst == dtype()) return *this;
+    Tensor out = empty_uninitialized(sizes(), dst, device());
+    if (out.numel() > 0 && !device_memory(device()).copy_elements(out, *this))
+      fail("converting a tensor on ", device().str(), " to ", dtype_name(dst), " needs ",
+           device_type_name(device().type), " kernels");
+    return out;
+  }
   Tensor out = empty_uninitialized(sizes(), dst);
   out.impl_->qparams = impl().qparams;
   if (out.numel() > 0) copy_into(out, *this);

@@ -63,6 +63,7 @@ void run_row(const ElementwiseCall& c, const Scalar& alpha, Path path, Vec, F f)
     break;
 
 Tensor run(BinaryOp op, const ElementwiseCall& c, const Scalar& alpha, Path path) {
+  if (!c.iter.output().is_cpu()) return run_on_device(op, c, alpha);
   switch (op) { EMBER_BINARY_OPS(EMBER_BINARY_CASE) }
   return c.finish();
 }
@@ -103,7 +104,7 @@ BinaryOp div_mode(const std::optional<std::string>& mode) {
 }
 
 Tensor binary(BinaryOp op, const Tensor& a, const Tensor& b, const Scalar& alpha, Path path) {
-  if (op == BinaryOp::Mul && path == Path::Fast) {
+  if (op == BinaryOp::Mul && path == Path::Fast && a.is_cpu() && b.is_cpu()) {
     if (auto y = scale_channels_last(a, b)) return *y;
     if (auto y = scale_channels_last(b, a)) return *y;
   }

@@ -73,6 +73,7 @@ Tensor run(UnaryOp op, const Tensor& out, const Tensor& x, Path path) {
     return binary(BinaryOp::Pow, x, Scalar(int64_t{2}), Scalar(int64_t{1}), path);
   }
   const ElementwiseCall c = unary_meta(op, out, x);
+  if (!c.iter.output().is_cpu()) return run_on_device(op, c);
   switch (op) { EMBER_UNARY_OPS(EMBER_UNARY_CASE) }
   return c.finish();
 }

@@ -1,6 +1,7 @@
 #include "kernels/cpu/pool.h"
 
 #include <algorithm>
+#include <atomic>
 #include <array>
 #include <cmath>
 #include <limits>
@@ -282,12 +283,28 @@ Tensor max_pool_dnnl(size_t spatial, const Tensor& input, const PoolParams& p) {
 
 namespace {
 
+// Whether a float32 tensor holds a NaN. A tensor whose elements fill their storage span in some
+// order (contiguous, channels-last, any permutation) is scanned where it lies, over the thread
+// pool: a copy to contiguous first was a serial pass as long as the pool itself.
 bool has_nan(const Tensor& t) {
-  const Tensor c = t.contiguous();
-  const float* p = c.data<float>();
-  bool nan = false;
-  for (int64_t i = 0; i < c.numel(); ++i) nan |= std::isnan(p[i]);
-  return nan;
+  const int64_t n = t.numel();
+  if (n == 0) return false;
+  int64_t span = 1;
+  bool positive = true;
+  for (size_t d = 0; d < t.sizes().size(); ++d) {
+    if (t.sizes()[d] == 1) continue;
+    positive = positive && t.strides()[d] > 0;
+    span += (t.sizes()[d] - 1) * t.strides()[d];
+  }
+  const Tensor c = positive && span == n ? t : t.contiguous();
+  const float* p = static_cast<const float*>(c.raw_data());
+  std::atomic<bool> found{false};
+  parallel_range(n, 1 << 16, [&](int64_t b, int64_t e) {
+    bool nan = false;
+    for (int64_t i = b; i < e; ++i) nan |= p[i] != p[i];
+    if (nan) found = true;
+  });
+  return found.load();
 }
 
 }  // namespace

@@ -3,6 +3,7 @@
 
 #include <dlfcn.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <mutex>
 #include <string>
@@ -20,16 +21,9 @@ struct Loaded {
   std::string why;
 };
 
-void* open_library(std::string* why) {
-  std::vector<std::string> names;
-  if (const char* dir = std::getenv("EMBER_CUDA_LIBS"); dir && *dir) names.push_back(std::string(dir) + "/libcuda.so.1");
-  names.emplace_back("libcuda.so.1");
+void* open_driver(std::string* why) {
   std::string tried;
-  for (const std::string& name : names) {
-    if (void* h = dlopen(name.c_str(), RTLD_NOW | RTLD_LOCAL)) return h;
-    const char* e = dlerror();
-    tried += (tried.empty() ? "" : "; ") + (e ? std::string(e) : name);
-  }
+  if (void* h = open_library({"libcuda.so.1"}, &tried)) return h;
   *why = "the NVIDIA driver's libcuda.so.1 was not found (" + tried +
          "); install the driver or set EMBER_CUDA_LIBS to the folder that holds it";
   return nullptr;
@@ -44,7 +38,7 @@ bool resolve(void* lib, const char* symbol, F*& fn, std::string* why) {
 
 Loaded load() {
   Loaded l;
-  void* lib = open_library(&l.why);
+  void* lib = open_driver(&l.why);
   if (!lib) return l;  // never closed: storages may free device memory until the process ends
   Driver& d = l.driver;
   if (!resolve(lib, "cuInit", d.cuInit, &l.why) || !resolve(lib, "cuDriverGetVersion", d.cuDriverGetVersion, &l.why) ||
@@ -56,6 +50,15 @@ Loaded load() {
       !resolve(lib, "cuMemcpyDtoH_v2", d.cuMemcpyDtoH, &l.why) || !resolve(lib, "cuMemcpyDtoD_v2", d.cuMemcpyDtoD, &l.why) ||
       !resolve(lib, "cuMemsetD8_v2", d.cuMemsetD8, &l.why) || !resolve(lib, "cuGetErrorString", d.cuGetErrorString, &l.why))
     return l;
+  // Optional: without them the backend keeps to device memory and copies.
+  d.cuDeviceGetAttribute = reinterpret_cast<decltype(d.cuDeviceGetAttribute)>(dlsym(lib, "cuDeviceGetAttribute"));
+  d.cuModuleLoadData = reinterpret_cast<decltype(d.cuModuleLoadData)>(dlsym(lib, "cuModuleLoadData"));
+  d.cuModuleGetFunction = reinterpret_cast<decltype(d.cuModuleGetFunction)>(dlsym(lib, "cuModuleGetFunction"));
+  d.cuLaunchKernel = reinterpret_cast<decltype(d.cuLaunchKernel)>(dlsym(lib, "cuLaunchKernel"));
+  d.cuCtxSynchronize = reinterpret_cast<decltype(d.cuCtxSynchronize)>(dlsym(lib, "cuCtxSynchronize"));
+  d.cuMemGetInfo = reinterpret_cast<decltype(d.cuMemGetInfo)>(dlsym(lib, "cuMemGetInfo_v2"));
+  d.can_launch = d.cuDeviceGetAttribute && d.cuModuleLoadData && d.cuModuleGetFunction && d.cuLaunchKernel &&
+                 d.cuCtxSynchronize;
   if (CUresult r = d.cuInit(0); r != 0) {
     const char* text = nullptr;
     d.cuGetErrorString(r, &text);
@@ -72,6 +75,31 @@ Loaded load() {
 }
 
 }  // namespace
+
+void* open_library(const std::vector<std::string>& names, std::string* why) {
+  std::vector<std::string> candidates;
+  if (const char* dirs = std::getenv("EMBER_CUDA_LIBS"); dirs && *dirs) {
+    std::string list(dirs);
+    size_t start = 0;
+    while (start <= list.size()) {
+      const size_t end = std::min(list.find(':', start), list.size());
+      if (end > start)
+        for (const std::string& n : names) candidates.push_back(list.substr(start, end - start) + "/" + n);
+      start = end + 1;
+    }
+  }
+  for (const std::string& n : names) candidates.push_back(n);
+  std::string tried;
+  for (const std::string& name : candidates) {
+    // RTLD_GLOBAL: a library opened by its path here then satisfies another's dependency on it
+    // (cuBLAS needs cuBLASLt, cuDNN its sub-libraries) without the folder on the search path.
+    if (void* h = dlopen(name.c_str(), RTLD_NOW | RTLD_GLOBAL)) return h;
+    const char* e = dlerror();
+    tried += (tried.empty() ? "" : "; ") + (e ? std::string(e) : name);
+  }
+  if (why) *why = tried;
+  return nullptr;
+}
 
 const Driver* open(std::string* why) {
   static const Loaded loaded = load();

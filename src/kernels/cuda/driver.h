@@ -10,10 +10,14 @@
 #include <cstddef>
 #include <cstdint>
 #include <string>
+#include <vector>
 
 // The driver's opaque context, declared as cuda.h declares it (global, `struct CUctx_st`), so a
 // function pointer here has the very type of the driver's function.
 struct CUctx_st;
+struct CUmod_st;
+struct CUfunc_st;
+struct CUstream_st;
 
 namespace ember::cuda {
 
@@ -23,6 +27,14 @@ using CUresult = int;
 using CUdevice = int;
 using CUdeviceptr = unsigned long long;
 using CUcontext = ::CUctx_st*;
+using CUmodule = ::CUmod_st*;
+using CUfunction = ::CUfunc_st*;
+using CUstream = ::CUstream_st*;
+
+// CUdevice_attribute values used here (cuda.h).
+inline constexpr int kAttrMultiprocessorCount = 16;
+inline constexpr int kAttrComputeCapabilityMajor = 75;
+inline constexpr int kAttrComputeCapabilityMinor = 76;
 
 struct Driver {
   CUresult (*cuInit)(unsigned int flags) = nullptr;
@@ -39,6 +51,17 @@ struct Driver {
   CUresult (*cuMemcpyDtoD)(CUdeviceptr dst, CUdeviceptr src, size_t bytes) = nullptr;  // _v2
   CUresult (*cuMemsetD8)(CUdeviceptr dst, unsigned char value, size_t count) = nullptr;  // _v2
   CUresult (*cuGetErrorString)(CUresult error, const char** text) = nullptr;
+  // Running ember's own kernels (kernels/cuda/nvrtc.h); null when the library lacks them, and then
+  // `can_launch` is false and every op runs on the CPU with copies.
+  CUresult (*cuDeviceGetAttribute)(int* value, int attribute, CUdevice device) = nullptr;
+  CUresult (*cuModuleLoadData)(CUmodule* module, const void* image) = nullptr;
+  CUresult (*cuModuleGetFunction)(CUfunction* function, CUmodule module, const char* name) = nullptr;
+  CUresult (*cuLaunchKernel)(CUfunction f, unsigned grid_x, unsigned grid_y, unsigned grid_z, unsigned block_x,
+                             unsigned block_y, unsigned block_z, unsigned shared_bytes, CUstream stream,
+                             void** params, void** extra) = nullptr;
+  CUresult (*cuCtxSynchronize)() = nullptr;
+  CUresult (*cuMemGetInfo)(size_t* free, size_t* total) = nullptr;  // cuMemGetInfo_v2
+  bool can_launch = false;
 
   int device_count = 0;
   int version = 0;  // e.g. 13000 for CUDA 13.0
@@ -47,6 +70,10 @@ struct Driver {
 // The driver, loaded and initialised once per process; null when it cannot be, with the reason in
 // `why` ("libcuda.so.1 not found: ...", "cuInit failed: ...", "no CUDA device").
 const Driver* open(std::string* why);
+
+// Opens the first of `names` that loads, looking in each folder of EMBER_CUDA_LIBS (a
+// colon-separated list) before the system's search path; null with what was tried in `why`.
+void* open_library(const std::vector<std::string>& names, std::string* why);
 
 // Fails with ember::Error naming `what` and the driver's message when `r` is not CUDA_SUCCESS.
 void check(const Driver& d, CUresult r, const char* what);
