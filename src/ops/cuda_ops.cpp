@@ -132,6 +132,20 @@ void register_cuda_ops(Registry& r) {
          return conv(x, w, b, s, p, d, g);
        }));
 
+  // ember::conv_fused (the fold-batch-norm and fuse-conv passes): cuDNN's convolution, then one
+  // epilogue pass for the folded batch norm, the residual and the activation.
+  path(r, "ember::conv_fused", "",
+       wrap([](const Tensor& x, const Tensor& w, OptTensor b, IntList s, IntList p, IntList d, int64_t g, int64_t act,
+               double lo, double hi, OptTensor residual, OptTensor scale, OptTensor shift, bool channels_last) {
+         need(!channels_last && act >= 0 && act <= 7 && x.dim() == 4 && f32_or_none(residual) && f32_or_none(scale) &&
+              f32_or_none(shift));
+         Tensor y = conv(x, w, b, s, p, d, g);
+         if (residual && residual->defined()) need(residual->sizes() == y.sizes());
+         cuda::conv_epilogue(y, or_empty(scale), or_empty(shift), or_empty(residual), static_cast<int>(act),
+                             static_cast<float>(std::max(lo, -3.4e38)), static_cast<float>(std::min(hi, 3.4e38)));
+         return y;
+       }));
+
   // ---- products (cuBLAS) ----
   path(r, "aten::linear", "", wrap([](const Tensor& x, const Tensor& w, OptTensor b) {
          need(f32(x) && f32(w) && f32_or_none(b) && w.dim() == 2 && x.dim() >= 1 && (!b || !b->defined() || b->dim() <= 1));

@@ -11,7 +11,8 @@
 //
 // Serves the CPU backend: ember::conv_fused is oneDNN's convolution with post-ops, and the folding
 // reads the constants' bytes in host memory. Modules placed on another device load with
-// "fold-batch-norm", "fuse-conv" and "channels-last" off (session/module.cpp).
+// "channels-last" off (session/module.cpp); folding and fusion run there too, the folded affine
+// computed in host memory and placed beside the weights.
 #include <algorithm>
 #include <cmath>
 #include <limits>
@@ -144,7 +145,7 @@ std::optional<Affine> batch_norm_affine(const ConvSite& site, const ir::Node* bn
   auto per_channel = [&](const ir::Value* v) -> std::optional<Tensor> {
     const Value* c = constant_of(v);
     if (!c || c->is_none()) return std::nullopt;
-    return c->to_tensor().contiguous();
+    return c->to_tensor().to(Device{}).contiguous();  // on a GPU too, folded in host memory
   };
   const Tensor mean = *per_channel(bn->inputs[3]), var = *per_channel(bn->inputs[4]);
   const auto gamma = per_channel(bn->inputs[1]), beta = per_channel(bn->inputs[2]), bias = per_channel(site.node->inputs[2]);
@@ -156,6 +157,12 @@ std::optional<Affine> batch_norm_affine(const ConvSite& site, const ir::Node* bn
     const double b0 = bias ? bias->data<float>()[o] : 0.0;
     a.scale.data<float>()[o] = static_cast<float>(s);
     a.shift.data<float>()[o] = static_cast<float>((b0 - mean.data<float>()[o]) * s + (beta ? beta->data<float>()[o] : 0.0));
+  }
+  // Where the weights are (LoadOptions::device), so the fused call reads it there.
+  const Device device = constant_of(site.node->inputs[1])->to_tensor().device();
+  if (!device.is_cpu()) {
+    a.scale = a.scale.to(device);
+    a.shift = a.shift.to(device);
   }
   return a;
 }

@@ -273,8 +273,8 @@ Module load(const std::string& path, const LoadOptions& options) {
   if (std::string why; !device_available(options.device, &why))
     fail(path, ": cannot place the model on ", options.device.str(), ": ", why);
   const Device device = resolve_device(options.device);
-  if (!device.is_cpu())
-    for (const char* cpu_only : {"fold-batch-norm", "fuse-conv", "channels-last"}) disabled.emplace_back(cpu_only);
+  // NHWC strides between fused convolutions are the CPU kernels' layout; the GPU keeps NCHW.
+  if (!device.is_cpu()) disabled.emplace_back("channels-last");
   const opt::PassSet passes = opt::make_pass_set(disabled);
   Compiled c = compile_archive(path, options);
   if (!c.cu->problems.empty()) throw Error(problems_message(path, c.cu->problems));

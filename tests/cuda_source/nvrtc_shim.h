@@ -20,4 +20,5 @@ float fmodf(float, float); double fmod(double, double); float powf(float, float)
 float atan2f(float, float); double atan2(double, double); float copysignf(float, float);
 double copysign(double, double); float __uint_as_float(unsigned); unsigned __float_as_uint(float);
 long long __double_as_longlong(double); double __longlong_as_double(long long); float __int_as_float(int);
-int __float_as_int(float); float __shfl_xor_sync(unsigned, float, int);
+int __float_as_int(float); float __shfl_xor_sync(unsigned, float, int); float fmaxf(float, float);
+float fminf(float, float); double fmax(double, double); double fmin(double, double);

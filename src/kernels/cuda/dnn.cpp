@@ -5,7 +5,9 @@
 #include <dlfcn.h>
 
 #include <algorithm>
+#include <array>
 #include <cstdlib>
+#include <map>
 #include <mutex>
 #include <vector>
 
@@ -192,19 +194,34 @@ Tensor conv2d(const Tensor& x_, const Tensor& weight, const Tensor& bias, std::a
   check(d.set_group_count(ds.conv, to_int(groups, "groups")), "cudnnSetConvolutionGroupCount");
   const char* tf32 = std::getenv("EMBER_CUDA_TF32");
   check(d.set_math_type(ds.conv, tf32 && *tf32 == '1' ? kDefaultMath : kFmaMath), "cudnnSetConvolutionMathType");
-  AlgoPerf perf[8] = {};
-  int found = 0;
-  check(d.get_algorithm_v7(h, ds.x, ds.w, ds.conv, ds.y, 8, &found, perf), "cudnnGetConvolutionForwardAlgorithm_v7");
+  // The algorithm and workspace for this geometry, chosen once per process by cuDNN's heuristics.
+  const std::array<int64_t, 15> key = {x_.device().index, N, C, H, W, K, kh, kw, stride[0], stride[1],
+                                       pad[0], pad[1], dilation[0] * 65536 + dilation[1], groups,
+                                       tf32 && *tf32 == '1' ? 1 : 0};
   int algo = -1;
   size_t ws = 0;
-  for (int i = 0; i < found; ++i) {
-    if (perf[i].status != 0) continue;
-    size_t need = 0;
-    if (d.workspace_size(h, ds.x, ds.w, ds.conv, ds.y, perf[i].algo, &need) != 0) continue;
-    if (need > (size_t{1} << 30)) continue;
-    algo = perf[i].algo;
-    ws = need;
-    break;
+  {
+    static std::mutex mu;
+    static std::map<std::array<int64_t, 15>, std::pair<int, size_t>> chosen;
+    std::lock_guard<std::mutex> lock(mu);
+    if (auto it = chosen.find(key); it != chosen.end()) {
+      algo = it->second.first;
+      ws = it->second.second;
+    } else {
+      AlgoPerf perf[8] = {};
+      int found = 0;
+      check(d.get_algorithm_v7(h, ds.x, ds.w, ds.conv, ds.y, 8, &found, perf), "cudnnGetConvolutionForwardAlgorithm_v7");
+      for (int i = 0; i < found; ++i) {
+        if (perf[i].status != 0) continue;
+        size_t need = 0;
+        if (d.workspace_size(h, ds.x, ds.w, ds.conv, ds.y, perf[i].algo, &need) != 0) continue;
+        if (need > (size_t{1} << 30)) continue;
+        algo = perf[i].algo;
+        ws = need;
+        break;
+      }
+      if (algo >= 0) chosen.emplace(key, std::make_pair(algo, ws));
+    }
   }
   if (algo < 0) fail("cuDNN has no convolution algorithm for input ", shape_string(x.sizes()), " and weight ",
                      shape_string(w.sizes()));

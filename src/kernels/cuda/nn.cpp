@@ -169,6 +169,30 @@ extern "C" __global__ void gelu(const float* x, float* y, int tanh_mode, i64 n) 
   }
 }
 
+// ember::conv_fused's epilogue over NCHW y, in place: act(y * scale[c] + shift[c] + residual).
+// act: 0 none, 1 relu, 2 clamp(lo, hi), 3 silu, 4 sigmoid, 5 hardswish, 6 tanh, 7 gelu (erf).
+extern "C" __global__ void conv_epilogue(float* y, const float* scale, const float* shift, const float* res, i64 C,
+                                         i64 HW, int act, float lo, float hi, i64 n) {
+  EMBER_GRID_LOOP(i, n) {
+    const i64 c = (i / HW) % C;
+    float v = y[i];
+    if (scale) v *= scale[c];
+    if (shift) v += shift[c];
+    if (res) v += res[i];
+    switch (act) {
+      case 1: v = v != v ? v : (v > 0.f ? v : 0.f); break;
+      case 2: if (v == v) v = fminf(fmaxf(v, lo), hi); break;
+      case 3: v = v / (1.f + expf(-v)); break;
+      case 4: v = 1.f / (1.f + expf(-v)); break;
+      case 5: v = v * fminf(fmaxf(v + 3.f, 0.f), 6.f) / 6.f; break;
+      case 6: v = tanhf(v); break;
+      case 7: v = 0.5f * v * (1.f + erff(v * 0.7071067811865476f)); break;
+      default: break;
+    }
+    y[i] = v;
+  }
+}
+
 extern "C" __global__ void clamp(const float* x, float* y, int has_lo, float lo, int has_hi, float hi, i64 n) {
   EMBER_GRID_LOOP(i, n) {
     float v = x[i];
@@ -385,6 +409,21 @@ Tensor gelu(const Tensor& x_, bool tanh_mode) {
   int t = tanh_mode ? 1 : 0;
   launch(x.device(), fn(x.device(), "gelu"), launch_for(n), {&xp, &yp, &t, &n});
   return y;
+}
+
+void conv_epilogue(const Tensor& y, const Tensor& scale, const Tensor& shift, const Tensor& residual, int act, float lo,
+                   float hi) {
+  need_float(y, "conv_fused");
+  if (!y.is_contiguous()) fail("internal: conv_fused's epilogue takes a contiguous output");
+  int64_t n = y.numel();
+  if (n == 0) return;
+  int64_t C = y.dim() > 1 ? y.size(1) : 1, HW = 1;
+  for (int64_t d = 2; d < y.dim(); ++d) HW *= y.size(d);
+  const Tensor sc = scale.defined() ? scale.contiguous() : Tensor(), sh = shift.defined() ? shift.contiguous() : Tensor();
+  const Tensor res = residual.defined() ? residual.contiguous() : Tensor();
+  float* yp = fout(y);
+  const float *sp = fptr(sc), *hp = fptr(sh), *rp = fptr(res);
+  launch(y.device(), fn(y.device(), "conv_epilogue"), launch_for(n), {&yp, &sp, &hp, &rp, &C, &HW, &act, &lo, &hi, &n});
 }
 
 Tensor clamp(const Tensor& x_, std::optional<double> lo, std::optional<double> hi) {

@@ -55,4 +55,9 @@ Tensor linear(const Tensor& x, const Tensor& weight, const Tensor& bias);
 Tensor conv2d(const Tensor& x, const Tensor& weight, const Tensor& bias, std::array<int64_t, 2> stride,
               std::array<int64_t, 2> pad, std::array<int64_t, 2> dilation, int64_t groups);
 
+// ember::conv_fused's epilogue, in place over contiguous NCHW y: act(y * scale[c] + shift[c] +
+// residual) with cpu::ConvEpilogue::Act's codes; scale, shift and residual may be undefined.
+void conv_epilogue(const Tensor& y, const Tensor& scale, const Tensor& shift, const Tensor& residual, int act, float lo,
+                   float hi);
+
 }  // namespace ember::cuda
