@@ -23,3 +23,23 @@ done
 strip --strip-unneeded "$stage/bin/ember" "$stage"/lib/*
 tar -cJf .devcarry/ember-cpu.tar.xz -C "$stage" bin lib
 ls -la .devcarry/ember-cpu.tar.xz
+
+# EMBER_PACK_TESTS=1: also the unit tests (build/, with their libraries) and the recorded op cases
+# they replay, as .devcarry/ember-tests.tar.xz, so the replay harness runs every CUDA path on the
+# GPU machine (bench/cuda/run.sh --replay).
+if [[ "${EMBER_PACK_TESTS:-}" == 1 ]]; then
+  tests=build/tests/unit/ember_unit_tests
+  tstage=$(mktemp -d)
+  mkdir -p "$tstage/bin" "$tstage/lib" "$tstage/fixtures"
+  cp "$tests" "$tstage/bin/"
+  ldd "$tests" | awk '/=> \// {print $3}' | while read -r lib; do
+    case "$(basename "$lib")" in
+      libc.so.*|libm.so.*|libpthread.so.*|libdl.so.*|librt.so.*|ld-linux*) ;;
+      *) cp -L "$lib" "$tstage/lib/" ;;
+    esac
+  done
+  for area in kernels creation gaps extra_ops paths; do cp -r "build/fixtures/$area" "$tstage/fixtures/"; done
+  strip --strip-unneeded "$tstage/bin/ember_unit_tests" "$tstage"/lib/*
+  tar -cJf .devcarry/ember-tests.tar.xz -C "$tstage" bin lib fixtures
+  ls -la .devcarry/ember-tests.tar.xz
+fi

@@ -3,7 +3,8 @@
 # made on the CPU-only machine (.devcarry/ember-cpu.tar.xz; pass carry=[".devcarry"]), points ember
 # at the CUDA libraries the machine's PyTorch wheels ship (EMBER_CUDA_LIBS), prints what the machine
 # has, then checks and times with bench/cuda/run.py. Arguments go to run.py.
-#   bash bench/cuda/run.sh [--ops [--ops-only]] [--models resnet50,...] [--batch32] [--no-time]
+#   bash bench/cuda/run.sh [--replay] [--ops [--ops-only]] [--models resnet50,...] [--batch32] [--no-time]
+# --replay runs the unit tests' replay harness there (EMBER_PACK_TESTS=1 bench/pack_for_device.sh).
 # --ops first runs tests/cuda_gpu/test_cuda_ops.py (op-by-op checks on the GPU).
 set -uo pipefail
 cd "$(dirname "$0")/../.."
@@ -32,6 +33,14 @@ chmod +x "$tmp/ember"
   ldconfig -p | grep -E 'libcuda\.so|libnvrtc|libcublas' | head
   lscpu | grep -E 'Model name|^CPU\(s\)'
 } 2>&1 | tee "$out/machine.txt"
+if [[ "${1:-}" == --replay ]]; then
+  # Every recorded op case through every CUDA path, against PyTorch and the CPU kernel.
+  shift
+  t=$(mktemp -d)
+  tar -xJf .devcarry/ember-tests.tar.xz -C "$t" || exit 1
+  EMBER_FIXTURES="$t/fixtures" LD_LIBRARY_PATH="$t/lib" timeout 300 "$t/bin/ember_unit_tests" \
+    --gtest_filter='Replay.EveryPath*' 2>&1 | tee "$out/replay_log.txt" | tail -60
+fi
 if [[ "${1:-}" == --ops ]]; then
   shift
   PYTHONUNBUFFERED=1 python3 tests/cuda_gpu/test_cuda_ops.py --ember "$tmp/ember" --work "$tmp/ops" 2>&1 | tee "$out/cuda_ops_log.txt"

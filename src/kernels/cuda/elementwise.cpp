@@ -50,15 +50,17 @@ bool is_float_type(DType t) {
   return t == DType::Float32 || t == DType::Float64 || t == DType::Float16 || t == DType::BFloat16;
 }
 
-// Programs by their full source, made once per process.
-CUfunction function_for(const std::string& source, Device device) {
+// Programs by a short key (what the source is generated from), made once per process; the source
+// is generated only the first time a key is seen.
+template <class MakeSource>
+CUfunction function_for(const std::string& key, Device device, MakeSource make_source) {
   static std::mutex mu;
   static std::map<std::string, std::unique_ptr<Program>> programs;
   Program* p;
   {
     std::lock_guard<std::mutex> lock(mu);
-    auto& slot = programs[source];
-    if (!slot) slot = std::make_unique<Program>(source);
+    auto& slot = programs[key];
+    if (!slot) slot = std::make_unique<Program>(make_source());
     p = slot.get();
   }
   return p->function(device, "ember_ew");
@@ -132,7 +134,7 @@ std::string kernel_source(const std::string& lambda, int inputs, DType in, DType
   return s;
 }
 
-bool run(const std::string& lambda, int inputs, const ElementwiseCall& call, const Scalar& alpha) {
+bool run(bool binary, int op, int inputs, const ElementwiseCall& call, const Scalar& alpha) {
   if (!cuda_type(call.in_dtype) || !cuda_type(call.out_dtype)) return false;
   const TensorIterator& it = call.iter;
   if (it.output().is_cpu()) return false;
@@ -142,7 +144,14 @@ bool run(const std::string& lambda, int inputs, const ElementwiseCall& call, con
   if (!make_geo(it, g, host, scalars)) return false;
   if (g.n == 0) return true;
   const Device device = it.output().device();
-  CUfunction f = function_for(kernel_source(lambda, inputs, call.in_dtype, call.out_dtype, host), device);
+  const std::string key = std::string(binary ? "b" : "u") + std::to_string(op) + ":" +
+                          std::to_string(static_cast<int>(call.in_dtype)) + ":" +
+                          std::to_string(static_cast<int>(call.out_dtype)) + ":" + (host[1] ? "h" : "d") +
+                          (host[2] ? "h" : "d");
+  CUfunction f = function_for(key, device, [&] {
+    const char* text = binary ? kBinaryText[static_cast<size_t>(op)] : kUnaryText[static_cast<size_t>(op)];
+    return kernel_source(device_lambda(text), inputs, call.in_dtype, call.out_dtype, host);
+  });
   double alf = alpha.is_complex() ? 0.0 : alpha.to_double();
   long long ali = alpha.is_integral(true) ? alpha.to_int() : static_cast<long long>(alf);
   launch(device, f, launch_for(g.n),
@@ -182,11 +191,11 @@ std::string unary_source(UnaryOp op, DType in, DType out) {
 }
 
 bool run_binary(BinaryOp op, const ElementwiseCall& call, const Scalar& alpha) {
-  return run(device_lambda(kBinaryText[static_cast<size_t>(op)]), 2, call, alpha);
+  return run(true, static_cast<int>(op), 2, call, alpha);
 }
 
 bool run_unary(UnaryOp op, const ElementwiseCall& call) {
-  return run(device_lambda(kUnaryText[static_cast<size_t>(op)]), 1, call, Scalar(int64_t{1}));
+  return run(false, static_cast<int>(op), 1, call, Scalar(int64_t{1}));
 }
 
 void copy_elements(const Tensor& dst, const Tensor& src) {
@@ -202,9 +211,11 @@ void copy_elements(const Tensor& dst, const Tensor& src) {
     fail("a strided copy on ", dst.device().str(), " with more than ", kMaxGeoDims,
          " dimensions left after merging is not supported");
   if (g.n == 0) return;
-  const std::string s = copy_source(dst.dtype(), src.dtype(), host[1]);
   const Device device = dst.device();
-  launch(device, function_for(s, device), launch_for(g.n), {&g, &scalars[1].f, &scalars[1].i});
+  const std::string key = "c" + std::to_string(static_cast<int>(dst.dtype())) + ":" +
+                          std::to_string(static_cast<int>(src.dtype())) + (host[1] ? "h" : "d");
+  CUfunction f = function_for(key, device, [&] { return copy_source(dst.dtype(), src.dtype(), host[1]); });
+  launch(device, f, launch_for(g.n), {&g, &scalars[1].f, &scalars[1].i});
 }
 
 void fill(const Tensor& dst, const Scalar& v) {
