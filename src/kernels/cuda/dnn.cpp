@@ -76,7 +76,10 @@ void sym(void* lib, const char* name, F*& fn, bool& ok) {
 const Dnn& dnn() {
   static const Dnn d = [] {
     Dnn d;
-    std::string tried;
+    std::string tried, ignored;
+    // cuDNN 9's libcudnn.so.9 loads its convolution code from sibling libraries by name: opened
+    // first (globally), they are found wherever EMBER_CUDA_LIBS points.
+    for (const char* part : {"libcudnn_graph.so.9", "libcudnn_ops.so.9", "libcudnn_cnn.so.9"}) open_library({part}, &ignored);
     void* lib = open_library({"libcudnn.so.9", "libcudnn.so.8", "libcudnn.so"}, &tried);
     if (!lib) {
       d.why = "cuDNN (libcudnn.so.9 or .8) was not found (" + tried + ")";

@@ -54,7 +54,10 @@ bool resolve(void* lib, const char* symbol, F*& fn, std::string* why) {
 
 LoadedNvrtc load_nvrtc() {
   LoadedNvrtc l;
-  std::string tried;
+  std::string tried, ignored;
+  // NVRTC loads its builtins library by name at the first compile: opened first (globally).
+  for (const char* part : {"libnvrtc-builtins.so.13.0", "libnvrtc-builtins.so.12.9", "libnvrtc-builtins.so.12.8"})
+    if (open_library({part}, &ignored)) break;
   void* lib = open_library({"libnvrtc.so.13", "libnvrtc.so.12", "libnvrtc.so.11.2", "libnvrtc.so"}, &tried);
   if (!lib) {
     l.why = "NVRTC (libnvrtc.so.13 or .12) was not found (" + tried +
