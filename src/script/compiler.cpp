@@ -327,6 +327,8 @@ class Driver {
         return;
       }
       if (t.kind == ast::ExprKind::Name && t.name == "__constants__") return;
+      // `__annotations__ = []` opens the per-name declarations below it (ParameterList's "0", ...).
+      if (t.kind == ast::ExprKind::Name && t.name == "__annotations__") return;
     }
     if (st.kind == K::AnnAssign && st.targets.size() == 1 && st.targets[0]->kind == ast::ExprKind::Name &&
         st.annotation) {

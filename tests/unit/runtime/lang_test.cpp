@@ -84,6 +84,10 @@ TEST(LangTest, ModuleAttributeThreshold) { run_program("threshold"); }
 
 // PyTorch: sigmoid(tanh(relu(x))) then [-y, 2 * y] over the ModuleDict in insertion order.
 TEST(LangTest, ModuleListAndModuleDictIteration) { run_program("containers"); }
+TEST(LangTest, ParameterListAndParameterDict) {
+  run_program("param_containers");
+  run_program("param_containers_traced");
+}
 
 // PyTorch: Accumulator(10) after adding 1, 2, 3 gives (16, 13.333333333333334, [11, 13, 16]).
 TEST(LangTest, UserClassWithMethods) { run_program("user_class"); }
