@@ -128,6 +128,9 @@ def main():
     ap.add_argument("--iters", type=int, default=50)
     ap.add_argument("--warmup", type=int, default=10)
     ap.add_argument("--no-time", action="store_true")
+    ap.add_argument("--profile", action="store_true",
+                    help="also: ember's time per operator with a wait after every launch (EMBER_PROFILE=1 "
+                         "EMBER_CUDA_SYNC=1), and its p50 with TF32 allowed (EMBER_CUDA_TF32=1)")
     args = ap.parse_args()
     import torch
     work = pathlib.Path(args.work)
@@ -160,6 +163,15 @@ def main():
             ins = [str(d / f"in_{i}.npy") for i in range(v["inputs"])]
             r["ember"] = run_json([args.ember, "bench", model, "--device", "cuda:0", "-i", *ins, "--json",
                                    "--iters", str(args.iters), "--warmup", str(args.warmup)])
+        if args.profile and not args.no_time:
+            model = str(work / f"{name}_cuda.pt")
+            ins = [str(d / f"in_{i}.npy") for i in range(v["inputs"])]
+            base = [args.ember, "bench", model, "--device", "cuda:0", "-i", *ins, "--json", "--iters", "20", "--warmup", "5"]
+            r["ember_tf32"] = run_json(base, env=dict(os.environ, EMBER_CUDA_TF32="1"))
+            p = subprocess.run(base, capture_output=True, text=True, timeout=300,
+                               env=dict(os.environ, EMBER_PROFILE="1", EMBER_CUDA_SYNC="1"))
+            print(f"--- profile of {v['variant']} (EMBER_CUDA_SYNC=1: each op's launch to completion) ---")
+            print("\n".join(p.stderr.strip().splitlines()[:16]), flush=True)
         results.append(r)
         print(json.dumps(r), flush=True)
     (out / "cuda_results.json").write_text(json.dumps(results, indent=1))
@@ -171,15 +183,16 @@ def main():
              "", f"{datetime.date.today()}; bench/cuda/run.py; median of {args.iters} calls after {args.warmup}; "
              "error = max|ember - torch| / max|torch|, torch on CUDA with TF32 off.", "",
              "| model | batch | err cuda-saved | err cpu-saved on cuda | err on cpu | torch p50 ms | torch first | "
-             "ember p50 ms | ember first | ember/torch p50 | torch peak MiB |",
-             "|---|---|---|---|---|---|---|---|---|---|---|"]
+             "ember p50 ms | ember first | ember/torch p50 | ember TF32 p50 | torch peak MiB |",
+             "|---|---|---|---|---|---|---|---|---|---|---|---|"]
     for r in results:
         e = lambda k: (f"{r[k]:.1e}" if r.get(k) is not None else ("FAIL" if k in r else "-"))
         t, m = r.get("torch", {}), r.get("ember", {})
         ratio = f"{m['p50_ms'] / t['p50_ms']:.2f}" if "p50_ms" in t and "p50_ms" in m else "-"
         lines.append(f"| {r['model']} | {r['batch']} | {e('err_cuda_saved')} | {e('err_cpu_saved_on_cuda')} | "
                      f"{e('err_cuda_saved_on_cpu')} | {f(t, 'p50_ms')} | {f(t, 'first_call_ms')} | {f(m, 'p50_ms')} | "
-                     f"{f(m, 'first_call_ms')} | {ratio} | {f(t, 'peak_device_mib')} |")
+                     f"{f(m, 'first_call_ms')} | {ratio} | {f(r.get('ember_tf32', {}), 'p50_ms')} | "
+                     f"{f(t, 'peak_device_mib')} |")
     table = "\n".join(lines) + "\n"
     (out / "RESULTS-cuda.md").write_text(table)
     print(table)
