@@ -21,7 +21,7 @@ ldd "$build/tools/ember/ember" | awk '/=> \// {print $3}' | while read -r lib; d
   esac
 done
 strip --strip-unneeded "$stage/bin/ember" "$stage"/lib/*
-tar -cJf .devcarry/ember-cpu.tar.xz -C "$stage" bin lib
+tar -cJf .devcarry/ember-cpu.tar.xz.tmp -C "$stage" bin lib && mv .devcarry/ember-cpu.tar.xz.tmp .devcarry/ember-cpu.tar.xz
 ls -la .devcarry/ember-cpu.tar.xz
 
 # EMBER_PACK_TESTS=1: also the unit tests (build/, with their libraries) and the recorded op cases
@@ -40,6 +40,6 @@ if [[ "${EMBER_PACK_TESTS:-}" == 1 ]]; then
   done
   for area in kernels creation gaps extra_ops paths; do cp -r "build/fixtures/$area" "$tstage/fixtures/"; done
   strip --strip-unneeded "$tstage/bin/ember_unit_tests" "$tstage"/lib/*
-  tar -cJf .devcarry/ember-tests.tar.xz -C "$tstage" bin lib fixtures
+  tar -cJf .devcarry/ember-tests.tar.xz.tmp -C "$tstage" bin lib fixtures && mv .devcarry/ember-tests.tar.xz.tmp .devcarry/ember-tests.tar.xz
   ls -la .devcarry/ember-tests.tar.xz
 fi

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "ember/error.h"
+#include "kernels/cuda/elementwise.h"
 #include "kernels/cuda/nn.h"
 #include "ops/aten_util.h"
 #include "ops/device_dispatch.h"
@@ -273,6 +274,33 @@ void register_cuda_ops(Registry& r) {
          return x;
        }));
 
+  // ---- creation like an input: made on its device ----
+  for (const char* which : {"empty_like", "zeros_like", "ones_like"}) {
+    const int64_t value = std::string(which) == "ones_like" ? 1 : 0;
+    path(r, std::string("aten::") + which, "",
+         wrap([value](const Tensor& self, std::optional<DType> dt, Value layout, std::optional<Device> dev, Value pin,
+                      Value) {
+           const DType dtype = dt.value_or(self.dtype());
+           need(!self.is_cpu() && cuda::has_cuda_type(dtype) && layout.is_none() && pin.is_none() &&
+                (!dev || *dev == self.device() || (dev->type == DeviceType::CUDA && dev->index < 0)));
+           Tensor out = Tensor::empty(self.sizes(), dtype, self.device());  // zero-filled
+           if (value) cuda::fill(out, Scalar(value));
+           return out;
+         }));
+  }
+  path(r, "aten::full_like", "",
+       wrap([](const Tensor& self, Scalar fill, std::optional<DType> dt, Value layout, std::optional<Device> dev,
+               Value pin, Value) {
+         need(!self.is_cpu() && !fill.is_complex() && layout.is_none() && pin.is_none() &&
+              (!dev || *dev == self.device() || (dev->type == DeviceType::CUDA && dev->index < 0)));
+         // The result dtype is self's unless given (PyTorch's full_like).
+         const DType dtype = dt.value_or(self.dtype());
+         need(cuda::has_cuda_type(dtype));
+         Tensor out = Tensor::empty(self.sizes(), dtype, self.device());
+         cuda::fill(out, fill);
+         return out;
+       }));
+
   // ---- cat: each input copied into its slice of the result ----
   path(r, "aten::cat", "", wrap([](std::vector<Tensor> ts, int64_t dim) {
          need(!ts.empty());
@@ -311,7 +339,9 @@ void register_cuda_ops(Registry& r) {
   // ---- shape ops whose CPU kernels make views or call contiguous()/clone()/to(dtype) ----
   for (const auto& [name, overload] : std::vector<std::pair<const char*, const char*>>{
            {"aten::contiguous", ""}, {"aten::reshape", ""}, {"aten::flatten", "using_ints"}, {"aten::to", "dtype"},
-           {"aten::to", "prim_dtype"}})
+           {"aten::to", "prim_dtype"},
+           // rsub is the table's sub with its operands swapped (tensor/elementwise_meta.h's runners)
+           {"aten::rsub", "Tensor"}, {"aten::rsub", "Scalar"}})
     if (const Operator* op = r.find(name, overload))
       r.add_path(name, overload, Backend::CUDA, op->kernel, cuda_kernels_ready);
 }

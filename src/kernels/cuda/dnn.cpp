@@ -8,6 +8,7 @@
 #include <array>
 #include <cstdlib>
 #include <map>
+#include <memory>
 #include <mutex>
 #include <vector>
 
@@ -154,6 +155,13 @@ void set_tensor(TensorDesc t, const Tensor& v) {
         "cudnnSetTensor4dDescriptorEx");
 }
 
+// One convolution geometry's descriptors and chosen algorithm, kept for the process.
+struct Plan {
+  Descs d;
+  int algo = -1;
+  size_t workspace = 0;
+};
+
 }  // namespace
 
 bool dnn_ready(std::string* why) {
@@ -180,37 +188,38 @@ Tensor conv2d(const Tensor& x_, const Tensor& weight, const Tensor& bias, std::a
   if (OH <= 0 || OW <= 0) fail("Calculated output size: (", K, "x", OH, "x", OW, "). Output size is too small");
   Tensor y = Tensor::empty_uninitialized({N, K, OH, OW}, DType::Float32, x.device());
   if (y.numel() == 0) return y;
-  Descs ds;
-  check(d.create_tensor(&ds.x), "cudnnCreateTensorDescriptor");
-  check(d.create_tensor(&ds.y), "cudnnCreateTensorDescriptor");
-  check(d.create_filter(&ds.w), "cudnnCreateFilterDescriptor");
-  check(d.create_conv(&ds.conv), "cudnnCreateConvolutionDescriptor");
-  set_tensor(ds.x, x);
-  set_tensor(ds.y, y);
-  check(d.set_filter4d(ds.w, kDataFloat, kFormatNCHW, to_int(K, "size"), to_int(w.size(1), "size"), to_int(kh, "size"),
-                       to_int(kw, "size")),
-        "cudnnSetFilter4dDescriptor");
-  check(d.set_conv2d(ds.conv, to_int(pad[0], "padding"), to_int(pad[1], "padding"), to_int(stride[0], "stride"),
-                     to_int(stride[1], "stride"), to_int(dilation[0], "dilation"), to_int(dilation[1], "dilation"),
-                     kCrossCorrelation, kDataFloat),
-        "cudnnSetConvolution2dDescriptor");
-  check(d.set_group_count(ds.conv, to_int(groups, "groups")), "cudnnSetConvolutionGroupCount");
+  // Everything about this geometry is made once per process and kept: the descriptors (cuDNN
+  // may key its own plan caches on them) and the algorithm its heuristics pick.
   const char* tf32 = std::getenv("EMBER_CUDA_TF32");
-  check(d.set_math_type(ds.conv, tf32 && *tf32 == '1' ? kDefaultMath : kFmaMath), "cudnnSetConvolutionMathType");
-  // The algorithm and workspace for this geometry, chosen once per process by cuDNN's heuristics.
-  const std::array<int64_t, 15> key = {x_.device().index, N, C, H, W, K, kh, kw, stride[0], stride[1],
-                                       pad[0], pad[1], dilation[0] * 65536 + dilation[1], groups,
-                                       tf32 && *tf32 == '1' ? 1 : 0};
-  int algo = -1;
-  size_t ws = 0;
+  const bool allow_tf32 = tf32 && *tf32 == '1';
+  const std::array<int64_t, 16> key = {x_.device().index, N, C, H, W, K, kh, kw, stride[0], stride[1],
+                                       pad[0], pad[1], dilation[0], dilation[1], groups, allow_tf32 ? 1 : 0};
+  static std::mutex mu;
+  static std::map<std::array<int64_t, 16>, std::unique_ptr<Plan>> plans;
+  Plan* plan = nullptr;
   {
-    static std::mutex mu;
-    static std::map<std::array<int64_t, 15>, std::pair<int, size_t>> chosen;
     std::lock_guard<std::mutex> lock(mu);
-    if (auto it = chosen.find(key); it != chosen.end()) {
-      algo = it->second.first;
-      ws = it->second.second;
-    } else {
+    std::unique_ptr<Plan>& slot = plans[key];
+    if (!slot) {
+      auto made = std::make_unique<Plan>();
+      Descs& ds = made->d;
+      check(d.create_tensor(&ds.x), "cudnnCreateTensorDescriptor");
+      check(d.create_tensor(&ds.y), "cudnnCreateTensorDescriptor");
+      check(d.create_tensor(&ds.b), "cudnnCreateTensorDescriptor");
+      check(d.create_filter(&ds.w), "cudnnCreateFilterDescriptor");
+      check(d.create_conv(&ds.conv), "cudnnCreateConvolutionDescriptor");
+      set_tensor(ds.x, x);
+      set_tensor(ds.y, y);
+      set_tensor(ds.b, Tensor::empty_uninitialized({1, K, 1, 1}, DType::Float32, x.device()));
+      check(d.set_filter4d(ds.w, kDataFloat, kFormatNCHW, to_int(K, "size"), to_int(w.size(1), "size"),
+                           to_int(kh, "size"), to_int(kw, "size")),
+            "cudnnSetFilter4dDescriptor");
+      check(d.set_conv2d(ds.conv, to_int(pad[0], "padding"), to_int(pad[1], "padding"), to_int(stride[0], "stride"),
+                         to_int(stride[1], "stride"), to_int(dilation[0], "dilation"), to_int(dilation[1], "dilation"),
+                         kCrossCorrelation, kDataFloat),
+            "cudnnSetConvolution2dDescriptor");
+      check(d.set_group_count(ds.conv, to_int(groups, "groups")), "cudnnSetConvolutionGroupCount");
+      check(d.set_math_type(ds.conv, allow_tf32 ? kDefaultMath : kFmaMath), "cudnnSetConvolutionMathType");
       AlgoPerf perf[8] = {};
       int found = 0;
       check(d.get_algorithm_v7(h, ds.x, ds.w, ds.conv, ds.y, 8, &found, perf), "cudnnGetConvolutionForwardAlgorithm_v7");
@@ -219,15 +228,20 @@ Tensor conv2d(const Tensor& x_, const Tensor& weight, const Tensor& bias, std::a
         size_t need = 0;
         if (d.workspace_size(h, ds.x, ds.w, ds.conv, ds.y, perf[i].algo, &need) != 0) continue;
         if (need > (size_t{1} << 30)) continue;
-        algo = perf[i].algo;
-        ws = need;
+        made->algo = perf[i].algo;
+        made->workspace = need;
         break;
       }
-      if (algo >= 0) chosen.emplace(key, std::make_pair(algo, ws));
+      if (made->algo < 0)
+        fail("cuDNN has no convolution algorithm for input ", shape_string(x.sizes()), " and weight ",
+             shape_string(w.sizes()));
+      slot = std::move(made);
     }
+    plan = slot.get();
   }
-  if (algo < 0) fail("cuDNN has no convolution algorithm for input ", shape_string(x.sizes()), " and weight ",
-                     shape_string(w.sizes()));
+  const Descs& ds = plan->d;
+  const int algo = plan->algo;
+  const size_t ws = plan->workspace;
   Tensor workspace;
   if (ws > 0) workspace = Tensor::empty_uninitialized({static_cast<int64_t>(ws)}, DType::UInt8, x.device());
   const float one = 1.f, zero = 0.f;
@@ -236,8 +250,6 @@ Tensor conv2d(const Tensor& x_, const Tensor& weight, const Tensor& bias, std::a
         "cudnnConvolutionForward");
   if (bias.defined()) {
     const Tensor b = bias.contiguous().as_strided({1, K, 1, 1}, {K, 1, 1, 1}, 0);
-    check(d.create_tensor(&ds.b), "cudnnCreateTensorDescriptor");
-    set_tensor(ds.b, b);
     check(d.add_tensor(h, &one, ds.b, b.device_data(), &one, ds.y, y.device_data()), "cudnnAddTensor");
   }
   return y;
