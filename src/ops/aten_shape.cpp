@@ -4,6 +4,7 @@
 #include "kernels/cpu/elementwise.h"
 #include "kernels/cpu/shape.h"
 #include "ops/aten_util.h"
+#include "tensor/iterator.h"
 
 namespace ember::ops {
 
@@ -175,11 +176,13 @@ void register_shape_ops(Registry& r) {
         wrap([](const Tensor& x, const Tensor& o) { return cpu::to_dtype(x, o.dtype(), false); }));
   r.add("aten::copy_(Tensor(a!) self, Tensor src, bool non_blocking=False) -> Tensor(a!)",
         wrap([](const Tensor& x, const Tensor& s, bool) {
+          check_no_overlap(x, std::span<const Tensor>(&s, 1));  // PyTorch's copy_ refuses partial overlap
           copy_into(x, s);
           return x;
         }));
   r.add("aten::copy_.Tensor(Tensor(a!) self, Tensor other) -> Tensor(a!)",
         wrap([](const Tensor& x, const Tensor& s) {
+          check_no_overlap(x, std::span<const Tensor>(&s, 1));  // PyTorch's copy_ refuses partial overlap
           copy_into(x, s);
           return x;
         }));

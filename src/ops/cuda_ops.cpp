@@ -341,7 +341,9 @@ void register_cuda_ops(Registry& r) {
            {"aten::contiguous", ""}, {"aten::reshape", ""}, {"aten::flatten", "using_ints"}, {"aten::to", "dtype"},
            {"aten::to", "prim_dtype"},
            // rsub is the table's sub with its operands swapped (tensor/elementwise_meta.h's runners)
-           {"aten::rsub", "Tensor"}, {"aten::rsub", "Scalar"}})
+           {"aten::rsub", "Tensor"}, {"aten::rsub", "Scalar"},
+           // copy_ is copy_into, which copies on the device (and between devices)
+           {"aten::copy_", ""}, {"aten::copy_", "Tensor"}})
     if (const Operator* op = r.find(name, overload))
       r.add_path(name, overload, Backend::CUDA, op->kernel, cuda_kernels_ready);
 }

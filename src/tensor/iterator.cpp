@@ -73,6 +73,58 @@ std::vector<int64_t> broadcast_strides(const Tensor& t, const Shape& shape) {
 }
 }  // namespace
 
+namespace {
+
+// A written-to tensor's elements may not share memory with each other, nor partly with an input's
+// (an input that is the very same view is fine: in-place ops). PyTorch's TensorIterator raises for
+// what it can tell (has_internal_overlap / get_overlap_status): a broadcast (stride 0) dim, and
+// two dense layouts whose spans of the same storage intersect without being the same view.
+bool non_overlapping_and_dense(const Tensor& t) {
+  int64_t span = 1;
+  for (size_t d = 0; d < t.sizes().size(); ++d) {
+    if (t.sizes()[d] == 1) continue;
+    if (t.strides()[d] <= 0) return false;
+    span += (t.sizes()[d] - 1) * t.strides()[d];
+  }
+  if (span != t.numel()) return false;
+  // Dense in some order also needs no two dims on the same stride step; sorting the strides and
+  // checking each is the product of the sizes before it settles it.
+  std::vector<std::pair<int64_t, int64_t>> dims;
+  for (size_t d = 0; d < t.sizes().size(); ++d)
+    if (t.sizes()[d] != 1) dims.emplace_back(t.strides()[d], t.sizes()[d]);
+  std::sort(dims.begin(), dims.end());
+  int64_t expected = 1;
+  for (const auto& [stride, size] : dims) {
+    if (stride != expected) return false;
+    expected *= size;
+  }
+  return true;
+}
+
+}  // namespace
+
+void check_no_overlap(const Tensor& out, std::span<const Tensor> inputs) {
+  if (out.numel() <= 1 || !out.storage()) return;
+  for (size_t d = 0; d < out.sizes().size(); ++d)
+    if (out.sizes()[d] > 1 && out.strides()[d] == 0)
+      fail("unsupported operation: more than one element of the written-to tensor refers to a single memory "
+           "location. Please clone() the tensor before performing the operation.");
+  for (const Tensor& in : inputs) {
+    if (!in.defined() || in.numel() == 0 || in.storage() != out.storage()) continue;
+    if (in.offset() == out.offset() && in.sizes() == out.sizes() && in.strides() == out.strides() &&
+        in.dtype() == out.dtype())
+      continue;  // the same view: in place
+    if (!non_overlapping_and_dense(in) || !non_overlapping_and_dense(out)) continue;  // too hard to tell
+    const int64_t ib = in.offset() * static_cast<int64_t>(in.element_size());
+    const int64_t ie = ib + in.numel() * static_cast<int64_t>(in.element_size());
+    const int64_t ob = out.offset() * static_cast<int64_t>(out.element_size());
+    const int64_t oe = ob + out.numel() * static_cast<int64_t>(out.element_size());
+    if (ib < oe && ob < ie)
+      fail("unsupported operation: some elements of the input tensor and the written-to tensor refer to a single "
+           "memory location. Please clone() the tensor before performing the operation.");
+  }
+}
+
 TensorIterator& TensorIterator::build() {
   EMBER_ASSERT(!built_, "TensorIterator built twice");
   built_ = true;
@@ -97,6 +149,7 @@ TensorIterator& TensorIterator::build() {
            shape_string(shape_));
     EMBER_ASSERT(o.dtype() == out_dtypes_[k], "output dtype ", dtype_name(o.dtype()), " but the kernel writes ",
                  dtype_name(out_dtypes_[k]));
+    check_no_overlap(o, std::span<const Tensor>(tensors_).subspan(noutputs_));
   }
 
   const size_t nd = shape_.size();

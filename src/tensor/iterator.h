@@ -44,6 +44,11 @@ void parallel_range(int64_t n, int64_t grain, const std::function<void(int64_t, 
 Tensor allocate_like_operands(std::span<const Tensor> operands, std::span<const int64_t> sizes, Shape strides,
                               DType dtype);
 
+// Fails as PyTorch does when `out` (a tensor an op writes) overlaps itself (a broadcast dim) or
+// partly overlaps one of `inputs` (the same view is fine: in-place ops). TensorIterator::build
+// checks every output given to it.
+void check_no_overlap(const Tensor& out, std::span<const Tensor> inputs);
+
 class TensorIterator {
  public:
   // An output: undefined means "allocate one of `dtype`"; a defined tensor (in-place ops, out=

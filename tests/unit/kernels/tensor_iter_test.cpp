@@ -75,3 +75,46 @@ TEST(TensorIter, ViewsShareStorage) {
   Tensor r2 = cpu::reshape(x, Shape{3, 2});  // a view
   EXPECT_EQ(r2.storage(), x.storage());
 }
+
+// Writes into memory an input shares fail as PyTorch's TensorIterator does; the same view (in
+// place) and strided views it cannot tell apart stay allowed.
+TEST(TensorIter, OverlappingWritesFailAsPyTorchsDo) {
+  Tensor x = Tensor::empty({6}, DType::Float32);
+  for (int i = 0; i < 6; ++i) x.data<float>()[i] = static_cast<float>(i);
+  const Tensor tail = x.as_strided({5}, {1}, 1), head = x.as_strided({5}, {1}, 0);
+  try {
+    cpu::binary_(BinaryOp::Add, tail, head);
+    FAIL() << "a partly overlapping in-place add ran";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("some elements of the input tensor and the written-to tensor refer to a "
+                                         "single memory location"),
+              std::string::npos)
+        << e.what();
+  }
+  const Tensor expanded = Tensor::empty({3}, DType::Float32).as_strided({2, 3}, {0, 1}, 0);
+  try {
+    cpu::binary_(BinaryOp::Add, expanded, Scalar(1.0));
+    FAIL() << "an in-place add into an expanded tensor ran";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("more than one element of the written-to tensor refers to a single memory "
+                                         "location"),
+              std::string::npos)
+        << e.what();
+  }
+  // In place on itself, and strided columns of one matrix (too hard to tell: allowed, as in PyTorch).
+  cpu::binary_(BinaryOp::Add, x, x);
+  EXPECT_FLOAT_EQ(x.data<float>()[5], 10.0f);
+  Tensor m = Tensor::empty({2, 3}, DType::Float32);
+  for (int i = 0; i < 6; ++i) m.data<float>()[i] = static_cast<float>(i);
+  cpu::binary_(BinaryOp::Add, m.as_strided({2}, {3}, 0), m.as_strided({2}, {3}, 1));
+  EXPECT_FLOAT_EQ(m.data<float>()[0], 1.0f);
+  EXPECT_FLOAT_EQ(m.data<float>()[3], 7.0f);
+  // copy_into, the runtime's own copy, clones an overlapping source first (aten::copy_ checks
+  // check_no_overlap before it, as PyTorch's copy_ refuses such views).
+  Tensor y = Tensor::empty({6}, DType::Float32);
+  for (int i = 0; i < 6; ++i) y.data<float>()[i] = static_cast<float>(i);
+  copy_into(y.as_strided({5}, {1}, 1), y.as_strided({5}, {1}, 0));
+  EXPECT_FLOAT_EQ(y.data<float>()[5], 4.0f);
+  const Tensor src = y.as_strided({5}, {1}, 0);
+  EXPECT_THROW(check_no_overlap(y.as_strided({5}, {1}, 1), std::span<const Tensor>(&src, 1)), Error);
+}
