@@ -14,12 +14,16 @@ fi
 stage=$(mktemp -d)
 mkdir -p "$stage/bin" "$stage/lib" .devcarry
 cp "$build/tools/ember/ember" "$stage/bin/"
-ldd "$build/tools/ember/ember" | awk '/=> \// {print $3}' | while read -r lib; do
-  case "$(basename "$lib")" in
-    libc.so.*|libm.so.*|libpthread.so.*|libdl.so.*|librt.so.*|ld-linux*) ;;
-    *) cp -L "$lib" "$stage/lib/" ;;
-  esac
-done
+# Every library a binary loads beyond glibc, copied into a folder.
+copy_libs() {
+  ldd "$1" | awk '/=> \// {print $3}' | while read -r lib; do
+    case "$(basename "$lib")" in
+      libc.so.*|libm.so.*|libpthread.so.*|libdl.so.*|librt.so.*|ld-linux*) ;;
+      *) cp -L "$lib" "$2/" ;;
+    esac
+  done
+}
+copy_libs "$build/tools/ember/ember" "$stage/lib"
 strip --strip-unneeded "$stage/bin/ember" "$stage"/lib/*
 tar -cJf .devcarry/ember-cpu.tar.xz.tmp -C "$stage" bin lib && mv .devcarry/ember-cpu.tar.xz.tmp .devcarry/ember-cpu.tar.xz
 ls -la .devcarry/ember-cpu.tar.xz
@@ -32,12 +36,7 @@ if [[ "${EMBER_PACK_TESTS:-}" == 1 ]]; then
   tstage=$(mktemp -d)
   mkdir -p "$tstage/bin" "$tstage/lib" "$tstage/fixtures"
   cp "$tests" "$tstage/bin/"
-  ldd "$tests" | awk '/=> \// {print $3}' | while read -r lib; do
-    case "$(basename "$lib")" in
-      libc.so.*|libm.so.*|libpthread.so.*|libdl.so.*|librt.so.*|ld-linux*) ;;
-      *) cp -L "$lib" "$tstage/lib/" ;;
-    esac
-  done
+  copy_libs "$tests" "$tstage/lib"
   for area in kernels creation gaps extra_ops paths; do cp -r "build/fixtures/$area" "$tstage/fixtures/"; done
   strip --strip-unneeded "$tstage/bin/ember_unit_tests" "$tstage"/lib/*
   tar -cJf .devcarry/ember-tests.tar.xz.tmp -C "$tstage" bin lib fixtures && mv .devcarry/ember-tests.tar.xz.tmp .devcarry/ember-tests.tar.xz

@@ -230,6 +230,31 @@ int64_t pool_out(int64_t in, int64_t k, int64_t s, int64_t p, int64_t d, bool ce
   return out;
 }
 
+// y = kernel(x) elementwise over a contiguous copy of float32 x: the kernel's parameters are
+// (x, y, extra..., n).
+template <class... Extra>
+Tensor map_elements(const Tensor& x_, const char* op, const char* kernel, Extra... extra) {
+  need_float(x_, op);
+  const Tensor x = x_.contiguous();
+  Tensor y = like(x, x.sizes());
+  int64_t n = x.numel();
+  if (n == 0) return y;
+  const float* xp = fptr(x);
+  float* yp = fout(y);
+  launch(x.device(), fn(x.device(), kernel), launch_for(n),
+         {static_cast<void*>(&xp), static_cast<void*>(&yp), static_cast<void*>(&extra)..., static_cast<void*>(&n)});
+  return y;
+}
+
+// A pooling result: x's sizes with the last two replaced by OH x OW.
+Tensor pooled(const Tensor& x, int64_t OH, int64_t OW, const char* op) {
+  if (OH <= 0 || OW <= 0) fail(op, ": the output size is too small (", OH, "x", OW, ")");
+  Shape out(x.sizes().begin(), x.sizes().end());
+  out[out.size() - 2] = OH;
+  out[out.size() - 1] = OW;
+  return like(x, out);
+}
+
 // Block size for row kernels: a multiple of 32 covering short rows with few idle threads.
 unsigned row_block(int64_t L) { return L >= 1024 ? 512 : L >= 256 ? 256 : L >= 64 ? 128 : 32; }
 
@@ -263,11 +288,7 @@ Tensor max_pool2d(const Tensor& x_, std::array<int64_t, 2> k, std::array<int64_t
   const Tensor x = x_.contiguous();
   int64_t H = x.size(-2), W = x.size(-1);
   int64_t OH = pool_out(H, k[0], s[0], p[0], d[0], ceil_mode), OW = pool_out(W, k[1], s[1], p[1], d[1], ceil_mode);
-  if (OH <= 0 || OW <= 0) fail("max_pool2d: the output size is too small (", OH, "x", OW, ")");
-  Shape out(x.sizes().begin(), x.sizes().end());
-  out[out.size() - 2] = OH;
-  out[out.size() - 1] = OW;
-  Tensor y = like(x, out);
+  Tensor y = pooled(x, OH, OW, "max_pool2d");
   int64_t n = y.numel();
   if (n == 0) return y;
   int kh = int(k[0]), kw = int(k[1]), sh = int(s[0]), sw = int(s[1]), ph = int(p[0]), pw = int(p[1]), dh = int(d[0]),
@@ -285,11 +306,7 @@ Tensor avg_pool2d(const Tensor& x_, std::array<int64_t, 2> k, std::array<int64_t
   const Tensor x = x_.contiguous();
   int64_t H = x.size(-2), W = x.size(-1);
   int64_t OH = pool_out(H, k[0], s[0], p[0], 1, ceil_mode), OW = pool_out(W, k[1], s[1], p[1], 1, ceil_mode);
-  if (OH <= 0 || OW <= 0) fail("avg_pool2d: the output size is too small (", OH, "x", OW, ")");
-  Shape out(x.sizes().begin(), x.sizes().end());
-  out[out.size() - 2] = OH;
-  out[out.size() - 1] = OW;
-  Tensor y = like(x, out);
+  Tensor y = pooled(x, OH, OW, "avg_pool2d");
   int64_t n = y.numel();
   if (n == 0) return y;
   int kh = int(k[0]), kw = int(k[1]), sh = int(s[0]), sw = int(s[1]), ph = int(p[0]), pw = int(p[1]);
@@ -306,10 +323,7 @@ Tensor adaptive_avg_pool2d(const Tensor& x_, std::array<int64_t, 2> o) {
   need_float(x_, "adaptive_avg_pool2d");
   const Tensor x = x_.contiguous();
   int64_t H = x.size(-2), W = x.size(-1), OH = o[0], OW = o[1];
-  Shape out(x.sizes().begin(), x.sizes().end());
-  out[out.size() - 2] = OH;
-  out[out.size() - 1] = OW;
-  Tensor y = like(x, out);
+  Tensor y = pooled(x, OH, OW, "adaptive_avg_pool2d");
   int64_t n = y.numel();
   if (n == 0) return y;
   const float* xp = fptr(x);
@@ -398,18 +412,7 @@ Tensor embedding(const Tensor& weight_, const Tensor& indices) {
   return y;
 }
 
-Tensor gelu(const Tensor& x_, bool tanh_mode) {
-  need_float(x_, "gelu");
-  const Tensor x = x_.contiguous();
-  Tensor y = like(x, x.sizes());
-  int64_t n = x.numel();
-  if (n == 0) return y;
-  const float* xp = fptr(x);
-  float* yp = fout(y);
-  int t = tanh_mode ? 1 : 0;
-  launch(x.device(), fn(x.device(), "gelu"), launch_for(n), {&xp, &yp, &t, &n});
-  return y;
-}
+Tensor gelu(const Tensor& x, bool tanh_mode) { return map_elements(x, "gelu", "gelu", int{tanh_mode ? 1 : 0}); }
 
 void conv_epilogue(const Tensor& y, const Tensor& scale, const Tensor& shift, const Tensor& residual, int act, float lo,
                    float hi) {
@@ -426,18 +429,9 @@ void conv_epilogue(const Tensor& y, const Tensor& scale, const Tensor& shift, co
   launch(y.device(), fn(y.device(), "conv_epilogue"), launch_for(n), {&yp, &sp, &hp, &rp, &C, &HW, &act, &lo, &hi, &n});
 }
 
-Tensor clamp(const Tensor& x_, std::optional<double> lo, std::optional<double> hi) {
-  need_float(x_, "clamp");
-  const Tensor x = x_.contiguous();
-  Tensor y = like(x, x.sizes());
-  int64_t n = x.numel();
-  if (n == 0) return y;
-  const float* xp = fptr(x);
-  float* yp = fout(y);
-  int has_lo = lo ? 1 : 0, has_hi = hi ? 1 : 0;
-  float l = lo ? static_cast<float>(*lo) : 0.f, h = hi ? static_cast<float>(*hi) : 0.f;
-  launch(x.device(), fn(x.device(), "clamp"), launch_for(n), {&xp, &yp, &has_lo, &l, &has_hi, &h, &n});
-  return y;
+Tensor clamp(const Tensor& x, std::optional<double> lo, std::optional<double> hi) {
+  return map_elements(x, "clamp", "clamp", int{lo ? 1 : 0}, lo ? static_cast<float>(*lo) : 0.f, int{hi ? 1 : 0},
+                      hi ? static_cast<float>(*hi) : 0.f);
 }
 
 Tensor reduce_sum(const Tensor& x_, const std::vector<int64_t>& dims, bool keepdim, bool mean) {
