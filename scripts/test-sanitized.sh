@@ -17,7 +17,7 @@ san=${EMBER_SANITIZE_BUILD_DIR:-build-sanitize}
 CC=clang-14 CXX=clang++-14 cmake -S . -B "$san" -G Ninja -DCMAKE_BUILD_TYPE=Release \
   -DCMAKE_CXX_FLAGS_RELEASE="-O1 -DNDEBUG" -DEMBER_SANITIZE=ON -DEMBER_FUZZ=ON -DEMBER_WERROR=ON \
   -DEMBER_BUILD_TESTS=ON -DEMBER_BUILD_TOOLS=ON -DEMBER_FIXTURE_DIR="$fixtures"
-cmake --build "$san" -j "$(nproc)" --target ember_unit_tests ember_cli ember_mock_libcuda \
+cmake --build "$san" -j "$(nproc)" --target ember_unit_tests ember_cli ember_mock_libcuda ember_cuda_sources \
   fuzz_zip fuzz_unpickle fuzz_script fuzz_npy fuzz_archive fuzz_json
 # The fixtures exist already (-FS: their setup step does not run again); the conformance suite and
 # the package tests stay with the Release build.
