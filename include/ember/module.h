@@ -169,14 +169,14 @@ struct LoadOptions {
   // tensor arguments of a call are copied there, and results stay there (Tensor::to(Device)
   // brings them back). Each op runs the device backend's kernel when it has one, and otherwise
   // its CPU kernel on host copies of its tensors. Load fails with a clear message when no backend
-  // serves the device. The passes that only serve the CPU's kernels ("fold-batch-norm",
-  // "fuse-conv", "channels-last") are off on other devices.
+  // serves the device. "channels-last", whose layout serves the CPU's kernels, is off on other
+  // devices.
   Device device{};
 };
 
 // Whether tensors can be placed on `device` in this process: always for the CPU; for CUDA when
-// the NVIDIA driver (libcuda.so.1, found at run time; EMBER_CUDA_LIBS names a folder to look in
-// first) loads and reports a device. Otherwise false, with the reason in `why`. Once true,
+// the NVIDIA driver (libcuda.so.1, found at run time; EMBER_CUDA_LIBS names folders to look in
+// first, colon-separated) loads and reports a device. Otherwise false, with the reason in `why`. Once true,
 // Tensor::to(device) and Tensor::empty(..., device) work for it.
 bool device_available(Device device, std::string* why = nullptr);
 
